@@ -1,0 +1,147 @@
+//! `intake`: job-search start forms from the web and from paper, normalised
+//! into one record and queued for a caseworker's call. `main.rs` is a thin
+//! CLI over this library; tests start the app on port 0 through `Application`.
+
+pub mod bench;
+pub mod calendar;
+pub mod config;
+pub mod demo;
+pub mod form;
+pub mod paper;
+pub mod i18n;
+pub mod record;
+pub mod store;
+pub mod synthetic;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use rand::RngCore;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::form::FormDefinition;
+use crate::store::Store;
+use crate::web::AppState;
+
+/// The id of the form the public web channel serves.
+pub const WEB_FORM_ID: &str = "jobseeker-start";
+
+/// A configured, migrated application, ready to serve.
+pub struct Application {
+    state: AppState,
+}
+
+impl Application {
+    /// Loads and checks the form definition, connects and migrates the
+    /// database: any problem stops start-up with a message naming it.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let form = FormDefinition::load_by_id(&config.forms_dir, WEB_FORM_ID)?;
+        let store = Store::connect(&config.database_url)
+            .await
+            .context("connecting to the database")?;
+        store.migrate().await.context("migrating the database")?;
+        let secret = load_or_create_secret(&config)?;
+        let tokens = web::abuse::FormTokens::new(&secret, config.limits.form_token_ttl());
+        Ok(Application {
+            state: AppState {
+                config: Arc::new(config),
+                store,
+                form: Arc::new(form),
+                tokens,
+                secret: Arc::new(secret),
+            },
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+
+    pub fn router(&self) -> axum::Router {
+        web::router(self.state.clone())
+    }
+
+    /// Serves until the listener fails or the process is told to stop.
+    pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        tokio::spawn(prune_rate_counters(store));
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")
+    }
+}
+
+/// Binds nothing itself: the caller's listener may be on port 0.
+pub async fn launch(listener: TcpListener, config: Config) -> anyhow::Result<()> {
+    Application::build(config).await?.serve(listener).await
+}
+
+async fn prune_rate_counters(store: Store) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(error) = store.prune_rate_counters(time::OffsetDateTime::now_utc()).await {
+            tracing::warn!(%error, "pruning old rate counters failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+}
+
+/// The configured secret, or one kept in `data_dir/secret.key` (made on
+/// first start) so that forms stay valid across restarts.
+fn load_or_create_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if !config.secret.is_empty() {
+        return Ok(config.secret.expose().as_bytes().to_vec());
+    }
+    let path = config.data_dir.join("secret.key");
+    if let Ok(existing) = std::fs::read(&path) {
+        anyhow::ensure!(existing.len() >= 32, "{} is too short", path.display());
+        return Ok(existing);
+    }
+    let mut secret = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    write_private(&path, &secret)
+        .with_context(|| format!("creating the secret {}", path.display()))?;
+    Ok(secret)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, bytes)
+}

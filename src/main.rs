@@ -1,0 +1,149 @@
+//! The `intake` command line: a thin layer over the library.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use intake::config::Config;
+use intake::store::Store;
+
+#[derive(Parser)]
+#[command(name = "intake", version, about = "Job-search start forms, from web and paper, into one callback queue")]
+struct Cli {
+    /// A TOML configuration file; the environment overrides it.
+    #[arg(long, global = true, env = "INTAKE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the public web form (and, later, the staff pages).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long, env = "INTAKE_LISTEN")]
+        listen: Option<String>,
+        /// Database URL: sqlite://FILE or postgres://... [default: sqlite://data/intake.db]
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+        /// Store this many synthetic web registrations first, so the queue has something in it.
+        #[arg(long, default_value_t = 0)]
+        demo: usize,
+    },
+    /// Create or update the database schema.
+    Migrate {
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+    },
+    /// Check the form definitions and print what they contain.
+    Forms,
+    /// Benchmarks that print numbers.
+    Bench {
+        #[command(subcommand)]
+        bench: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Durable web submissions per second and their latency over loopback.
+    Submit {
+        /// `sqlite` for a temporary file, or postgres://... for a fresh schema there; repeatable.
+        #[arg(long = "database", default_values_t = vec!["sqlite".to_string()])]
+        databases: Vec<String>,
+        #[arg(long, default_value_t = 5000)]
+        submissions: usize,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
+}
+
+fn load_config(file: Option<&std::path::Path>, listen: Option<String>, database: Option<String>) -> anyhow::Result<Config> {
+    let mut config = Config::load(file)?;
+    if let Some(listen) = listen {
+        config.listen = listen
+            .parse()
+            .with_context(|| format!("--listen `{listen}` is not an address:port"))?;
+    }
+    if let Some(database) = database {
+        config.database_url = database;
+    }
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "intake=info,tower_http=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { listen, database, demo } => {
+            let config = load_config(cli.config.as_deref(), listen, database)?;
+            let listener = TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("listening on {}", config.listen))?;
+            let app = intake::Application::build(config).await?;
+            if demo > 0 {
+                let stored = intake::demo::seed(&app, demo).await?;
+                println!("stored {stored} synthetic web registrations for the demo");
+            }
+            println!("intake: the public form is at http://{}/", listener.local_addr()?);
+            app.serve(listener).await
+        }
+        Command::Migrate { database } => {
+            let config = load_config(cli.config.as_deref(), None, database)?;
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            println!("the database at {} is up to date", redact_url(&config.database_url));
+            Ok(())
+        }
+        Command::Forms => {
+            let config = load_config(cli.config.as_deref(), None, None)?;
+            let form = intake::form::FormDefinition::load_by_id(&config.forms_dir, intake::WEB_FORM_ID)?;
+            println!("{} version {}: {} fields", form.id(), form.version(), form.fields.len());
+            for field in &form.fields {
+                println!(
+                    "  {:<20} {:<12} {}",
+                    field.id,
+                    format!("{:?}", field.field_type).to_lowercase(),
+                    if field.required { "required" } else { "optional" }
+                );
+            }
+            Ok(())
+        }
+        Command::Bench { bench: Bench::Submit { databases, submissions, concurrency } } => {
+            println!("web submissions over loopback, {concurrency} at a time, each stored durably before its receipt:");
+            for database in databases {
+                let report = intake::bench::submit(intake::bench::SubmitBench {
+                    database,
+                    submissions,
+                    concurrency,
+                })
+                .await?;
+                println!("{report}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A database URL without its password, for printing.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
