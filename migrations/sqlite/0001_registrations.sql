@@ -1,6 +1,7 @@
 -- Registrations from every channel, their callback-queue entries, the
 -- jobseekers' private status links, and the public form's rate counters.
 -- Times are UTC, RFC 3339 with microseconds, so text order is time order.
+-- Yes/no columns are INTEGER 0/1 here (BOOLEAN in PostgreSQL).
 
 CREATE TABLE registrations (
     id                TEXT PRIMARY KEY,
@@ -11,7 +12,7 @@ CREATE TABLE registrations (
     office            TEXT NOT NULL,
     received_at       TEXT NOT NULL,
     status            TEXT NOT NULL,
-    identity_verified BOOLEAN NOT NULL DEFAULT FALSE,
+    identity_verified INTEGER NOT NULL DEFAULT 0 CHECK (identity_verified IN (0, 1)),
     hetu              TEXT,
     phone             TEXT,
     fields            TEXT NOT NULL,

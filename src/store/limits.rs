@@ -6,7 +6,7 @@ use rand::Rng;
 use sqlx::{Any, Transaction};
 use time::{Duration, OffsetDateTime};
 
-use super::{StoreError, timestamp};
+use super::{Backend, StoreError, timestamp};
 use crate::config::Limits;
 
 /// The global counter is split over shards so that concurrent submissions
@@ -28,8 +28,10 @@ pub struct RateKey(pub String);
 
 /// Counts one submission against every limit inside the caller's
 /// transaction; `Some(kind)` when a limit is exceeded (the caller rolls back).
+/// One statement counts all three, since this runs for every submission.
 pub(super) async fn count_submission(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     client: &RateKey,
     limits: &Limits,
     now: OffsetDateTime,
@@ -40,33 +42,47 @@ pub(super) async fn count_submission(
     let client_hour = format!("client:{}:h:{hour}", client.0);
     let client_day = format!("client:{}:d:{day}", client.0);
     let global_day = format!("all:d:{day}");
-    let shard = rand::rng().random_range(0..GLOBAL_SHARDS);
-
-    let checks = [
-        (client_hour, 0, Duration::hours(2), limits.per_ip_hour, LimitKind::ClientHour),
-        (client_day, 0, Duration::days(2), limits.per_ip_day, LimitKind::ClientDay),
-        (global_day, shard, Duration::days(2), limits.global_day, LimitKind::GlobalDay),
-    ];
-    for (bucket, shard, keep, limit, kind) in checks {
-        sqlx::query(
-            "INSERT INTO rate_counters (bucket, shard, expires_at, count) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (bucket, shard) DO UPDATE SET count = rate_counters.count + 1",
-        )
-        .bind(&bucket)
-        .bind(i64::from(shard))
-        .bind(timestamp(now + keep))
-        .execute(&mut **tx)
-        .await?;
-        let (count,): (i64,) =
-            sqlx::query_as("SELECT CAST(SUM(count) AS BIGINT) FROM rate_counters WHERE bucket = $1")
-                .bind(&bucket)
-                .fetch_one(&mut **tx)
-                .await?;
-        if count > i64::from(limit) {
-            return Ok(Some(kind));
+    // SQLite has one writer: a single global row costs nothing there.
+    let global_shard = match backend {
+        Backend::Sqlite => 0,
+        Backend::Postgres => rand::rng().random_range(0..GLOBAL_SHARDS),
+    };
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "INSERT INTO rate_counters (bucket, shard, expires_at, count) \
+         VALUES ($1, 0, $2, 1), ($3, 0, $4, 1), ($5, $6, $4, 1) \
+         ON CONFLICT (bucket, shard) DO UPDATE SET count = rate_counters.count + 1 \
+         RETURNING bucket, count",
+    )
+    .bind(&client_hour)
+    .bind(timestamp(now + Duration::hours(2)))
+    .bind(&client_day)
+    .bind(timestamp(now + Duration::days(2)))
+    .bind(&global_day)
+    .bind(i64::from(global_shard))
+    .fetch_all(&mut **tx)
+    .await?;
+    let count_of = |bucket: &str| rows.iter().find(|(b, _)| b == bucket).map_or(0, |(_, c)| *c);
+    let global = match backend {
+        Backend::Sqlite => count_of(&global_day),
+        Backend::Postgres => {
+            let (sum,): (i64,) = sqlx::query_as(
+                "SELECT CAST(SUM(count) AS BIGINT) FROM rate_counters WHERE bucket = $1",
+            )
+            .bind(&global_day)
+            .fetch_one(&mut **tx)
+            .await?;
+            sum
         }
-    }
-    Ok(None)
+    };
+    let checks = [
+        (count_of(&client_hour), limits.per_ip_hour, LimitKind::ClientHour),
+        (count_of(&client_day), limits.per_ip_day, LimitKind::ClientDay),
+        (global, limits.global_day, LimitKind::GlobalDay),
+    ];
+    Ok(checks
+        .into_iter()
+        .find(|(count, limit, _)| *count > i64::from(*limit))
+        .map(|(_, _, kind)| kind))
 }
 
 impl super::Store {

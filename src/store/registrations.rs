@@ -7,12 +7,12 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Acquire, Any, Row, Transaction};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::limits::{self, LimitKind, RateKey};
-use super::{Store, StoreError, is_unique_violation, parse_timestamp, timestamp};
+use super::{Backend, Store, StoreError, is_unique_violation, parse_timestamp, timestamp};
 use crate::calendar;
 use crate::config::Limits;
 use crate::record::{
@@ -68,42 +68,13 @@ impl Store {
         client: &RateKey,
         limits: &Limits,
     ) -> Result<Submission, StoreError> {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let mut tx = self.writer.begin().await?;
-            let now = OffsetDateTime::now_utc();
-            if let Some(kind) = limits::count_submission(&mut tx, client, limits, now).await? {
-                tx.rollback().await?;
-                return Ok(Submission::Limited(kind));
-            }
-            match insert(&mut tx, &new, now).await {
-                Ok((registration, status_token)) => {
-                    tx.commit().await?;
-                    return Ok(Submission::Stored {
-                        registration,
-                        status_token,
-                    });
-                }
-                Err(StoreError::Database(e)) if is_unique_violation(&e) => {
-                    tx.rollback().await?;
-                    if let Some(key) = &new.submission_key {
-                        if let Some(first) = self.registration_by_submission_key(key).await? {
-                            let status_token = self.add_status_link(first.id).await?;
-                            return Ok(Submission::AlreadyStored {
-                                registration: first,
-                                status_token,
-                            });
-                        }
-                    }
-                    // Otherwise the random reference collided: draw again.
-                    if attempts >= 5 {
-                        return Err(StoreError::Database(e));
-                    }
-                }
-                Err(other) => return Err(other),
-            }
+        if let Some(writer) = &self.group_commit {
+            return writer.submit(new, client.clone(), limits.clone()).await;
         }
+        let mut tx = self.writer.begin().await?;
+        let submission = submit_in(&mut tx, self.backend, &new, client, limits).await?;
+        tx.commit().await?;
+        Ok(submission)
     }
 
     pub async fn registration(&self, id: Uuid) -> Result<Option<Registration>, StoreError> {
@@ -114,16 +85,25 @@ impl Store {
         row.map(|r| registration_from_row(&r)).transpose()
     }
 
-    async fn registration_by_submission_key(
+    pub async fn registration_by_reference(
         &self,
-        key: &str,
+        reference: &Reference,
     ) -> Result<Option<Registration>, StoreError> {
-        // The writer: the first submit has just committed there.
-        let row = sqlx::query(&format!("{SELECT_REGISTRATION} WHERE submission_key = $1"))
-            .bind(key)
-            .fetch_optional(&self.writer)
+        let row = sqlx::query(&format!("{SELECT_REGISTRATION} WHERE reference = $1"))
+            .bind(reference.as_str())
+            .fetch_optional(&self.reader)
             .await?;
         row.map(|r| registration_from_row(&r)).transpose()
+    }
+
+    /// The due date of a registration's first call.
+    pub async fn callback_due(&self, id: Uuid) -> Result<Option<Date>, StoreError> {
+        let due: Option<(String,)> =
+            sqlx::query_as("SELECT due_on FROM callbacks WHERE registration_id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+        due.map(|(d,)| parse_date(&d)).transpose()
     }
 
     /// The registration a private status link leads to.
@@ -141,8 +121,7 @@ impl Store {
         let due_on: String = row.try_get("due_on")?;
         Ok(Some(StatusView {
             registration: registration_from_row(&row)?,
-            due_on: Date::parse(&due_on, time::macros::format_description!("[year]-[month]-[day]"))
-                .map_err(|e| StoreError::Corrupt(format!("due date `{due_on}`: {e}")))?,
+            due_on: parse_date(&due_on)?,
         }))
     }
 
@@ -170,19 +149,81 @@ impl Store {
             .await?;
         Ok(count)
     }
+}
 
-    async fn add_status_link(&self, registration: Uuid) -> Result<String, StoreError> {
-        let token = new_token();
-        sqlx::query(
-            "INSERT INTO status_links (token_sha256, registration_id, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(token_hash(&token))
-        .bind(registration.to_string())
-        .bind(timestamp(OffsetDateTime::now_utc()))
-        .execute(&self.writer)
-        .await?;
-        Ok(token)
+/// Stores one submission inside a transaction, in a savepoint of its own so
+/// that a refused one leaves the rest of the transaction (and of a group
+/// commit) intact. A second submit of the same form finds the first.
+pub(super) async fn submit_in(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    new: &NewRegistration,
+    client: &RateKey,
+    limits: &Limits,
+) -> Result<Submission, StoreError> {
+    for _ in 0..5 {
+        let mut savepoint = Acquire::begin(&mut **tx).await?;
+        let now = OffsetDateTime::now_utc();
+        if let Some(kind) =
+            limits::count_submission(&mut savepoint, backend, client, limits, now).await?
+        {
+            savepoint.rollback().await?;
+            return Ok(Submission::Limited(kind));
+        }
+        match insert(&mut savepoint, new, now).await {
+            Ok((registration, status_token)) => {
+                savepoint.commit().await?;
+                return Ok(Submission::Stored {
+                    registration,
+                    status_token,
+                });
+            }
+            Err(StoreError::Database(e)) if is_unique_violation(&e) => {
+                savepoint.rollback().await?;
+                if let Some(first) = registration_by_submission_key(tx, new).await? {
+                    let status_token = add_status_link(tx, first.id, now).await?;
+                    return Ok(Submission::AlreadyStored {
+                        registration: first,
+                        status_token,
+                    });
+                }
+                // Otherwise the random reference collided: draw again.
+            }
+            Err(other) => return Err(other),
+        }
     }
+    Err(StoreError::Corrupt("five references in a row collided".into()))
+}
+
+async fn registration_by_submission_key(
+    tx: &mut Transaction<'_, Any>,
+    new: &NewRegistration,
+) -> Result<Option<Registration>, StoreError> {
+    let Some(key) = &new.submission_key else {
+        return Ok(None);
+    };
+    let row = sqlx::query(&format!("{SELECT_REGISTRATION} WHERE submission_key = $1"))
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| registration_from_row(&r)).transpose()
+}
+
+async fn add_status_link(
+    tx: &mut Transaction<'_, Any>,
+    registration: Uuid,
+    now: OffsetDateTime,
+) -> Result<String, StoreError> {
+    let token = new_token();
+    sqlx::query(
+        "INSERT INTO status_links (token_sha256, registration_id, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(token_hash(&token))
+    .bind(registration.to_string())
+    .bind(timestamp(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
 }
 
 async fn insert(
@@ -236,15 +277,7 @@ async fn insert(
         .execute(&mut **tx)
         .await?;
 
-    let token = new_token();
-    sqlx::query(
-        "INSERT INTO status_links (token_sha256, registration_id, created_at) VALUES ($1, $2, $3)",
-    )
-    .bind(token_hash(&token))
-    .bind(registration.id.to_string())
-    .bind(timestamp(now))
-    .execute(&mut **tx)
-    .await?;
+    let token = add_status_link(tx, registration.id, now).await?;
     Ok((registration, token))
 }
 
@@ -271,12 +304,25 @@ fn registration_from_row(row: &AnyRow) -> Result<Registration, StoreError> {
         },
         office: row.try_get("office")?,
         received_at: parse_timestamp(&received_at)?,
-        identity_verified: row.try_get("identity_verified")?,
+        identity_verified: get_bool(row, "identity_verified")?,
         status: RegistrationStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("status `{status}`")))?,
         fields: serde_json::from_str(&fields).map_err(|e| corrupt("fields", &e))?,
         provenance: serde_json::from_str(&provenance).map_err(|e| corrupt("provenance", &e))?,
     })
+}
+
+/// A yes/no column: BOOLEAN in PostgreSQL, INTEGER 0/1 in SQLite.
+fn get_bool(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
+    match row.try_get::<bool, _>(column) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(row.try_get::<i64, _>(column)? != 0),
+    }
+}
+
+fn parse_date(text: &str) -> Result<Date, StoreError> {
+    Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|e| StoreError::Corrupt(format!("date `{text}`: {e}")))
 }
 
 /// A private status link's secret: 256 random bits, URL-safe.

@@ -47,11 +47,16 @@ impl FormTokens {
 
     /// A fresh token for a form shown for `purpose` (e.g. the form id).
     pub fn issue(&self, purpose: &str) -> String {
+        self.issue_at(purpose, OffsetDateTime::now_utc())
+    }
+
+    /// A token as if issued at another moment (tests and tools).
+    pub fn issue_at(&self, purpose: &str, issued: OffsetDateTime) -> String {
         let mut nonce = [0u8; 16];
         rand::rng().fill_bytes(&mut nonce);
         self.sign(
             purpose,
-            OffsetDateTime::now_utc().unix_timestamp(),
+            issued.unix_timestamp(),
             &URL_SAFE_NO_PAD.encode(nonce),
         )
     }

@@ -172,7 +172,7 @@ async fn submit(
             return refuse(RefusalKind::TooManyFromClient, StatusCode::TOO_MANY_REQUESTS);
         }
     };
-    tracing::info!(registration = %registration.id, duplicate, "web registration stored");
+    tracing::debug!(registration = %registration.id, duplicate, "web registration stored");
 
     let status_path = format!("/{}/status/{status_token}", lang.code());
     let host = headers
@@ -455,7 +455,10 @@ struct FieldView {
 
 impl FieldView {
     fn new(def: &FieldDef, lang: Lang, value: Option<&String>, error: Option<String>) -> FieldView {
-        let value = value.cloned().unwrap_or_default();
+        let value = value
+            .cloned()
+            .or_else(|| def.default.clone())
+            .unwrap_or_default();
         let control = match def.field_type {
             FieldType::Choice => Control::Radios,
             FieldType::Consent | FieldType::Signature => Control::Checkbox,

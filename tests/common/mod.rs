@@ -1,0 +1,282 @@
+//! Test support: the app on port 0 with a fresh database on each backend,
+//! and a runner that reports plainly when PostgreSQL is not there.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+
+use intake::config::{Config, Secret};
+use intake::store::Store;
+use libtest_mimic::{Failed, Trial};
+use reqwest::StatusCode;
+use tempfile::TempDir;
+
+pub const SECRET: &str = "test secret, not for production";
+pub const API_TOKEN: &str = "test-api-token";
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres { server_url: String },
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres { .. } => "postgres",
+        }
+    }
+}
+
+/// Where the PostgreSQL cases run: `INTAKE_TEST_POSTGRES_URL`, by default
+/// the local server. `Err` says why they cannot run here.
+pub fn postgres_backend() -> Result<Backend, String> {
+    let url = std::env::var("INTAKE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let reachable = runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(std::time::Duration::from_secs(3))
+            .connect(&url)
+            .await;
+        match pool {
+            Ok(pool) => {
+                pool.close().await;
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    reachable
+        .map(|()| Backend::Postgres { server_url: url.clone() })
+        .map_err(|e| format!("PostgreSQL at {url} is not reachable ({e})"))
+}
+
+pub type Case = fn(Backend) -> Pin<Box<dyn Future<Output = Result<(), Failed>>>>;
+
+/// Runs every case on SQLite and on PostgreSQL. Without PostgreSQL its cases
+/// are listed as ignored with a line saying why, unless
+/// `INTAKE_REQUIRE_POSTGRES=1`, when they fail.
+pub fn run_on_both_backends(cases: &[(&'static str, Case)]) -> ! {
+    let args = libtest_mimic::Arguments::from_args();
+    let required = std::env::var("INTAKE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let postgres = postgres_backend();
+    if let Err(why) = &postgres {
+        if required {
+            println!("FAILING the PostgreSQL cases: {why}, and INTAKE_REQUIRE_POSTGRES=1");
+        } else {
+            println!(
+                "SKIPPING the PostgreSQL cases: {why}. Set INTAKE_TEST_POSTGRES_URL to run them."
+            );
+        }
+    }
+    let mut trials = Vec::new();
+    for (name, case) in cases {
+        let case = *case;
+        trials.push(Trial::test(format!("sqlite::{name}"), move || {
+            block_on(case(Backend::Sqlite))
+        }));
+        let postgres = postgres.clone();
+        let ignored = postgres.is_err() && !required;
+        let trial = Trial::test(format!("postgres::{name}"), move || match postgres {
+            Ok(backend) => block_on(case(backend)),
+            Err(why) => Err(why.into()),
+        });
+        trials.push(trial.with_ignored_flag(ignored));
+    }
+    libtest_mimic::run(&args, trials).exit()
+}
+
+fn block_on(test: Pin<Box<dyn Future<Output = Result<(), Failed>>>>) -> Result<(), Failed> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(test)
+}
+
+/// Fails a test case with a message, like `assert!` but as a `Result`.
+#[macro_export]
+macro_rules! ensure {
+    ($condition:expr, $($message:tt)+) => {
+        if !$condition {
+            return Err(format!($($message)+).into());
+        }
+    };
+}
+
+/// The application on a free port with a database of its own.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub config: Config,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    schema: Option<(String, String)>,
+    _dir: TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: &Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: &Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let (database_url, schema) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}/intake.db", dir.path().display()), None),
+            Backend::Postgres { server_url } => {
+                let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+                let url = intake::store::create_schema(server_url, &schema)
+                    .await
+                    .expect("a fresh schema");
+                (url, Some((server_url.clone(), schema)))
+            }
+        };
+        let mut config = Config {
+            database_url,
+            data_dir: dir.path().to_owned(),
+            forms_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/forms").into(),
+            secret: Secret::new(SECRET),
+            api_token: Secret::new(API_TOKEN),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let app = intake::Application::build(config.clone())
+            .await
+            .expect("the app builds");
+        let store = app.store().clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(app.serve(listener));
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            store,
+            config,
+            server,
+            schema,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server and drops the PostgreSQL schema.
+    pub async fn finish(self) {
+        self.server.abort();
+        self.store.close().await;
+        if let Some((server_url, schema)) = self.schema {
+            intake::store::drop_schema(&server_url, &schema)
+                .await
+                .expect("dropping the test schema");
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("the server answers");
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// A fresh form token, as a browser gets it by opening the form.
+    pub async fn form_token(&self, lang: &str) -> String {
+        let (_, page) = self.get(&format!("/{lang}")).await;
+        intake::synthetic::form_token(&page).expect("the form carries a token")
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        self.post_from(path, fields, None).await
+    }
+
+    pub async fn post_from(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        forwarded_for: Option<&str>,
+    ) -> (StatusCode, String) {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.post_body(path, body, forwarded_for).await
+    }
+
+    pub async fn post_body(
+        &self,
+        path: &str,
+        body: String,
+        forwarded_for: Option<&str>,
+    ) -> (StatusCode, String) {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(address) = forwarded_for {
+            request = request.header("x-forwarded-for", address);
+        }
+        let response = request.send().await.expect("the server answers");
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
+/// A complete, valid web submission (with messy but acceptable spellings).
+pub fn valid_fields(token: &str) -> Vec<(&'static str, String)> {
+    [
+        ("office", "vaasa"),
+        ("hetu", "131052-308t"),
+        ("surname", "  Virtanen"),
+        ("first_names", "Matti  Juhani"),
+        ("street_address", "Kauppakatu 12 B 4"),
+        ("postal_code", "65100"),
+        ("post_office", "Vaasa"),
+        ("phone", "040-1234567"),
+        ("email", "Matti.Virtanen@Example.FI"),
+        ("service_language", "fi"),
+        ("situation", "laid_off"),
+        ("situation_since", "6/4 2026"),
+        ("desired_occupation", "sähköasentaja"),
+        ("call_time", "morning"),
+        ("contact_consent", "yes"),
+        ("website", ""),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .chain([("form_token", token.to_string())])
+    .collect()
+}
+
+pub fn borrowed<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The reference off a receipt page.
+pub fn reference(page: &str) -> Option<String> {
+    let marker = "id=\"reference\">";
+    let start = page.find(marker)? + marker.len();
+    let end = start + page[start..].find('<')?;
+    Some(page[start..end].trim().to_string())
+}
+
+/// The status link path off a receipt page.
+pub fn status_path(page: &str) -> Option<String> {
+    let marker = "id=\"status-link\" href=\"";
+    let start = page.find(marker)? + marker.len();
+    let end = start + page[start..].find('"')?;
+    Some(page[start..end].to_string())
+}
+
+/// Text as askama escapes it into HTML.
+pub fn html_escaped(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
