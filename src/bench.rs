@@ -90,7 +90,12 @@ pub async fn submit(bench: SubmitBench) -> anyhow::Result<SubmitReport> {
     // timed phase is submissions alone.
     let mut bodies = Vec::with_capacity(bench.submissions);
     for i in 0..bench.submissions {
-        let page = client.get(format!("{base}/fi")).send().await?.text().await?;
+        let page = client
+            .get(format!("{base}/fi"))
+            .send()
+            .await?
+            .text()
+            .await?;
         let token = synthetic::form_token(&page).context("the form has no token")?;
         bodies.push((i, synthetic::web_submission(&token, &mut rand::rng())));
     }
@@ -102,7 +107,9 @@ pub async fn submit(bench: SubmitBench) -> anyhow::Result<SubmitReport> {
         workers.push(tokio::spawn(async move {
             let mut latencies = Histogram::<u64>::new(3).expect("valid histogram");
             loop {
-                let Some((i, body)) = queue.lock().await.pop() else { break };
+                let Some((i, body)) = queue.lock().await.pop() else {
+                    break;
+                };
                 // A different client address for every submission, as from
                 // many people behind the reverse proxy.
                 let address = format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);

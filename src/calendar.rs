@@ -22,8 +22,12 @@ pub fn easter_sunday(year: i32) -> Date {
     let m = (a + 11 * h + 22 * l) / 451;
     let month = (h + l - 7 * m + 114) / 31;
     let day = (h + l - 7 * m + 114) % 31 + 1;
-    Date::from_calendar_date(year, Month::try_from(month as u8).expect("3 or 4"), day as u8)
-        .expect("Easter is a real date")
+    Date::from_calendar_date(
+        year,
+        Month::try_from(month as u8).expect("3 or 4"),
+        day as u8,
+    )
+    .expect("Easter is a real date")
 }
 
 /// Public holidays and the days offices are closed that fall on a weekday
@@ -127,33 +131,54 @@ mod tests {
             assert!(is_holiday(holiday), "{holiday}");
         }
         assert!(!is_holiday(date!(2026 - 04 - 07)));
-        assert!(!is_holiday(date!(2026 - 06 - 26)), "not Midsummer Eve in 2026");
+        assert!(
+            !is_holiday(date!(2026 - 06 - 26)),
+            "not Midsummer Eve in 2026"
+        );
     }
 
     #[test]
     fn due_date_skips_a_weekend() {
         // Received Friday 20.11.2026: five working days is Friday 27.11.
-        assert_eq!(add_working_days(date!(2026 - 11 - 20), 5), date!(2026 - 11 - 27));
+        assert_eq!(
+            add_working_days(date!(2026 - 11 - 20), 5),
+            date!(2026 - 11 - 27)
+        );
     }
 
     #[test]
     fn due_date_skips_the_easter_weekend() {
         // Thursday 2.4.2026; Good Friday and Easter Monday are closed.
-        assert_eq!(add_working_days(date!(2026 - 04 - 02), 5), date!(2026 - 04 - 13));
+        assert_eq!(
+            add_working_days(date!(2026 - 04 - 02), 5),
+            date!(2026 - 04 - 13)
+        );
     }
 
     #[test]
     fn due_date_skips_christmas() {
         // Tuesday 22.12.2026: 23, 28, 29, 30, 31 December.
-        assert_eq!(add_working_days(date!(2026 - 12 - 22), 5), date!(2026 - 12 - 31));
+        assert_eq!(
+            add_working_days(date!(2026 - 12 - 22), 5),
+            date!(2026 - 12 - 31)
+        );
     }
 
     #[test]
     fn the_finnish_date_changes_at_local_midnight() {
         // 22:30 UTC in November is 00:30 the next day in Helsinki (UTC+2).
-        assert_eq!(finnish_date(datetime!(2026-11-20 22:30 UTC)), date!(2026 - 11 - 21));
+        assert_eq!(
+            finnish_date(datetime!(2026-11-20 22:30 UTC)),
+            date!(2026 - 11 - 21)
+        );
         // 21:30 UTC in July is 00:30 in Helsinki (UTC+3).
-        assert_eq!(finnish_date(datetime!(2026-07-10 21:30 UTC)), date!(2026 - 07 - 11));
-        assert_eq!(finnish_date(datetime!(2026-07-10 20:30 UTC)), date!(2026 - 07 - 10));
+        assert_eq!(
+            finnish_date(datetime!(2026-07-10 21:30 UTC)),
+            date!(2026 - 07 - 11)
+        );
+        assert_eq!(
+            finnish_date(datetime!(2026-07-10 20:30 UTC)),
+            date!(2026 - 07 - 10)
+        );
     }
 }

@@ -29,7 +29,11 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "[unset]" } else { "[redacted]" })
+        f.write_str(if self.0.is_empty() {
+            "[unset]"
+        } else {
+            "[redacted]"
+        })
     }
 }
 
@@ -176,7 +180,10 @@ impl Config {
                 office.id
             );
         }
-        anyhow::ensure!(self.limits.body_bytes >= 1024, "limits.body_bytes is below 1024");
+        anyhow::ensure!(
+            self.limits.body_bytes >= 1024,
+            "limits.body_bytes is below 1024"
+        );
         Ok(())
     }
 

@@ -12,7 +12,8 @@ use crate::store::{NewRegistration, RateKey, Submission};
 
 /// Stores `count` synthetic registrations; returns how many were stored.
 pub async fn seed(app: &Application, count: usize) -> anyhow::Result<usize> {
-    let form = crate::form::FormDefinition::load_by_id(&app.config().forms_dir, crate::WEB_FORM_ID)?;
+    let form =
+        crate::form::FormDefinition::load_by_id(&app.config().forms_dir, crate::WEB_FORM_ID)?;
     let mut rng = rand::rng();
     let mut stored = 0;
     for i in 0..count {
@@ -42,7 +43,12 @@ pub async fn seed(app: &Application, count: usize) -> anyhow::Result<usize> {
             ..app.config().limits.clone()
         };
         let client = RateKey(format!("demo-{i}"));
-        match app.store().submit_web(new, &client, &unlimited).await.context("storing demo data")? {
+        match app
+            .store()
+            .submit_web(new, &client, &unlimited)
+            .await
+            .context("storing demo data")?
+        {
             Submission::Stored { .. } => stored += 1,
             other => anyhow::bail!("demo data was not stored: {other:?}"),
         }

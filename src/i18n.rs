@@ -92,8 +92,14 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_highest_q_among_ours() {
-        assert_eq!(Lang::from_accept_language("fi-FI,fi;q=0.9,en;q=0.8"), Some(Lang::Fi));
-        assert_eq!(Lang::from_accept_language("de-DE,en;q=0.5,sv;q=0.7"), Some(Lang::Sv));
+        assert_eq!(
+            Lang::from_accept_language("fi-FI,fi;q=0.9,en;q=0.8"),
+            Some(Lang::Fi)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de-DE,en;q=0.5,sv;q=0.7"),
+            Some(Lang::Sv)
+        );
         assert_eq!(Lang::from_accept_language("de,fr"), None);
         assert_eq!(Lang::from_accept_language("sv;q=0,en"), Some(Lang::En));
     }

@@ -7,8 +7,8 @@ pub mod calendar;
 pub mod config;
 pub mod demo;
 pub mod form;
-pub mod paper;
 pub mod i18n;
+pub mod paper;
 pub mod record;
 pub mod store;
 pub mod synthetic;
@@ -93,7 +93,10 @@ async fn prune_rate_counters(store: Store) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
         every.tick().await;
-        if let Err(error) = store.prune_rate_counters(time::OffsetDateTime::now_utc()).await {
+        if let Err(error) = store
+            .prune_rate_counters(time::OffsetDateTime::now_utc())
+            .await
+        {
             tracing::warn!(%error, "pruning old rate counters failed");
         }
     }

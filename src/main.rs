@@ -7,10 +7,16 @@ use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
 use intake::config::Config;
+use intake::form::FormDefinition;
+use intake::paper;
 use intake::store::Store;
 
 #[derive(Parser)]
-#[command(name = "intake", version, about = "Job-search start forms, from web and paper, into one callback queue")]
+#[command(
+    name = "intake",
+    version,
+    about = "Job-search start forms, from web and paper, into one callback queue"
+)]
 struct Cli {
     /// A TOML configuration file; the environment overrides it.
     #[arg(long, global = true, env = "INTAKE_CONFIG")]
@@ -38,12 +44,39 @@ enum Command {
         #[arg(long, env = "DATABASE_URL")]
         database: Option<String>,
     },
-    /// Check the form definitions and print what they contain.
-    Forms,
+    /// The form definitions and what is derived from them.
+    Form {
+        #[command(subcommand)]
+        command: FormCommand,
+    },
     /// Benchmarks that print numbers.
     Bench {
         #[command(subcommand)]
         bench: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum FormCommand {
+    /// Check a definition and list its fields.
+    Check {
+        #[arg(default_value = intake::WEB_FORM_ID)]
+        form: String,
+    },
+    /// Write the printable A4 paper form, each copy with its own sheet serial.
+    Pdf {
+        form: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        copies: usize,
+    },
+    /// Print where every field sits on the paper form, in millimetres.
+    Layout {
+        form: String,
+        /// JSON (the only format so far; accepted for clarity in scripts).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -61,7 +94,11 @@ enum Bench {
     },
 }
 
-fn load_config(file: Option<&std::path::Path>, listen: Option<String>, database: Option<String>) -> anyhow::Result<Config> {
+fn load_config(
+    file: Option<&std::path::Path>,
+    listen: Option<String>,
+    database: Option<String>,
+) -> anyhow::Result<Config> {
     let mut config = Config::load(file)?;
     if let Some(listen) = listen {
         config.listen = listen
@@ -84,7 +121,11 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { listen, database, demo } => {
+        Command::Serve {
+            listen,
+            database,
+            demo,
+        } => {
             let config = load_config(cli.config.as_deref(), listen, database)?;
             let listener = TcpListener::bind(config.listen)
                 .await
@@ -94,32 +135,37 @@ async fn main() -> anyhow::Result<()> {
                 let stored = intake::demo::seed(&app, demo).await?;
                 println!("stored {stored} synthetic web registrations for the demo");
             }
-            println!("intake: the public form is at http://{}/", listener.local_addr()?);
+            println!(
+                "intake: the public form is at http://{}/",
+                listener.local_addr()?
+            );
             app.serve(listener).await
         }
         Command::Migrate { database } => {
             let config = load_config(cli.config.as_deref(), None, database)?;
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
-            println!("the database at {} is up to date", redact_url(&config.database_url));
+            println!(
+                "the database at {} is up to date",
+                redact_url(&config.database_url)
+            );
             Ok(())
         }
-        Command::Forms => {
+        Command::Form { command } => {
             let config = load_config(cli.config.as_deref(), None, None)?;
-            let form = intake::form::FormDefinition::load_by_id(&config.forms_dir, intake::WEB_FORM_ID)?;
-            println!("{} version {}: {} fields", form.id(), form.version(), form.fields.len());
-            for field in &form.fields {
-                println!(
-                    "  {:<20} {:<12} {}",
-                    field.id,
-                    format!("{:?}", field.field_type).to_lowercase(),
-                    if field.required { "required" } else { "optional" }
-                );
-            }
-            Ok(())
+            form_command(&config, command)
         }
-        Command::Bench { bench: Bench::Submit { databases, submissions, concurrency } } => {
-            println!("web submissions over loopback, {concurrency} at a time, each stored durably before its receipt:");
+        Command::Bench {
+            bench:
+                Bench::Submit {
+                    databases,
+                    submissions,
+                    concurrency,
+                },
+        } => {
+            println!(
+                "web submissions over loopback, {concurrency} at a time, each stored durably before its receipt:"
+            );
             for database in databases {
                 let report = intake::bench::submit(intake::bench::SubmitBench {
                     database,
@@ -132,6 +178,35 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn form_command(config: &Config, command: FormCommand) -> anyhow::Result<()> {
+    let load = |id: &str| FormDefinition::load_by_id(&config.forms_dir, id);
+    match command {
+        FormCommand::Check { form } => {
+            let form = load(&form)?;
+            println!("{} version {}: {} fields", form.id(), form.version(), form.fields.len());
+            for field in &form.fields {
+                let kind = format!("{:?}", field.field_type).to_lowercase();
+                let required = if field.required { "required" } else { "optional" };
+                println!("  {:<20} {kind:<12} {required}", field.id);
+            }
+        }
+        FormCommand::Pdf { form, output, copies } => {
+            anyhow::ensure!(copies >= 1, "--copies must be 1 or more");
+            let form = load(&form)?;
+            let layout = paper::Layout::from_definition(&form);
+            let serials: Vec<String> = (0..copies).map(|_| paper::new_serial()).collect();
+            let pdf = paper::render(&form, &layout, &serials)?;
+            std::fs::write(&output, pdf)
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!("wrote {} ({copies} copies, serials {})", output.display(), serials.join(" "));
+        }
+        FormCommand::Layout { form, json: _ } => {
+            println!("{}", paper::Layout::from_definition(&load(&form)?).to_json());
+        }
+    }
+    Ok(())
 }
 
 /// A database URL without its password, for printing.

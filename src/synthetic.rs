@@ -6,17 +6,42 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 
 const SURNAMES: &[&str] = &[
-    "Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen",
-    "Koskinen", "Järvinen", "Lehtonen", "Saarinen", "Lindqvist", "Nyström", "Björklund",
-    "Holmström", "Sundqvist", "Westerlund", "Back", "Ahlskog",
+    "Korhonen",
+    "Virtanen",
+    "Mäkinen",
+    "Nieminen",
+    "Mäkelä",
+    "Hämäläinen",
+    "Laine",
+    "Heikkinen",
+    "Koskinen",
+    "Järvinen",
+    "Lehtonen",
+    "Saarinen",
+    "Lindqvist",
+    "Nyström",
+    "Björklund",
+    "Holmström",
+    "Sundqvist",
+    "Westerlund",
+    "Back",
+    "Ahlskog",
 ];
 const FIRST_NAMES: &[&str] = &[
     "Matti", "Juhani", "Aino", "Eveliina", "Mikko", "Johanna", "Antti", "Sofia", "Elias", "Helmi",
     "Anders", "Karin", "Mikael", "Linnea", "Oskar", "Ebba", "Jukka", "Maria", "Ville", "Emilia",
 ];
 const STREETS: &[&str] = &[
-    "Kauppakatu", "Hovioikeudenpuistikko", "Rantakatu", "Koulukatu", "Storalatan", "Skolhusgatan",
-    "Vöråvägen", "Kyrkoesplanaden", "Pitkäkatu", "Strandgatan",
+    "Kauppakatu",
+    "Hovioikeudenpuistikko",
+    "Rantakatu",
+    "Koulukatu",
+    "Storalatan",
+    "Skolhusgatan",
+    "Vöråvägen",
+    "Kyrkoesplanaden",
+    "Pitkäkatu",
+    "Strandgatan",
 ];
 const PLACES: &[(&str, &str)] = &[
     ("65100", "Vaasa"),
@@ -28,8 +53,16 @@ const PLACES: &[(&str, &str)] = &[
     ("00100", "Helsinki"),
 ];
 const OCCUPATIONS: &[&str] = &[
-    "lähihoitaja", "undersköterska", "varastotyöntekijä", "kock", "bussinkuljettaja",
-    "elektriker", "siivooja", "butiksbiträde", "ohjelmistokehittäjä", "",
+    "lähihoitaja",
+    "undersköterska",
+    "varastotyöntekijä",
+    "kock",
+    "bussinkuljettaja",
+    "elektriker",
+    "siivooja",
+    "butiksbiträde",
+    "ohjelmistokehittäjä",
+    "",
 ];
 
 /// A made-up jobseeker with everything the form asks, in normalised form
@@ -61,12 +94,18 @@ pub fn hetu(rng: &mut impl Rng) -> String {
     let day: u8 = rng.random_range(1..=28);
     let number: u32 = rng.random_range(2..=899);
     let sign = if year >= 2000 {
-        *[b'A', b'B', b'C', b'D', b'E', b'F'].choose(rng).expect("not empty") as char
+        *[b'A', b'B', b'C', b'D', b'E', b'F']
+            .choose(rng)
+            .expect("not empty") as char
     } else {
-        *[b'-', b'Y', b'X', b'W', b'V', b'U'].choose(rng).expect("not empty") as char
+        *[b'-', b'Y', b'X', b'W', b'V', b'U']
+            .choose(rng)
+            .expect("not empty") as char
     };
     let yy = year % 100;
-    let digits: u64 = format!("{day:02}{month:02}{yy:02}{number:03}").parse().expect("digits");
+    let digits: u64 = format!("{day:02}{month:02}{yy:02}{number:03}")
+        .parse()
+        .expect("digits");
     let check = CHECK_CHARS[(digits % 31) as usize] as char;
     format!("{day:02}{month:02}{yy:02}{sign}{number:03}{check}")
 }
@@ -81,7 +120,9 @@ pub fn jobseeker(rng: &mut impl Rng) -> Jobseeker {
         first.to_string()
     };
     let (postal_code, post_office) = *PLACES.choose(rng).expect("not empty");
-    let prefix = *["40", "44", "45", "50", "41", "46"].choose(rng).expect("not empty");
+    let prefix = *["40", "44", "45", "50", "41", "46"]
+        .choose(rng)
+        .expect("not empty");
     let rest: u32 = rng.random_range(1_000_000..=9_999_999);
     let rest = rest.to_string();
     let phone_written = match rng.random_range(0..4) {
@@ -110,9 +151,17 @@ pub fn jobseeker(rng: &mut impl Rng) -> Jobseeker {
         phone_written,
         email,
         service_language: ["fi", "sv", "en", "other"][weighted(rng, &[50, 40, 8, 2])],
-        situation: ["unemployed", "laid_off", "part_time", "employed", "student", "other"]
-            [weighted(rng, &[50, 20, 10, 8, 8, 4])],
-        call_time: *["morning", "afternoon", "any"].choose(rng).expect("not empty"),
+        situation: [
+            "unemployed",
+            "laid_off",
+            "part_time",
+            "employed",
+            "student",
+            "other",
+        ][weighted(rng, &[50, 20, 10, 8, 8, 4])],
+        call_time: ["morning", "afternoon", "any"]
+            .choose(rng)
+            .expect("not empty"),
         desired_occupation: OCCUPATIONS.choose(rng).expect("not empty").to_string(),
         surname,
         first_names,
@@ -193,8 +242,14 @@ mod tests {
             let person = jobseeker(&mut rng);
             let hetu = validate::hetu(&person.hetu).unwrap();
             assert!(!hetu.temporary);
-            assert_eq!(validate::phone(&person.phone_written).unwrap(), person.phone_e164);
-            assert_eq!(validate::postal_code(&person.postal_code).unwrap(), person.postal_code);
+            assert_eq!(
+                validate::phone(&person.phone_written).unwrap(),
+                person.phone_e164
+            );
+            assert_eq!(
+                validate::postal_code(&person.postal_code).unwrap(),
+                person.postal_code
+            );
         }
     }
 }

@@ -233,12 +233,12 @@ impl FormDefinition {
                             )));
                         }
                     }
-                    if let Some(default) = &field.default {
-                        if field.option(default).is_none() {
-                            return Err(problem(&format!(
-                                "default `{default}` is not one of the options"
-                            )));
-                        }
+                    if let Some(default) = &field.default
+                        && field.option(default).is_none()
+                    {
+                        return Err(problem(&format!(
+                            "default `{default}` is not one of the options"
+                        )));
                     }
                 }
                 _ if !field.options.is_empty() => {
@@ -293,7 +293,10 @@ mod tests {
         for id in JOBSEEKER_START_FIELDS {
             assert!(definition.field(id).is_some(), "{id}");
         }
-        let web: Vec<_> = definition.fields_for(Channel::Web).map(|f| f.id.as_str()).collect();
+        let web: Vec<_> = definition
+            .fields_for(Channel::Web)
+            .map(|f| f.id.as_str())
+            .collect();
         assert!(!web.contains(&"signed"));
         assert!(web.contains(&"contact_consent"));
     }
@@ -322,12 +325,20 @@ mod tests {
     fn a_default_outside_the_options_is_refused() {
         let broken = shipped().replace("default = \"any\"", "default = \"evening\"");
         let message = parse(&broken).unwrap_err().to_string();
-        assert!(message.contains("`call_time`") && message.contains("evening"), "{message}");
+        assert!(
+            message.contains("`call_time`") && message.contains("evening"),
+            "{message}"
+        );
     }
 
     #[test]
     fn a_duplicated_or_missing_record_key_is_refused() {
         let duplicated = shipped().replace("id = \"post_office\"", "id = \"surname\"");
-        assert!(parse(&duplicated).unwrap_err().to_string().contains("used twice"));
+        assert!(
+            parse(&duplicated)
+                .unwrap_err()
+                .to_string()
+                .contains("used twice")
+        );
     }
 }

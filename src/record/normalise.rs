@@ -110,16 +110,29 @@ mod tests {
     #[test]
     fn a_valid_web_submission_is_normalised() {
         let fields = normalise_submission(&definition(), Channel::Web, &valid_inputs()).unwrap();
-        let text = |id: &str| fields[id].value.as_ref().and_then(Value::as_text).map(String::from);
+        let text = |id: &str| {
+            fields[id]
+                .value
+                .as_ref()
+                .and_then(Value::as_text)
+                .map(String::from)
+        };
         assert_eq!(text("hetu").as_deref(), Some("131052-308T"));
         assert_eq!(text("surname").as_deref(), Some("Virtanen"));
         assert_eq!(text("first_names").as_deref(), Some("Matti Juhani"));
         assert_eq!(text("phone").as_deref(), Some("+358401234567"));
         assert_eq!(text("situation_since").as_deref(), Some("2020-04-06"));
-        assert_eq!(text("call_time").as_deref(), Some("any"), "the default applies");
+        assert_eq!(
+            text("call_time").as_deref(),
+            Some("any"),
+            "the default applies"
+        );
         assert_eq!(fields["email"].value, None);
         assert_eq!(fields["contact_consent"].value, Some(Value::Bool(true)));
-        assert!(!fields.contains_key("signed"), "the web form has no signature");
+        assert!(
+            !fields.contains_key("signed"),
+            "the web form has no signature"
+        );
     }
 
     #[test]

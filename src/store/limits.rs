@@ -36,7 +36,9 @@ pub(super) async fn count_submission(
     limits: &Limits,
     now: OffsetDateTime,
 ) -> Result<Option<LimitKind>, StoreError> {
-    let hour = now.format(time::macros::format_description!("[year][month][day][hour]"));
+    let hour = now.format(time::macros::format_description!(
+        "[year][month][day][hour]"
+    ));
     let day = now.format(time::macros::format_description!("[year][month][day]"));
     let (hour, day) = (hour.expect("formats"), day.expect("formats"));
     let client_hour = format!("client:{}:h:{hour}", client.0);
@@ -61,7 +63,11 @@ pub(super) async fn count_submission(
     .bind(i64::from(global_shard))
     .fetch_all(&mut **tx)
     .await?;
-    let count_of = |bucket: &str| rows.iter().find(|(b, _)| b == bucket).map_or(0, |(_, c)| *c);
+    let count_of = |bucket: &str| {
+        rows.iter()
+            .find(|(b, _)| b == bucket)
+            .map_or(0, |(_, c)| *c)
+    };
     let global = match backend {
         Backend::Sqlite => count_of(&global_day),
         Backend::Postgres => {
@@ -75,8 +81,16 @@ pub(super) async fn count_submission(
         }
     };
     let checks = [
-        (count_of(&client_hour), limits.per_ip_hour, LimitKind::ClientHour),
-        (count_of(&client_day), limits.per_ip_day, LimitKind::ClientDay),
+        (
+            count_of(&client_hour),
+            limits.per_ip_hour,
+            LimitKind::ClientHour,
+        ),
+        (
+            count_of(&client_day),
+            limits.per_ip_day,
+            LimitKind::ClientDay,
+        ),
         (global, limits.global_day, LimitKind::GlobalDay),
     ];
     Ok(checks

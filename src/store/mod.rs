@@ -152,13 +152,16 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
         .split('?')
         .next()
         .unwrap_or("");
-    if !path.is_empty() && path != ":memory:" {
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
-                path: parent.display().to_string(),
-                source,
-            })?;
-        }
+    let parent = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent
+        && path != ":memory:"
+    {
+        std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
     Ok(if url.contains("mode=") {
         url.to_string()
@@ -178,7 +181,9 @@ pub async fn create_schema(server_url: &str, schema: &str) -> Result<String, Sto
         .await?;
     connection.close().await;
     let separator = if server_url.contains('?') { '&' } else { '?' };
-    Ok(format!("{server_url}{separator}options=-c%20search_path%3D{schema}"))
+    Ok(format!(
+        "{server_url}{separator}options=-c%20search_path%3D{schema}"
+    ))
 }
 
 pub async fn drop_schema(server_url: &str, schema: &str) -> Result<(), StoreError> {
@@ -223,9 +228,18 @@ mod tests {
 
     #[test]
     fn the_backend_follows_the_url_scheme() {
-        assert_eq!(Backend::from_url("sqlite://data/x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_url("postgres://h/db").unwrap(), Backend::Postgres);
-        assert_eq!(Backend::from_url("postgresql://h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::from_url("sqlite://data/x.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://h/db").unwrap(),
+            Backend::Postgres
+        );
         assert!(Backend::from_url("mysql://h/db").is_err());
     }
 

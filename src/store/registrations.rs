@@ -192,7 +192,9 @@ pub(super) async fn submit_in(
             Err(other) => return Err(other),
         }
     }
-    Err(StoreError::Corrupt("five references in a row collided".into()))
+    Err(StoreError::Corrupt(
+        "five references in a row collided".into(),
+    ))
 }
 
 async fn registration_by_submission_key(
@@ -245,7 +247,8 @@ async fn insert(
         provenance: new.provenance.clone(),
     };
     let fields = serde_json::to_string(&registration.fields).expect("fields serialise");
-    let provenance = serde_json::to_string(&registration.provenance).expect("provenance serialises");
+    let provenance =
+        serde_json::to_string(&registration.provenance).expect("provenance serialises");
     sqlx::query(
         "INSERT INTO registrations (id, reference, form_id, form_version, channel, office, \
          received_at, status, identity_verified, hetu, phone, fields, provenance, \
@@ -282,7 +285,8 @@ async fn insert(
 }
 
 fn registration_from_row(row: &AnyRow) -> Result<Registration, StoreError> {
-    let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("{what}: {e}"));
+    let corrupt =
+        |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("{what}: {e}"));
     let id: String = row.try_get("id")?;
     let reference: String = row.try_get("reference")?;
     let channel: String = row.try_get("channel")?;
@@ -321,8 +325,11 @@ fn get_bool(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
 }
 
 fn parse_date(text: &str) -> Result<Date, StoreError> {
-    Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|e| StoreError::Corrupt(format!("date `{text}`: {e}")))
+    Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|e| StoreError::Corrupt(format!("date `{text}`: {e}")))
 }
 
 /// A private status link's secret: 256 random bits, URL-safe.

@@ -117,8 +117,8 @@ pub fn client_address(peer: SocketAddr, headers: &HeaderMap, trust_forwarded_for
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-            .last();
+            .rev()
+            .find_map(|a| a.trim().parse::<IpAddr>().ok());
         if let Some(address) = forwarded {
             return address;
         }
@@ -153,18 +153,34 @@ mod tests {
         let token = tokens().issue("jobseeker-start");
         let nonce = tokens().verify("jobseeker-start", &token).unwrap();
         assert!(token.contains(&nonce));
-        assert_ne!(tokens().issue("jobseeker-start"), token, "every form gets its own");
+        assert_ne!(
+            tokens().issue("jobseeker-start"),
+            token,
+            "every form gets its own"
+        );
     }
 
     #[test]
     fn altered_foreign_or_other_purpose_tokens_are_invalid() {
         let token = tokens().issue("jobseeker-start");
         let other_key = FormTokens::new(b"another", Duration::from_secs(3600));
-        assert_eq!(other_key.verify("jobseeker-start", &token), Err(TokenProblem::Invalid));
-        assert_eq!(tokens().verify("withdraw", &token), Err(TokenProblem::Invalid));
+        assert_eq!(
+            other_key.verify("jobseeker-start", &token),
+            Err(TokenProblem::Invalid)
+        );
+        assert_eq!(
+            tokens().verify("withdraw", &token),
+            Err(TokenProblem::Invalid)
+        );
         let altered = token.replacen(|c: char| c.is_ascii_digit(), "9", 1);
-        assert_eq!(tokens().verify("jobseeker-start", &altered), Err(TokenProblem::Invalid));
-        assert_eq!(tokens().verify("jobseeker-start", "garbage"), Err(TokenProblem::Invalid));
+        assert_eq!(
+            tokens().verify("jobseeker-start", &altered),
+            Err(TokenProblem::Invalid)
+        );
+        assert_eq!(
+            tokens().verify("jobseeker-start", "garbage"),
+            Err(TokenProblem::Invalid)
+        );
     }
 
     #[test]
@@ -172,7 +188,10 @@ mod tests {
         let issued = OffsetDateTime::now_utc() - time::Duration::hours(2);
         let token = tokens().sign("f", issued.unix_timestamp(), "abc");
         let now = OffsetDateTime::now_utc();
-        assert_eq!(tokens().verify_at("f", &token, now), Err(TokenProblem::Expired));
+        assert_eq!(
+            tokens().verify_at("f", &token, now),
+            Err(TokenProblem::Expired)
+        );
         let within = issued + time::Duration::minutes(59);
         assert_eq!(tokens().verify_at("f", &token, within), Ok("abc".into()));
     }
@@ -183,7 +202,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", "10.0.0.1, 192.0.2.7".parse().unwrap());
         assert_eq!(client_address(peer, &headers, false), peer.ip());
-        assert_eq!(client_address(peer, &headers, true).to_string(), "192.0.2.7");
+        assert_eq!(
+            client_address(peer, &headers, true).to_string(),
+            "192.0.2.7"
+        );
     }
 
     #[test]

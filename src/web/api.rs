@@ -26,8 +26,8 @@ async fn registration(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    if let Err(response) = authorise(&state, &headers) {
-        return Ok(response);
+    if let Err((status, message)) = authorise(&state, &headers) {
+        return Ok(problem(status, message));
     }
     let Ok(id) = Uuid::parse_str(&id) else {
         return Ok(problem(StatusCode::BAD_REQUEST, "the id is not a UUID"));
@@ -38,10 +38,10 @@ async fn registration(
     })
 }
 
-fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), (StatusCode, &'static str)> {
     let expected = state.config.api_token.expose();
     if expected.is_empty() {
-        return Err(problem(
+        return Err((
             StatusCode::FORBIDDEN,
             "the API is closed: set INTAKE_API_TOKEN to open it",
         ));
@@ -54,7 +54,7 @@ fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
     if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
-        Err(problem(StatusCode::UNAUTHORIZED, "a valid bearer token is needed"))
+        Err((StatusCode::UNAUTHORIZED, "a valid bearer token is needed"))
     }
 }
 

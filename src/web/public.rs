@@ -31,7 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/static/style.css", get(stylesheet))
         .route("/{lang}", get(form_page).post(submit))
         .route("/{lang}/status/{token}", get(status_page))
-        .route("/{lang}/status/{token}/withdraw", axum::routing::post(withdraw))
+        .route(
+            "/{lang}/status/{token}/withdraw",
+            axum::routing::post(withdraw),
+        )
 }
 
 const WITHDRAW_PURPOSE: &str = "withdraw";
@@ -119,7 +122,12 @@ async fn submit(
                 expired: true,
                 ..FormInput::default()
             };
-            return Ok(render_form(&state, lang, input, StatusCode::UNPROCESSABLE_ENTITY));
+            return Ok(render_form(
+                &state,
+                lang,
+                input,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
         }
     };
 
@@ -134,7 +142,12 @@ async fn submit(
                 values,
                 expired: false,
             };
-            return Ok(render_form(&state, lang, input, StatusCode::UNPROCESSABLE_ENTITY));
+            return Ok(render_form(
+                &state,
+                lang,
+                input,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
         }
     };
 
@@ -148,7 +161,11 @@ async fn submit(
     };
     let client = abuse::client_address(peer, &headers, state.config.trust_forwarded_for);
     let client = abuse::rate_key(&state.secret, client);
-    let submission = match state.store.submit_web(new, &client, &state.config.limits).await {
+    let submission = match state
+        .store
+        .submit_web(new, &client, &state.config.limits)
+        .await
+    {
         Ok(submission) => submission,
         Err(error) => {
             // Refuse rather than guess: nothing was stored.
@@ -169,7 +186,10 @@ async fn submit(
             return refuse(RefusalKind::DailyCapReached, StatusCode::TOO_MANY_REQUESTS);
         }
         Submission::Limited(_) => {
-            return refuse(RefusalKind::TooManyFromClient, StatusCode::TOO_MANY_REQUESTS);
+            return refuse(
+                RefusalKind::TooManyFromClient,
+                StatusCode::TOO_MANY_REQUESTS,
+            );
         }
     };
     tracing::debug!(registration = %registration.id, duplicate, "web registration stored");
@@ -228,18 +248,18 @@ async fn withdraw(
         .verify(&withdraw_purpose(&token), form_token)
         .is_err()
     {
-        return Ok(refusal_page(lang, RefusalKind::BadToken, StatusCode::BAD_REQUEST));
+        return Ok(refusal_page(
+            lang,
+            RefusalKind::BadToken,
+            StatusCode::BAD_REQUEST,
+        ));
     }
     let Some(view) = state.store.status_by_token(&token).await? else {
         return Ok(not_found_page(lang));
     };
     state.store.withdraw(view.registration.id).await?;
     tracing::info!(registration = %view.registration.id, "registration withdrawn by the jobseeker");
-    let view = state
-        .store
-        .status_by_token(&token)
-        .await?
-        .unwrap_or(view);
+    let view = state.store.status_by_token(&token).await?.unwrap_or(view);
     render_status(&state, lang, &token, &view, true)
 }
 
@@ -333,7 +353,12 @@ fn render_form(state: &AppState, lang: Lang, input: FormInput, status: StatusCod
         t,
         languages: language_links(|l| format!("/{}", l.code()), lang),
         title: state.form.form.title.get(lang).to_string(),
-        intro: state.form.form.intro.as_ref().map(|i| i.get(lang).to_string()),
+        intro: state
+            .form
+            .form
+            .intro
+            .as_ref()
+            .map(|i| i.get(lang).to_string()),
         action: format!("/{}", lang.code()),
         token: state.tokens.issue(state.form.id()),
         notice: input.expired.then_some(t.expired),
@@ -369,8 +394,14 @@ fn html_page(status: StatusCode, html: String) -> Response {
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; form-action 'self'; frame-ancestors 'none'"),

@@ -187,27 +187,90 @@ pub enum RefusalKind {
 pub fn refusal(kind: RefusalKind, lang: Lang) -> Refusal {
     use RefusalKind::*;
     let (title, body) = match (kind, lang) {
-        (Automated, Lang::Sv) => ("Anmälan togs inte emot", "Blanketten såg ut att ha fyllts i automatiskt och sparades inte. Är du en person, öppna blanketten på nytt och fyll i den, eller använd pappersblanketten vid serviceställets dörr."),
-        (Automated, Lang::Fi) => ("Ilmoitusta ei vastaanotettu", "Lomake näytti automaattisesti täytetyltä, eikä sitä tallennettu. Jos olet ihminen, avaa lomake uudelleen ja täytä se, tai käytä paperilomaketta palvelupisteen ovella."),
-        (Automated, Lang::En) => ("The registration was not accepted", "The form looked as if it had been filled in automatically and was not saved. If you are a person, open the form again and fill it in, or use the paper form by the service point's door."),
-        (BadToken, Lang::Sv) => ("Blanketten kunde inte kontrolleras", "Blanketten kom inte från den här tjänsten eller var skadad, och sparades inte. Öppna blanketten på nytt och fyll i den."),
-        (BadToken, Lang::Fi) => ("Lomaketta ei voitu tarkistaa", "Lomake ei tullut tästä palvelusta tai se oli vioittunut, eikä sitä tallennettu. Avaa lomake uudelleen ja täytä se."),
-        (BadToken, Lang::En) => ("The form could not be verified", "The form did not come from this service or was damaged, and was not saved. Open the form again and fill it in."),
-        (TooManyFromClient, Lang::Sv) => ("För många anmälningar", "Från din anslutning har det skickats så många anmälningar att vi inte tar emot fler just nu. Ingenting sparades. Försök igen senare eller ring servicestället."),
-        (TooManyFromClient, Lang::Fi) => ("Liian monta ilmoitusta", "Yhteydestäsi on lähetetty niin monta ilmoitusta, ettemme ota juuri nyt vastaan enempää. Mitään ei tallennettu. Yritä myöhemmin uudelleen tai soita palvelupisteeseen."),
-        (TooManyFromClient, Lang::En) => ("Too many registrations", "So many registrations have been sent from your connection that we cannot take more right now. Nothing was saved. Try again later or phone the service point."),
-        (DailyCapReached, Lang::Sv) => ("Tjänsten är full för i dag", "Vi har tagit emot det största antalet webbanmälningar för i dag. Ingenting sparades. Försök igen i morgon eller använd pappersblanketten: du blir arbetssökande den dag anmälan kommer fram."),
-        (DailyCapReached, Lang::Fi) => ("Palvelu on tältä päivältä täynnä", "Olemme ottaneet vastaan tämän päivän enimmäismäärän verkkoilmoituksia. Mitään ei tallennettu. Yritä huomenna uudelleen tai käytä paperilomaketta: työnhakusi alkaa päivänä, jona ilmoitus saapuu."),
-        (DailyCapReached, Lang::En) => ("The service is full for today", "We have received the largest number of web registrations we take in one day. Nothing was saved. Try again tomorrow or use the paper form: your job search starts on the day it arrives."),
-        (TooLarge, Lang::Sv) => ("Blanketten var för stor", "Det som skickades var större än blanketten kan vara och sparades inte. Öppna blanketten på nytt och fyll i den."),
-        (TooLarge, Lang::Fi) => ("Lomake oli liian suuri", "Lähetetty tieto oli suurempi kuin lomake voi olla, eikä sitä tallennettu. Avaa lomake uudelleen ja täytä se."),
-        (TooLarge, Lang::En) => ("The form was too large", "What was sent was larger than the form can be and was not saved. Open the form again and fill it in."),
-        (Unavailable, Lang::Sv) => ("Tjänsten är inte tillgänglig", "Vi kan inte ta emot anmälningar just nu. Ingenting sparades. Försök igen om en stund."),
-        (Unavailable, Lang::Fi) => ("Palvelu ei ole käytettävissä", "Emme voi ottaa ilmoituksia vastaan juuri nyt. Mitään ei tallennettu. Yritä hetken kuluttua uudelleen."),
-        (Unavailable, Lang::En) => ("The service is not available", "We cannot take registrations right now. Nothing was saved. Try again in a while."),
-        (NotFound, Lang::Sv) => ("Sidan hittades inte", "Adressen leder inte till någon sida. Kontrollera länken."),
-        (NotFound, Lang::Fi) => ("Sivua ei löytynyt", "Osoitteessa ei ole sivua. Tarkista linkki."),
-        (NotFound, Lang::En) => ("Page not found", "There is no page at this address. Check the link."),
+        (Automated, Lang::Sv) => (
+            "Anmälan togs inte emot",
+            "Blanketten såg ut att ha fyllts i automatiskt och sparades inte. Är du en person, öppna blanketten på nytt och fyll i den, eller använd pappersblanketten vid serviceställets dörr.",
+        ),
+        (Automated, Lang::Fi) => (
+            "Ilmoitusta ei vastaanotettu",
+            "Lomake näytti automaattisesti täytetyltä, eikä sitä tallennettu. Jos olet ihminen, avaa lomake uudelleen ja täytä se, tai käytä paperilomaketta palvelupisteen ovella.",
+        ),
+        (Automated, Lang::En) => (
+            "The registration was not accepted",
+            "The form looked as if it had been filled in automatically and was not saved. If you are a person, open the form again and fill it in, or use the paper form by the service point's door.",
+        ),
+        (BadToken, Lang::Sv) => (
+            "Blanketten kunde inte kontrolleras",
+            "Blanketten kom inte från den här tjänsten eller var skadad, och sparades inte. Öppna blanketten på nytt och fyll i den.",
+        ),
+        (BadToken, Lang::Fi) => (
+            "Lomaketta ei voitu tarkistaa",
+            "Lomake ei tullut tästä palvelusta tai se oli vioittunut, eikä sitä tallennettu. Avaa lomake uudelleen ja täytä se.",
+        ),
+        (BadToken, Lang::En) => (
+            "The form could not be verified",
+            "The form did not come from this service or was damaged, and was not saved. Open the form again and fill it in.",
+        ),
+        (TooManyFromClient, Lang::Sv) => (
+            "För många anmälningar",
+            "Från din anslutning har det skickats så många anmälningar att vi inte tar emot fler just nu. Ingenting sparades. Försök igen senare eller ring servicestället.",
+        ),
+        (TooManyFromClient, Lang::Fi) => (
+            "Liian monta ilmoitusta",
+            "Yhteydestäsi on lähetetty niin monta ilmoitusta, ettemme ota juuri nyt vastaan enempää. Mitään ei tallennettu. Yritä myöhemmin uudelleen tai soita palvelupisteeseen.",
+        ),
+        (TooManyFromClient, Lang::En) => (
+            "Too many registrations",
+            "So many registrations have been sent from your connection that we cannot take more right now. Nothing was saved. Try again later or phone the service point.",
+        ),
+        (DailyCapReached, Lang::Sv) => (
+            "Tjänsten är full för i dag",
+            "Vi har tagit emot det största antalet webbanmälningar för i dag. Ingenting sparades. Försök igen i morgon eller använd pappersblanketten: du blir arbetssökande den dag anmälan kommer fram.",
+        ),
+        (DailyCapReached, Lang::Fi) => (
+            "Palvelu on tältä päivältä täynnä",
+            "Olemme ottaneet vastaan tämän päivän enimmäismäärän verkkoilmoituksia. Mitään ei tallennettu. Yritä huomenna uudelleen tai käytä paperilomaketta: työnhakusi alkaa päivänä, jona ilmoitus saapuu.",
+        ),
+        (DailyCapReached, Lang::En) => (
+            "The service is full for today",
+            "We have received the largest number of web registrations we take in one day. Nothing was saved. Try again tomorrow or use the paper form: your job search starts on the day it arrives.",
+        ),
+        (TooLarge, Lang::Sv) => (
+            "Blanketten var för stor",
+            "Det som skickades var större än blanketten kan vara och sparades inte. Öppna blanketten på nytt och fyll i den.",
+        ),
+        (TooLarge, Lang::Fi) => (
+            "Lomake oli liian suuri",
+            "Lähetetty tieto oli suurempi kuin lomake voi olla, eikä sitä tallennettu. Avaa lomake uudelleen ja täytä se.",
+        ),
+        (TooLarge, Lang::En) => (
+            "The form was too large",
+            "What was sent was larger than the form can be and was not saved. Open the form again and fill it in.",
+        ),
+        (Unavailable, Lang::Sv) => (
+            "Tjänsten är inte tillgänglig",
+            "Vi kan inte ta emot anmälningar just nu. Ingenting sparades. Försök igen om en stund.",
+        ),
+        (Unavailable, Lang::Fi) => (
+            "Palvelu ei ole käytettävissä",
+            "Emme voi ottaa ilmoituksia vastaan juuri nyt. Mitään ei tallennettu. Yritä hetken kuluttua uudelleen.",
+        ),
+        (Unavailable, Lang::En) => (
+            "The service is not available",
+            "We cannot take registrations right now. Nothing was saved. Try again in a while.",
+        ),
+        (NotFound, Lang::Sv) => (
+            "Sidan hittades inte",
+            "Adressen leder inte till någon sida. Kontrollera länken.",
+        ),
+        (NotFound, Lang::Fi) => (
+            "Sivua ei löytynyt",
+            "Osoitteessa ei ole sivua. Tarkista linkki.",
+        ),
+        (NotFound, Lang::En) => (
+            "Page not found",
+            "There is no page at this address. Check the link.",
+        ),
     };
     Refusal { title, body }
 }

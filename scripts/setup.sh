@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to build, run and test intake.
+# Run as root (or with sudo available). Installs only what is missing.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config ca-certificates curl
+  # The browser tests drive Debian's Chromium through ChromeDriver.
+  chromium chromium-driver
+  # Rendering generated PDFs to PNG to look at them.
+  poppler-utils
+  fonts-dejavu-core
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    echo "setup: cargo is in ~/.cargo/bin; add it to PATH"
+  else
+    # Debian's own Rust is too old for edition 2024: use rustup.
+    echo "setup: installing Rust with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  fi
+fi
