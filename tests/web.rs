@@ -118,7 +118,7 @@ fn invalid_values() -> Vec<(&'static str, &'static str, FieldError)> {
         ("phone", "040 12", PhoneTooShort),
         ("phone", "+358 40 1234 5678 9012", PhoneTooLong),
         ("email", "matti@", EmailFormat),
-        ("service_language", "", Required),
+        ("service_language", "", ChoiceMissing),
         ("service_language", "de", NotAnOption),
         ("situation", "retired", NotAnOption),
         ("situation_since", "eilen", DateFormat),

@@ -20,6 +20,7 @@ pub fn normalise_field(
     if trimmed.is_empty() {
         return match (field.field_type, &field.default) {
             (FieldType::Consent, _) if field.required => Err(FieldError::ConsentMissing),
+            (FieldType::Choice, None) if field.required => Err(FieldError::ChoiceMissing),
             (FieldType::Consent | FieldType::Signature, _) => Ok(Some(Value::Bool(false))),
             (_, Some(default)) => Ok(Some(Value::Text(default.clone()))),
             _ if field.required => Err(FieldError::Required),

@@ -199,6 +199,11 @@ async fn submit(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
+    let behind_tls = state.config.trust_forwarded_for
+        && headers
+            .get("x-forwarded-proto")
+            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+    let scheme = if behind_tls { "https" } else { "http" };
     let due = calendar::first_contact_due(registration.received_at);
     let page = ReceiptPage {
         lang,
@@ -210,7 +215,7 @@ async fn submit(
         received_local: local_time(registration.received_at),
         due_iso: due.to_string(),
         due_local: local_date(due),
-        status_url: format!("http://{host}{status_path}"),
+        status_url: format!("{scheme}://{host}{status_path}"),
         status_path,
     };
     Ok(html_page(StatusCode::OK, page.render()?))

@@ -58,6 +58,8 @@ pub enum FieldError {
     NotAnOption,
     /// The contact consent box was not ticked.
     ConsentMissing,
+    /// A required choice with no option chosen.
+    ChoiceMissing,
 }
 
 impl FieldError {
@@ -83,6 +85,7 @@ impl FieldError {
             FieldError::DateImpossible => "date_impossible",
             FieldError::NotAnOption => "not_an_option",
             FieldError::ConsentMissing => "consent_missing",
+            FieldError::ChoiceMissing => "choice_missing",
         }
     }
 }
@@ -123,6 +126,7 @@ pub(super) mod tests {
             FieldError::DateImpossible,
             FieldError::NotAnOption,
             FieldError::ConsentMissing,
+            FieldError::ChoiceMissing,
         ]
     }
 
@@ -148,6 +152,7 @@ pub(super) mod tests {
             FieldError::DateImpossible => 17,
             FieldError::NotAnOption => 18,
             FieldError::ConsentMissing => 19,
+            FieldError::ChoiceMissing => 20,
         }
     }
     const VARIANT_COUNT: usize = 20;

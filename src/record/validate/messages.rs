@@ -136,6 +136,12 @@ impl FieldError {
                 "Valitse jokin annetuista vaihtoehdoista.",
                 "Please choose one of the options shown.",
             ),
+            FieldError::ChoiceMissing => pick(
+                lang,
+                "Välj ett av alternativen.",
+                "Valitse yksi vaihtoehdoista.",
+                "Choose one of the options.",
+            ),
             FieldError::ConsentMissing => pick(
                 lang,
                 "Kryssa i rutan om du samtycker till att bli kontaktad per telefon. Vi behöver ringa dig för att bekräfta din identitet och slutföra registreringen.",

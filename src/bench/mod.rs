@@ -1,0 +1,7 @@
+//! Benchmarks that print numbers (never timed tests): web submissions,
+//! recognition accuracy on generated samples, and recognition throughput
+//! against the plain `tesseract` command line.
+
+pub mod submit;
+
+pub use submit::{SubmitBench, SubmitReport, submit};
