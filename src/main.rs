@@ -185,14 +185,27 @@ fn form_command(config: &Config, command: FormCommand) -> anyhow::Result<()> {
     match command {
         FormCommand::Check { form } => {
             let form = load(&form)?;
-            println!("{} version {}: {} fields", form.id(), form.version(), form.fields.len());
+            println!(
+                "{} version {}: {} fields",
+                form.id(),
+                form.version(),
+                form.fields.len()
+            );
             for field in &form.fields {
                 let kind = format!("{:?}", field.field_type).to_lowercase();
-                let required = if field.required { "required" } else { "optional" };
+                let required = if field.required {
+                    "required"
+                } else {
+                    "optional"
+                };
                 println!("  {:<20} {kind:<12} {required}", field.id);
             }
         }
-        FormCommand::Pdf { form, output, copies } => {
+        FormCommand::Pdf {
+            form,
+            output,
+            copies,
+        } => {
             anyhow::ensure!(copies >= 1, "--copies must be 1 or more");
             let form = load(&form)?;
             let layout = paper::Layout::from_definition(&form);
@@ -200,10 +213,17 @@ fn form_command(config: &Config, command: FormCommand) -> anyhow::Result<()> {
             let pdf = paper::render(&form, &layout, &serials)?;
             std::fs::write(&output, pdf)
                 .with_context(|| format!("writing {}", output.display()))?;
-            println!("wrote {} ({copies} copies, serials {})", output.display(), serials.join(" "));
+            println!(
+                "wrote {} ({copies} copies, serials {})",
+                output.display(),
+                serials.join(" ")
+            );
         }
         FormCommand::Layout { form, json: _ } => {
-            println!("{}", paper::Layout::from_definition(&load(&form)?).to_json());
+            println!(
+                "{}",
+                paper::Layout::from_definition(&load(&form)?).to_json()
+            );
         }
     }
     Ok(())

@@ -12,20 +12,46 @@ use reqwest::StatusCode;
 
 fn main() {
     let cases: &[(&str, Case)] = &[
-        ("valid_submission_in_each_language", |b| Box::pin(valid_submission_in_each_language(b))),
-        ("every_invalid_value_gets_its_message", |b| Box::pin(every_invalid_value_gets_its_message(b))),
+        ("valid_submission_in_each_language", |b| {
+            Box::pin(valid_submission_in_each_language(b))
+        }),
+        ("every_invalid_value_gets_its_message", |b| {
+            Box::pin(every_invalid_value_gets_its_message(b))
+        }),
         ("honeypot_is_refused", |b| Box::pin(honeypot_is_refused(b))),
-        ("expired_token_keeps_the_answers", |b| Box::pin(expired_token_keeps_the_answers(b))),
-        ("forged_token_is_refused", |b| Box::pin(forged_token_is_refused(b))),
-        ("client_rate_limit_refuses", |b| Box::pin(client_rate_limit_refuses(b))),
-        ("global_daily_cap_refuses", |b| Box::pin(global_daily_cap_refuses(b))),
-        ("oversized_body_is_refused", |b| Box::pin(oversized_body_is_refused(b))),
-        ("double_submit_makes_one_record", |b| Box::pin(double_submit_makes_one_record(b))),
-        ("concurrent_double_submit_makes_one_record", |b| Box::pin(concurrent_double_submit_makes_one_record(b))),
-        ("status_page_and_withdrawal", |b| Box::pin(status_page_and_withdrawal(b))),
-        ("unavailable_database_refuses", |b| Box::pin(unavailable_database_refuses(b))),
-        ("json_api_needs_its_token", |b| Box::pin(json_api_needs_its_token(b))),
-        ("language_follows_link_and_header", |b| Box::pin(language_follows_link_and_header(b))),
+        ("expired_token_keeps_the_answers", |b| {
+            Box::pin(expired_token_keeps_the_answers(b))
+        }),
+        ("forged_token_is_refused", |b| {
+            Box::pin(forged_token_is_refused(b))
+        }),
+        ("client_rate_limit_refuses", |b| {
+            Box::pin(client_rate_limit_refuses(b))
+        }),
+        ("global_daily_cap_refuses", |b| {
+            Box::pin(global_daily_cap_refuses(b))
+        }),
+        ("oversized_body_is_refused", |b| {
+            Box::pin(oversized_body_is_refused(b))
+        }),
+        ("double_submit_makes_one_record", |b| {
+            Box::pin(double_submit_makes_one_record(b))
+        }),
+        ("concurrent_double_submit_makes_one_record", |b| {
+            Box::pin(concurrent_double_submit_makes_one_record(b))
+        }),
+        ("status_page_and_withdrawal", |b| {
+            Box::pin(status_page_and_withdrawal(b))
+        }),
+        ("unavailable_database_refuses", |b| {
+            Box::pin(unavailable_database_refuses(b))
+        }),
+        ("json_api_needs_its_token", |b| {
+            Box::pin(json_api_needs_its_token(b))
+        }),
+        ("language_follows_link_and_header", |b| {
+            Box::pin(language_follows_link_and_header(b))
+        }),
     ];
     common::run_on_both_backends(cases)
 }
@@ -38,19 +64,40 @@ async fn submit_valid(app: &TestApp, lang: &str) -> (StatusCode, String) {
 async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Failed> {
     let app = TestApp::spawn(&backend).await;
     for (lang, label, receipt) in [
-        (Lang::Sv, "Personbeteckning", "Tack! Vi har tagit emot din anmälan"),
-        (Lang::Fi, "Henkilötunnus", "Kiitos! Ilmoituksesi on vastaanotettu"),
-        (Lang::En, "Personal identity code", "Thank you! We have received your registration"),
+        (
+            Lang::Sv,
+            "Personbeteckning",
+            "Tack! Vi har tagit emot din anmälan",
+        ),
+        (
+            Lang::Fi,
+            "Henkilötunnus",
+            "Kiitos! Ilmoituksesi on vastaanotettu",
+        ),
+        (
+            Lang::En,
+            "Personal identity code",
+            "Thank you! We have received your registration",
+        ),
     ] {
         let (_, form) = app.get(&format!("/{}", lang.code())).await;
-        ensure!(form.contains(label), "the {lang:?} form shows the label {label}");
-        ensure!(form.contains(&format!("<html lang=\"{}\"", lang.code())), "html lang");
+        ensure!(
+            form.contains(label),
+            "the {lang:?} form shows the label {label}"
+        );
+        ensure!(
+            form.contains(&format!("<html lang=\"{}\"", lang.code())),
+            "html lang"
+        );
 
         let before = time::OffsetDateTime::now_utc();
         let (status, page) = submit_valid(&app, lang.code()).await;
         let after = time::OffsetDateTime::now_utc();
         ensure!(status == StatusCode::OK, "{lang:?}: status {status}");
-        ensure!(page.contains(&html_escaped(receipt)), "{lang:?}: receipt text missing");
+        ensure!(
+            page.contains(&html_escaped(receipt)),
+            "{lang:?}: receipt text missing"
+        );
         let reference = Reference::parse(&reference(&page).ok_or("no reference")?)
             .ok_or("the reference is malformed")?;
         let record = app
@@ -60,14 +107,37 @@ async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Faile
             .ok_or("the registration is not stored")?;
 
         let text = |id: &str| record.text(id).map(str::to_string);
-        ensure!(text("hetu").as_deref() == Some("131052-308T"), "hetu {:?}", text("hetu"));
+        ensure!(
+            text("hetu").as_deref() == Some("131052-308T"),
+            "hetu {:?}",
+            text("hetu")
+        );
         ensure!(text("surname").as_deref() == Some("Virtanen"), "surname");
-        ensure!(text("first_names").as_deref() == Some("Matti Juhani"), "first names");
-        ensure!(text("phone").as_deref() == Some("+358401234567"), "phone {:?}", text("phone"));
-        ensure!(text("email").as_deref() == Some("matti.virtanen@example.fi"), "email");
-        ensure!(text("postal_code").as_deref() == Some("65100"), "postal code");
-        ensure!(text("situation").as_deref() == Some("laid_off"), "situation");
-        ensure!(text("situation_since").as_deref() == Some("2026-04-06"), "date");
+        ensure!(
+            text("first_names").as_deref() == Some("Matti Juhani"),
+            "first names"
+        );
+        ensure!(
+            text("phone").as_deref() == Some("+358401234567"),
+            "phone {:?}",
+            text("phone")
+        );
+        ensure!(
+            text("email").as_deref() == Some("matti.virtanen@example.fi"),
+            "email"
+        );
+        ensure!(
+            text("postal_code").as_deref() == Some("65100"),
+            "postal code"
+        );
+        ensure!(
+            text("situation").as_deref() == Some("laid_off"),
+            "situation"
+        );
+        ensure!(
+            text("situation_since").as_deref() == Some("2026-04-06"),
+            "date"
+        );
         ensure!(text("call_time").as_deref() == Some("morning"), "call time");
         ensure!(
             record.fields["contact_consent"].value == Some(Value::Bool(true)),
@@ -76,7 +146,10 @@ async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Faile
         ensure!(record.office == "vaasa", "office");
         ensure!(record.channel == intake::form::Channel::Web, "channel");
         ensure!(record.status == RegistrationStatus::AwaitingCall, "status");
-        ensure!(!record.identity_verified, "identity is not verified by a web form");
+        ensure!(
+            !record.identity_verified,
+            "identity is not verified by a web form"
+        );
         ensure!(
             record.provenance == intake::record::Provenance::Web { language: lang },
             "provenance {:?}",
@@ -86,13 +159,20 @@ async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Faile
             before <= record.received_at && record.received_at <= after,
             "received_at is the moment of storing"
         );
-        let due = app.store.callback_due(record.id).await?.ok_or("no callback entry")?;
+        let due = app
+            .store
+            .callback_due(record.id)
+            .await?
+            .ok_or("no callback entry")?;
         ensure!(
             due == intake::calendar::first_contact_due(record.received_at),
             "the callback is due 5 working days on"
         );
     }
-    ensure!(app.store.count_registrations().await? == 3, "three registrations");
+    ensure!(
+        app.store.count_registrations().await? == 3,
+        "three registrations"
+    );
     app.finish().await;
     Ok(())
 }
@@ -109,7 +189,11 @@ fn invalid_values() -> Vec<(&'static str, &'static str, FieldError)> {
         ("hetu", "010594Y9032", HetuTemporary),
         ("hetu", "811228-9874", HetuSwedishPersonnummer),
         ("surname", "", Required),
-        ("surname", &*Box::leak("x".repeat(101).into_boxed_str()), TooLong { max: 100 }),
+        (
+            "surname",
+            &*Box::leak("x".repeat(101).into_boxed_str()),
+            TooLong { max: 100 },
+        ),
         ("first_names", "   ", Required),
         ("street_address", "Kauppakatu\u{7}1", ControlCharacter),
         ("postal_code", "6510", PostalCodeFormat),
@@ -144,26 +228,53 @@ async fn every_invalid_value_gets_its_message(backend: Backend) -> Result<(), Fa
             "{field}={input:?}: status {status}"
         );
         let message = html_escaped(&expected.message(lang));
-        ensure!(page.contains(&message), "{field}={input:?}: no message {message:?}");
+        ensure!(
+            page.contains(&message),
+            "{field}={input:?}: no message {message:?}"
+        );
         let anchor = match field {
             "service_language" | "situation" => format!("href=\"#{field}-"),
             "call_time" => "href=\"#call_time-morning\"".into(),
             _ => format!("href=\"#{field}\""),
         };
-        ensure!(page.contains(&anchor), "{field}: the error summary links to the field");
-        ensure!(page.contains("class=\"error-summary\""), "{field}: error summary");
+        ensure!(
+            page.contains(&anchor),
+            "{field}: the error summary links to the field"
+        );
+        ensure!(
+            page.contains("class=\"error-summary\""),
+            "{field}: error summary"
+        );
         // The other answers come back as they were typed.
-        ensure!(page.contains("value=\"Kauppakatu 12 B 4\"") || field == "street_address", "{field}: the street address was kept");
-        ensure!(page.contains("value=\"040-1234567\"") || field == "phone", "{field}: the phone was kept");
-        ensure!(page.contains("value=\"laid_off\" checked") || field == "situation", "{field}: the chosen situation was kept");
+        ensure!(
+            page.contains("value=\"Kauppakatu 12 B 4\"") || field == "street_address",
+            "{field}: the street address was kept"
+        );
+        ensure!(
+            page.contains("value=\"040-1234567\"") || field == "phone",
+            "{field}: the phone was kept"
+        );
+        ensure!(
+            page.contains("value=\"laid_off\" checked") || field == "situation",
+            "{field}: the chosen situation was kept"
+        );
     }
     // The office is not a field of the definition, but it is checked too.
     let mut fields = valid_fields(&app.form_token("sv").await);
     fields.retain(|(id, _)| *id != "office");
     let (status, page) = app.post("/sv", &borrowed(&fields)).await;
-    ensure!(status == StatusCode::UNPROCESSABLE_ENTITY, "office: {status}");
-    ensure!(page.contains("Välj ett serviceställe i listan."), "office message");
-    ensure!(app.store.count_registrations().await? == 0, "nothing invalid was stored");
+    ensure!(
+        status == StatusCode::UNPROCESSABLE_ENTITY,
+        "office: {status}"
+    );
+    ensure!(
+        page.contains("Välj ett serviceställe i listan."),
+        "office message"
+    );
+    ensure!(
+        app.store.count_registrations().await? == 0,
+        "nothing invalid was stored"
+    );
     app.finish().await;
     Ok(())
 }
@@ -175,8 +286,14 @@ async fn honeypot_is_refused(backend: Backend) -> Result<(), Failed> {
     fields.retain(|(id, v)| *id != "website" || !v.is_empty());
     let (status, page) = app.post("/en", &borrowed(&fields)).await;
     ensure!(status == StatusCode::BAD_REQUEST, "status {status}");
-    ensure!(page.contains("filled in automatically"), "the page says why");
-    ensure!(app.store.count_registrations().await? == 0, "nothing stored");
+    ensure!(
+        page.contains("filled in automatically"),
+        "the page says why"
+    );
+    ensure!(
+        app.store.count_registrations().await? == 0,
+        "nothing stored"
+    );
     app.finish().await;
     Ok(())
 }
@@ -190,10 +307,19 @@ async fn expired_token_keeps_the_answers(backend: Backend) -> Result<(), Failed>
     let old = time::OffsetDateTime::now_utc() - time::Duration::hours(4);
     let fields = valid_fields(&tokens.issue_at(intake::WEB_FORM_ID, old));
     let (status, page) = app.post("/fi", &borrowed(&fields)).await;
-    ensure!(status == StatusCode::UNPROCESSABLE_ENTITY, "status {status}");
-    ensure!(page.contains("Lomake oli auki liian kauan"), "the page says the form expired");
+    ensure!(
+        status == StatusCode::UNPROCESSABLE_ENTITY,
+        "status {status}"
+    );
+    ensure!(
+        page.contains("Lomake oli auki liian kauan"),
+        "the page says the form expired"
+    );
     ensure!(page.contains("value=\"Kauppakatu 12 B 4\""), "answers kept");
-    ensure!(app.store.count_registrations().await? == 0, "nothing stored");
+    ensure!(
+        app.store.count_registrations().await? == 0,
+        "nothing stored"
+    );
     // The page carries a fresh token: sending it again works.
     let token = intake::synthetic::form_token(&page).ok_or("no fresh token")?;
     let (status, _) = app.post("/fi", &borrowed(&valid_fields(&token))).await;
@@ -204,14 +330,24 @@ async fn expired_token_keeps_the_answers(backend: Backend) -> Result<(), Failed>
 
 async fn forged_token_is_refused(backend: Backend) -> Result<(), Failed> {
     let app = TestApp::spawn(&backend).await;
-    let forged = intake::web::abuse::FormTokens::new(b"another secret", std::time::Duration::from_secs(600))
-        .issue(intake::WEB_FORM_ID);
+    let forged =
+        intake::web::abuse::FormTokens::new(b"another secret", std::time::Duration::from_secs(600))
+            .issue(intake::WEB_FORM_ID);
     for token in [forged.as_str(), "", "1.2.3"] {
         let (status, page) = app.post("/en", &borrowed(&valid_fields(token))).await;
-        ensure!(status == StatusCode::BAD_REQUEST, "{token:?}: status {status}");
-        ensure!(page.contains("could not be verified"), "{token:?}: the page says why");
+        ensure!(
+            status == StatusCode::BAD_REQUEST,
+            "{token:?}: status {status}"
+        );
+        ensure!(
+            page.contains("could not be verified"),
+            "{token:?}: the page says why"
+        );
     }
-    ensure!(app.store.count_registrations().await? == 0, "nothing stored");
+    ensure!(
+        app.store.count_registrations().await? == 0,
+        "nothing stored"
+    );
     app.finish().await;
     Ok(())
 }
@@ -224,16 +360,25 @@ async fn client_rate_limit_refuses(backend: Backend) -> Result<(), Failed> {
     .await;
     for i in 0..3 {
         let fields = valid_fields(&app.form_token("en").await);
-        let (status, _) = app.post_from("/en", &borrowed(&fields), Some("192.0.2.10")).await;
+        let (status, _) = app
+            .post_from("/en", &borrowed(&fields), Some("192.0.2.10"))
+            .await;
         ensure!(status == StatusCode::OK, "submission {i}: {status}");
     }
     let fields = valid_fields(&app.form_token("en").await);
-    let (status, page) = app.post_from("/en", &borrowed(&fields), Some("192.0.2.10")).await;
-    ensure!(status == StatusCode::TOO_MANY_REQUESTS, "the fourth: {status}");
+    let (status, page) = app
+        .post_from("/en", &borrowed(&fields), Some("192.0.2.10"))
+        .await;
+    ensure!(
+        status == StatusCode::TOO_MANY_REQUESTS,
+        "the fourth: {status}"
+    );
     ensure!(page.contains("Too many registrations"), "the page says why");
     // Another client is not affected.
     let fields = valid_fields(&app.form_token("en").await);
-    let (status, _) = app.post_from("/en", &borrowed(&fields), Some("192.0.2.11")).await;
+    let (status, _) = app
+        .post_from("/en", &borrowed(&fields), Some("192.0.2.11"))
+        .await;
     ensure!(status == StatusCode::OK, "another client: {status}");
     ensure!(app.store.count_registrations().await? == 4, "four stored");
     app.finish().await;
@@ -246,14 +391,25 @@ async fn global_daily_cap_refuses(backend: Backend) -> Result<(), Failed> {
         c.trust_forwarded_for = true;
     })
     .await;
-    for (i, address) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"].into_iter().enumerate() {
+    for (i, address) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
+        .into_iter()
+        .enumerate()
+    {
         let fields = valid_fields(&app.form_token("sv").await);
-        let (status, page) = app.post_from("/sv", &borrowed(&fields), Some(address)).await;
+        let (status, page) = app
+            .post_from("/sv", &borrowed(&fields), Some(address))
+            .await;
         if i < 2 {
             ensure!(status == StatusCode::OK, "submission {i}: {status}");
         } else {
-            ensure!(status == StatusCode::TOO_MANY_REQUESTS, "over the cap: {status}");
-            ensure!(page.contains("Tjänsten är full för i dag"), "the page says why");
+            ensure!(
+                status == StatusCode::TOO_MANY_REQUESTS,
+                "over the cap: {status}"
+            );
+            ensure!(
+                page.contains("Tjänsten är full för i dag"),
+                "the page says why"
+            );
         }
     }
     ensure!(app.store.count_registrations().await? == 2, "two stored");
@@ -268,7 +424,10 @@ async fn oversized_body_is_refused(backend: Backend) -> Result<(), Failed> {
     let (status, page) = app.post("/en", &borrowed(&fields)).await;
     ensure!(status == StatusCode::PAYLOAD_TOO_LARGE, "status {status}");
     ensure!(page.contains("The form was too large"), "the page says why");
-    ensure!(app.store.count_registrations().await? == 0, "nothing stored");
+    ensure!(
+        app.store.count_registrations().await? == 0,
+        "nothing stored"
+    );
     app.finish().await;
     Ok(())
 }
@@ -278,9 +437,18 @@ async fn double_submit_makes_one_record(backend: Backend) -> Result<(), Failed> 
     let fields = valid_fields(&app.form_token("en").await);
     let (first_status, first) = app.post("/en", &borrowed(&fields)).await;
     let (second_status, second) = app.post("/en", &borrowed(&fields)).await;
-    ensure!(first_status == StatusCode::OK && second_status == StatusCode::OK, "both answered");
-    ensure!(reference(&first) == reference(&second), "the same reference");
-    ensure!(second.contains("You had already sent this form"), "the second says so");
+    ensure!(
+        first_status == StatusCode::OK && second_status == StatusCode::OK,
+        "both answered"
+    );
+    ensure!(
+        reference(&first) == reference(&second),
+        "the same reference"
+    );
+    ensure!(
+        second.contains("You had already sent this form"),
+        "the second says so"
+    );
     ensure!(app.store.count_registrations().await? == 1, "one record");
     app.finish().await;
     Ok(())
@@ -325,19 +493,45 @@ async fn status_page_and_withdrawal(backend: Backend) -> Result<(), Failed> {
     let path = common::status_path(&receipt).ok_or("no status link")?;
     let (status, page) = app.get(&path).await;
     ensure!(status == StatusCode::OK, "status page: {status}");
-    ensure!(page.contains("Waiting for a caseworker"), "the status is shown");
-    ensure!(page.contains(&reference(&receipt).unwrap_or_default()), "the reference is shown");
+    ensure!(
+        page.contains("Waiting for a caseworker"),
+        "the status is shown"
+    );
+    ensure!(
+        page.contains(&reference(&receipt).unwrap_or_default()),
+        "the reference is shown"
+    );
     let token = intake::synthetic::form_token(&page).ok_or("no withdraw token")?;
 
-    let (status, _) = app.post(&format!("{path}/withdraw"), &[("form_token", "forged")]).await;
-    ensure!(status == StatusCode::BAD_REQUEST, "a forged withdrawal: {status}");
-    let (status, page) = app.post(&format!("{path}/withdraw"), &[("form_token", &token)]).await;
+    let (status, _) = app
+        .post(&format!("{path}/withdraw"), &[("form_token", "forged")])
+        .await;
+    ensure!(
+        status == StatusCode::BAD_REQUEST,
+        "a forged withdrawal: {status}"
+    );
+    let (status, page) = app
+        .post(&format!("{path}/withdraw"), &[("form_token", &token)])
+        .await;
     ensure!(status == StatusCode::OK, "withdrawal: {status}");
-    ensure!(page.contains("Your registration has been withdrawn."), "confirmed");
-    ensure!(!page.contains("Withdraw registration</button>"), "no second withdraw button");
+    ensure!(
+        page.contains("Your registration has been withdrawn."),
+        "confirmed"
+    );
+    ensure!(
+        !page.contains("Withdraw registration</button>"),
+        "no second withdraw button"
+    );
     let reference = Reference::parse(&reference(&receipt).unwrap_or_default()).ok_or("ref")?;
-    let record = app.store.registration_by_reference(&reference).await?.ok_or("stored")?;
-    ensure!(record.status == RegistrationStatus::Withdrawn, "withdrawn in the database");
+    let record = app
+        .store
+        .registration_by_reference(&reference)
+        .await?
+        .ok_or("stored")?;
+    ensure!(
+        record.status == RegistrationStatus::Withdrawn,
+        "withdrawn in the database"
+    );
 
     let (status, _) = app.get("/en/status/not-a-real-token").await;
     ensure!(status == StatusCode::NOT_FOUND, "an unknown link: {status}");
@@ -361,38 +555,93 @@ async fn json_api_needs_its_token(backend: Backend) -> Result<(), Failed> {
     let app = TestApp::spawn(&backend).await;
     let (_, receipt) = submit_valid(&app, "sv").await;
     let reference = Reference::parse(&reference(&receipt).unwrap_or_default()).ok_or("ref")?;
-    let record = app.store.registration_by_reference(&reference).await?.ok_or("stored")?;
+    let record = app
+        .store
+        .registration_by_reference(&reference)
+        .await?
+        .ok_or("stored")?;
     let url = format!("{}/api/registrations/{}", app.base, record.id);
 
     let anonymous = app.client.get(&url).send().await?;
-    ensure!(anonymous.status() == StatusCode::UNAUTHORIZED, "no token: {}", anonymous.status());
+    ensure!(
+        anonymous.status() == StatusCode::UNAUTHORIZED,
+        "no token: {}",
+        anonymous.status()
+    );
     let wrong = app.client.get(&url).bearer_auth("nope").send().await?;
-    ensure!(wrong.status() == StatusCode::UNAUTHORIZED, "a wrong token: {}", wrong.status());
-    let response = app.client.get(&url).bearer_auth(common::API_TOKEN).send().await?;
-    ensure!(response.status() == StatusCode::OK, "status {}", response.status());
+    ensure!(
+        wrong.status() == StatusCode::UNAUTHORIZED,
+        "a wrong token: {}",
+        wrong.status()
+    );
+    let response = app
+        .client
+        .get(&url)
+        .bearer_auth(common::API_TOKEN)
+        .send()
+        .await?;
+    ensure!(
+        response.status() == StatusCode::OK,
+        "status {}",
+        response.status()
+    );
     let json: serde_json::Value = serde_json::from_str(&response.text().await?)?;
     ensure!(json["reference"] == reference.as_str(), "reference in JSON");
-    ensure!(json["channel"] == "web" && json["office"] == "vaasa", "channel and office");
+    ensure!(
+        json["channel"] == "web" && json["office"] == "vaasa",
+        "channel and office"
+    );
     ensure!(json["identity_verified"] == false, "identity_verified");
-    ensure!(json["fields"]["hetu"]["value"] == "131052-308T", "hetu value");
-    ensure!(json["fields"]["hetu"]["status"] == "accepted", "hetu status");
-    ensure!(json["fields"]["contact_consent"]["value"] == true, "consent is a boolean");
+    ensure!(
+        json["fields"]["hetu"]["value"] == "131052-308T",
+        "hetu value"
+    );
+    ensure!(
+        json["fields"]["hetu"]["status"] == "accepted",
+        "hetu status"
+    );
+    ensure!(
+        json["fields"]["contact_consent"]["value"] == true,
+        "consent is a boolean"
+    );
     ensure!(json["provenance"]["channel"] == "web", "provenance");
-    ensure!(json["received_at"].as_str().is_some_and(|s| s.ends_with('Z')), "received_at");
+    ensure!(
+        json["received_at"]
+            .as_str()
+            .is_some_and(|s| s.ends_with('Z')),
+        "received_at"
+    );
 
     let missing = format!("{}/api/registrations/{}", app.base, uuid::Uuid::new_v4());
-    let response = app.client.get(&missing).bearer_auth(common::API_TOKEN).send().await?;
-    ensure!(response.status() == StatusCode::NOT_FOUND, "unknown id: {}", response.status());
+    let response = app
+        .client
+        .get(&missing)
+        .bearer_auth(common::API_TOKEN)
+        .send()
+        .await?;
+    ensure!(
+        response.status() == StatusCode::NOT_FOUND,
+        "unknown id: {}",
+        response.status()
+    );
     app.finish().await;
 
     let closed = TestApp::spawn_with(&backend, |c| c.api_token = Default::default()).await;
     let response = closed
         .client
-        .get(format!("{}/api/registrations/{}", closed.base, uuid::Uuid::new_v4()))
+        .get(format!(
+            "{}/api/registrations/{}",
+            closed.base,
+            uuid::Uuid::new_v4()
+        ))
         .bearer_auth("")
         .send()
         .await?;
-    ensure!(response.status() == StatusCode::FORBIDDEN, "closed API: {}", response.status());
+    ensure!(
+        response.status() == StatusCode::FORBIDDEN,
+        "closed API: {}",
+        response.status()
+    );
     closed.finish().await;
     Ok(())
 }
@@ -416,9 +665,15 @@ async fn language_follows_link_and_header(backend: Backend) -> Result<(), Failed
         );
     }
     let (_, page) = app.get("/en").await;
-    ensure!(page.contains("href=\"/sv\" hreflang=\"sv\""), "links to the other languages");
+    ensure!(
+        page.contains("href=\"/sv\" hreflang=\"sv\""),
+        "links to the other languages"
+    );
     let (status, _) = app.get("/de").await;
-    ensure!(status == StatusCode::NOT_FOUND, "an unknown language: {status}");
+    ensure!(
+        status == StatusCode::NOT_FOUND,
+        "an unknown language: {status}"
+    );
     app.finish().await;
     Ok(())
 }

@@ -51,7 +51,9 @@ pub fn postgres_backend() -> Result<Backend, String> {
         }
     });
     reachable
-        .map(|()| Backend::Postgres { server_url: url.clone() })
+        .map(|()| Backend::Postgres {
+            server_url: url.clone(),
+        })
         .map_err(|e| format!("PostgreSQL at {url} is not reachable ({e})"))
 }
 
