@@ -7,9 +7,15 @@ packages=(
   build-essential pkg-config ca-certificates curl
   # The browser tests drive Debian's Chromium through ChromeDriver.
   chromium chromium-driver
-  # Rendering generated PDFs to PNG to look at them.
+  # Reading scans: Tesseract with Swedish, Finnish and orientation data,
+  # and what the tesseract crate's build needs.
+  tesseract-ocr tesseract-ocr-swe tesseract-ocr-fin tesseract-ocr-osd
+  libtesseract-dev libleptonica-dev clang libclang-dev
+  # Rasterising the paper form (sample generator, looking at the PDF).
   poppler-utils
-  fonts-dejavu-core
+  # Printed and handwriting-style fonts for the generated samples.
+  fonts-dejavu-core fonts-liberation2 fonts-humor-sans fonts-dkg-handwriting
+  fonts-breip fonts-comic-neue
 )
 
 missing=()

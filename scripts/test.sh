@@ -6,10 +6,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+# Tesseract's own threads would fight the test threads (ARCHITECTURE.md).
+export OMP_THREAD_LIMIT=1
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --all-targets 2>&1 | tee "$log"
+cargo test --all-targets --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 awk '/^test result:/ {

@@ -4,12 +4,14 @@
 
 pub mod bench;
 pub mod calendar;
+pub mod capture;
 pub mod config;
 pub mod demo;
 pub mod form;
 pub mod i18n;
 pub mod paper;
 pub mod record;
+pub mod samples;
 pub mod store;
 pub mod synthetic;
 pub mod web;

@@ -49,6 +49,20 @@ enum Command {
         #[command(subcommand)]
         command: FormCommand,
     },
+    /// Read scanned or digital forms without a database: one JSON object
+    /// per document found.
+    Extract {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per line (the only output so far; accepted for clarity).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Synthetic filled-in, scanned forms with truth files.
+    Samples {
+        #[command(subcommand)]
+        command: SamplesCommand,
+    },
     /// Benchmarks that print numbers.
     Bench {
         #[command(subcommand)]
@@ -81,8 +95,25 @@ enum FormCommand {
 }
 
 #[derive(Subcommand)]
+enum SamplesCommand {
+    /// Write N sample sheets (and their truth files) into a folder.
+    Generate {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
 enum Bench {
     /// Durable web submissions per second and their latency over loopback.
+    /// Recognition scored against the truth files of generated samples.
+    Accuracy { dir: PathBuf },
+    /// Recognition pages per minute, against the tesseract command line.
+    Throughput { dir: PathBuf },
     Submit {
         /// `sqlite` for a temporary file, or postgres://... for a fresh schema there; repeatable.
         #[arg(long = "database", default_values_t = vec!["sqlite".to_string()])]
@@ -111,8 +142,32 @@ fn load_config(
     Ok(config)
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    ensure_single_threaded_tesseract()?;
+    tokio::runtime::Runtime::new()?.block_on(run())
+}
+
+/// Tesseract must not start OpenMP threads of its own: parallelism comes
+/// from pages and workers. The variable is read when the library loads, so
+/// the process starts itself again with it set (no unsafe `set_var`).
+fn ensure_single_threaded_tesseract() -> anyhow::Result<()> {
+    if std::env::var("OMP_THREAD_LIMIT").as_deref() == Ok("1") {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let error = std::process::Command::new(std::env::current_exe()?)
+            .args(std::env::args_os().skip(1))
+            .env("OMP_THREAD_LIMIT", "1")
+            .exec();
+        Err(error).context("restarting with OMP_THREAD_LIMIT=1")
+    }
+    #[cfg(not(unix))]
+    Ok(())
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -155,6 +210,37 @@ async fn main() -> anyhow::Result<()> {
             let config = load_config(cli.config.as_deref(), None, None)?;
             form_command(&config, command)
         }
+        Command::Extract { files, json: _ } => {
+            let config = load_config(cli.config.as_deref(), None, None)?;
+            extract(&config, &files)
+        }
+        Command::Samples {
+            command: SamplesCommand::Generate { out, count, seed },
+        } => {
+            let config = load_config(cli.config.as_deref(), None, None)?;
+            let form = FormDefinition::load_by_id(&config.forms_dir, intake::WEB_FORM_ID)?;
+            let options = intake::samples::GenerateOptions { out, count, seed };
+            let report = intake::samples::generate(&form, &options)?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            bench: Bench::Accuracy { dir },
+        } => {
+            let config = load_config(cli.config.as_deref(), None, None)?;
+            println!("{}", intake::bench::accuracy::run(&dir, &config.forms_dir)?);
+            Ok(())
+        }
+        Command::Bench {
+            bench: Bench::Throughput { dir },
+        } => {
+            let config = load_config(cli.config.as_deref(), None, None)?;
+            println!(
+                "{}",
+                intake::bench::throughput::run(&dir, &config.forms_dir)?
+            );
+            Ok(())
+        }
         Command::Bench {
             bench:
                 Bench::Submit {
@@ -178,6 +264,36 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Prints one JSON line per document, or `{"source","error"}` for what
+/// could not be read; fails when anything could not be read.
+fn extract(config: &Config, files: &[PathBuf]) -> anyhow::Result<()> {
+    use intake::capture::decode::DecodeLimits;
+    use intake::capture::extract::{FormCatalogue, extract_file};
+    let catalogue = FormCatalogue::load(&config.forms_dir)?;
+    let limits = DecodeLimits::default();
+    let mut unreadable = 0;
+    for file in files {
+        let result = extract_file(file, &catalogue, &limits);
+        for document in &result.documents {
+            println!("{}", serde_json::to_string(document)?);
+        }
+        for error in &result.errors {
+            unreadable += 1;
+            let mut line =
+                serde_json::json!({ "source": file.display().to_string(), "error": error.error });
+            if let Some(page) = error.page {
+                line["pages"] = serde_json::json!([page]);
+            }
+            println!("{line}");
+        }
+    }
+    anyhow::ensure!(
+        unreadable == 0,
+        "{unreadable} file(s) or page(s) could not be read"
+    );
+    Ok(())
 }
 
 fn form_command(config: &Config, command: FormCommand) -> anyhow::Result<()> {

@@ -2,6 +2,8 @@
 //! recognition accuracy on generated samples, and recognition throughput
 //! against the plain `tesseract` command line.
 
+pub mod accuracy;
 pub mod submit;
+pub mod throughput;
 
 pub use submit::{SubmitBench, SubmitReport, submit};

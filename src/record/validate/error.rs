@@ -155,7 +155,7 @@ pub(super) mod tests {
             FieldError::ChoiceMissing => 20,
         }
     }
-    const VARIANT_COUNT: usize = 20;
+    const VARIANT_COUNT: usize = 21;
 
     #[test]
     fn every_variant_lists_each_variant_once() {

@@ -1,0 +1,333 @@
+//! Reading a scanned file page by page: PNG, JPEG, multi-page TIFF and PDF.
+//! Pages are decoded one at a time as the caller asks for them, and every
+//! size is checked from the headers before a pixel buffer is allocated, so a
+//! 300-page scan or a decompression bomb cannot take the worker's memory.
+
+mod image_file;
+mod pdf;
+mod pdf_colour;
+mod pdf_image;
+mod pdf_wrap;
+mod tiff;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+use image::{GrayImage, ImageFormat};
+
+/// How big an input may be. Scans of A4 at 300 dpi are under 9 million
+/// pixels; the defaults leave room for A3 and 600 dpi without letting one
+/// file take gigabytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Pixels in one page (width x height).
+    pub max_pixels: u64,
+    /// Bytes in the whole file.
+    pub max_file_bytes: u64,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        DecodeLimits {
+            max_pixels: 80_000_000,
+            max_file_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// One page of a file.
+#[derive(Debug)]
+pub struct Page {
+    /// 1-based, counting the pages of the file.
+    pub number: u32,
+    pub content: PageContent,
+}
+
+#[derive(Debug)]
+pub enum PageContent {
+    /// A scanned page, in grey, in the orientation it was scanned in.
+    Image(GrayImage),
+    /// A PDF page drawn as text and lines rather than scanned: a form
+    /// filled in on a computer, or a letter saved as PDF. `text` is the
+    /// page's text layer when it was cheap to read, else empty.
+    Digital { text: String },
+}
+
+/// The kinds of file read; anything else is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Pdf,
+    Png,
+    Jpeg,
+    Tiff,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "PDF",
+            FileKind::Png => "PNG",
+            FileKind::Jpeg => "JPEG",
+            FileKind::Tiff => "TIFF",
+        }
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a file or one of its pages cannot be read. The messages are shown to
+/// mailroom staff as the reason a file went to quarantine.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the file is empty (0 bytes)")]
+    Empty,
+    #[error("the file is {size} bytes, over the limit of {limit} bytes")]
+    FileTooLarge { size: u64, limit: u64 },
+    #[error("{}", unknown_format(*.found))]
+    UnknownFormat { found: Option<&'static str> },
+    #[error("the {format} image is truncated or corrupt ({reason})")]
+    CorruptImage {
+        format: &'static str,
+        reason: String,
+    },
+    #[error("the page is {width} x {height} pixels, over the limit of {}", Pixels(*.limit))]
+    TooManyPixels { width: u64, height: u64, limit: u64 },
+    #[error("the PDF is corrupt ({0})")]
+    CorruptPdf(String),
+    #[error("the PDF is password-protected")]
+    EncryptedPdf,
+    #[error("the file has no pages")]
+    NoPages,
+    #[error("{0}")]
+    Unsupported(String),
+    /// A problem on one page of a file with several; the other pages may
+    /// still be read.
+    #[error("page {page} cannot be read: {error}")]
+    Page {
+        page: u32,
+        #[source]
+        error: Box<DecodeError>,
+    },
+}
+
+impl DecodeError {
+    /// The page the problem is on, for files with several pages.
+    pub fn page(&self) -> Option<u32> {
+        match self {
+            DecodeError::Page { page, .. } => Some(*page),
+            _ => None,
+        }
+    }
+
+    fn on_page(self, page: u32) -> DecodeError {
+        DecodeError::Page {
+            page,
+            error: Box::new(self),
+        }
+    }
+}
+
+fn unknown_format(found: Option<&str>) -> String {
+    let expected = "only PDF, PNG, JPEG and TIFF files are read";
+    match found {
+        Some(found) => format!("the file is a {found} image: {expected}"),
+        None => format!("the file is not a PDF or an image: {expected}"),
+    }
+}
+
+/// "80 million" rather than "80000000" when the limit is a round number.
+struct Pixels(u64);
+
+impl fmt::Display for Pixels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 >= 1_000_000 && self.0.is_multiple_of(1_000_000) {
+            write!(f, "{} million", self.0 / 1_000_000)
+        } else {
+            write!(f, "{} pixels", self.0)
+        }
+    }
+}
+
+/// Refuses a page before its pixels are allocated.
+fn check_pixels(width: u64, height: u64, limits: &DecodeLimits) -> Result<(), DecodeError> {
+    if width.saturating_mul(height) > limits.max_pixels {
+        return Err(DecodeError::TooManyPixels {
+            width,
+            height,
+            limit: limits.max_pixels,
+        });
+    }
+    if width == 0 || height == 0 {
+        return Err(DecodeError::CorruptImage {
+            format: "page",
+            reason: format!("it claims to be {width} x {height} pixels"),
+        });
+    }
+    Ok(())
+}
+
+/// The pages of one file, decoded as they are asked for. A broken page
+/// yields an error and the following pages are still read.
+pub struct Pages {
+    kind: FileKind,
+    source: Source,
+    next: usize,
+    limits: DecodeLimits,
+}
+
+enum Source {
+    Image { bytes: Vec<u8>, format: ImageFormat },
+    Tiff(tiff::TiffPages),
+    Pdf(Box<pdf::PdfPages>),
+}
+
+impl Pages {
+    pub fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    /// Pages in the file, known before any is decoded.
+    pub fn page_count(&self) -> u32 {
+        let count = match &self.source {
+            Source::Image { .. } => 1,
+            Source::Tiff(tiff) => tiff.len(),
+            Source::Pdf(pdf) => pdf.len(),
+        };
+        u32::try_from(count).unwrap_or(u32::MAX)
+    }
+}
+
+impl Iterator for Pages {
+    type Item = Result<Page, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let index = self.next;
+        if index >= self.page_count() as usize {
+            return None;
+        }
+        self.next += 1;
+        let number = index as u32 + 1;
+        let content = match &self.source {
+            Source::Image { bytes, format } => {
+                image_file::decode_bytes(bytes, *format, &self.limits).map(PageContent::Image)
+            }
+            Source::Tiff(tiff) => tiff
+                .decode(index, &self.limits)
+                .map(PageContent::Image)
+                .map_err(|e| e.on_page(number)),
+            Source::Pdf(pdf) => pdf
+                .decode(index, &self.limits)
+                .map_err(|e| e.on_page(number)),
+        };
+        Some(content.map(|content| Page { number, content }))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = (self.page_count() as usize).saturating_sub(self.next);
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Pages {}
+
+/// Opens a file and reads its structure (PDF page tree, TIFF directory),
+/// but no page yet.
+pub fn open(path: &Path, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limits.max_file_bytes {
+        return Err(DecodeError::FileTooLarge {
+            size,
+            limit: limits.max_file_bytes,
+        });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // The file may grow while it is read (a drop folder being written to):
+    // never read more than the limit.
+    file.take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)?;
+    open_bytes(bytes, limits)
+}
+
+/// As `open`, for a file already in memory (an upload).
+pub fn open_bytes(bytes: Vec<u8>, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
+    let size = bytes.len() as u64;
+    if size == 0 {
+        return Err(DecodeError::Empty);
+    }
+    if size > limits.max_file_bytes {
+        return Err(DecodeError::FileTooLarge {
+            size,
+            limit: limits.max_file_bytes,
+        });
+    }
+    let (kind, source) = if is_pdf(&bytes) {
+        (
+            FileKind::Pdf,
+            Source::Pdf(Box::new(pdf::PdfPages::parse(bytes)?)),
+        )
+    } else {
+        match image::guess_format(&bytes) {
+            Ok(ImageFormat::Tiff) => (FileKind::Tiff, Source::Tiff(tiff::TiffPages::parse(bytes)?)),
+            Ok(format @ (ImageFormat::Png | ImageFormat::Jpeg)) => {
+                // Refuse an oversized page now, from its header, rather than
+                // when the caller gets to it.
+                image_file::check_header(std::io::Cursor::new(&bytes), format, limits)?;
+                let kind = if format == ImageFormat::Png {
+                    FileKind::Png
+                } else {
+                    FileKind::Jpeg
+                };
+                (kind, Source::Image { bytes, format })
+            }
+            Ok(other) => {
+                return Err(DecodeError::UnknownFormat {
+                    found: format_name(other),
+                });
+            }
+            Err(_) => return Err(DecodeError::UnknownFormat { found: None }),
+        }
+    };
+    Ok(Pages {
+        kind,
+        source,
+        next: 0,
+        limits: *limits,
+    })
+}
+
+fn format_name(format: ImageFormat) -> Option<&'static str> {
+    let name = match format {
+        ImageFormat::Gif => "GIF",
+        ImageFormat::Bmp => "BMP",
+        ImageFormat::WebP => "WebP",
+        ImageFormat::Avif => "AVIF",
+        ImageFormat::Ico => "ICO",
+        ImageFormat::Pnm => "PNM",
+        ImageFormat::Tga => "TGA",
+        ImageFormat::OpenExr => "OpenEXR",
+        ImageFormat::Hdr => "HDR",
+        ImageFormat::Qoi => "QOI",
+        ImageFormat::Dds => "DDS",
+        ImageFormat::Farbfeld => "Farbfeld",
+        _ => return None,
+    };
+    Some(name)
+}
+
+/// Whether the bytes are a PDF. Readers accept the `%PDF-` header anywhere
+/// in the first kilobyte (some mail gateways prepend junk), and so do we.
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    head.windows(5).any(|w| w == b"%PDF-")
+}

@@ -1,0 +1,242 @@
+//! Tesseract, the way ARCHITECTURE.md asks: one engine per worker thread,
+//! created on first use and reused for every crop that thread reads, with
+//! OpenMP kept to one thread (`OMP_THREAD_LIMIT=1`) because parallelism
+//! comes from pages and workers, and OpenMP threads inside each engine
+//! would only fight them for the same cores.
+//!
+//! The page segmentation mode and the character whitelist are set on every
+//! call, so one engine serves combs, lines and whole pages alike.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::CString;
+
+use image::GrayImage;
+use tesseract::PageSegMode;
+use tesseract::plumbing::TessBaseApi;
+
+use super::PX_PER_MM;
+
+/// Languages for the form's fields: the form is Swedish and Finnish, and
+/// names and addresses in Finland are spelt with those alphabets.
+pub const FIELD_LANGUAGES: &str = "swe+fin";
+/// Email addresses: the Swedish and Finnish models never learnt `@` (they
+/// read it as `O` or `Q`); the English one did.
+pub const EMAIL_LANGUAGES: &str = "eng";
+/// Languages for letters and other mail in the drop box.
+pub const PAGE_LANGUAGES: &str = "swe+fin+eng";
+
+/// Registered pages are 203.2 dpi; telling Tesseract so keeps its size
+/// heuristics (noise, minimum x-height) right on small crops.
+const SOURCE_DPI: i32 = (PX_PER_MM * 25.4 + 0.5) as i32;
+/// White border put around a crop: Tesseract finds glyphs poorly when ink
+/// touches the image edge.
+const MARGIN_PX: u32 = 12;
+
+/// What Tesseract read, with its confidence from 0 to 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recognised {
+    pub text: String,
+    /// The lowest word confidence: one doubtful word makes the whole
+    /// reading doubtful. 0 when nothing was read.
+    pub confidence: f32,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum OcrError {
+    #[error(
+        "Tesseract could not start with languages {0} (is tesseract-ocr with its swe, fin and eng data installed, or TESSDATA_PREFIX set?)"
+    )]
+    Init(&'static str),
+    #[error("Tesseract failed while {0}")]
+    Engine(&'static str),
+}
+
+thread_local! {
+    /// This thread's engines, one per language set, created on first use.
+    static ENGINES: RefCell<Vec<(&'static str, TessBaseApi)>> = const { RefCell::new(Vec::new()) };
+    /// Recognitions run on this thread; tests use it to prove that empty
+    /// fields are decided without OCR.
+    static CALLS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Whether the process is set up for Tesseract: `OMP_THREAD_LIMIT=1` and
+/// the language data present. Call once at start-up; the message says what
+/// to fix.
+pub fn check_environment() -> Result<(), String> {
+    match std::env::var("OMP_THREAD_LIMIT") {
+        Ok(v) if v.trim() == "1" => {}
+        Ok(v) => {
+            return Err(format!(
+                "OMP_THREAD_LIMIT is {v:?}, not 1: every Tesseract engine would start its own OpenMP threads"
+            ));
+        }
+        Err(_) => {
+            return Err(
+                "OMP_THREAD_LIMIT is not set to 1: every Tesseract engine would start its own OpenMP threads"
+                    .into(),
+            );
+        }
+    }
+    for languages in [FIELD_LANGUAGES, EMAIL_LANGUAGES, PAGE_LANGUAGES] {
+        with_engine(languages, |_| Ok(())).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// How many recognitions this thread has run.
+pub fn calls_on_this_thread() -> u64 {
+    CALLS.with(Cell::get)
+}
+
+/// How Tesseract is to take the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segmentation {
+    /// One line of text (`PSM 7`).
+    Line,
+    /// One line, without Tesseract's line-finding heuristics (`PSM 13`):
+    /// a second opinion that fails differently from `Line`.
+    RawLine,
+    /// One character (`PSM 10`).
+    Char,
+}
+
+/// Reads a crop of writing (a white margin is added), with only the
+/// characters of `whitelist` allowed (all when empty).
+pub fn read(
+    crop: &GrayImage,
+    languages: &'static str,
+    segmentation: Segmentation,
+    whitelist: &str,
+) -> Result<Recognised, OcrError> {
+    let mode = match segmentation {
+        Segmentation::Line => PageSegMode::PsmSingleLine,
+        Segmentation::RawLine => PageSegMode::PsmRawLine,
+        Segmentation::Char => PageSegMode::PsmSingleChar,
+    };
+    recognise(languages, mode, whitelist, &with_margin(crop))
+}
+
+/// Reads a crop holding one line of the form's languages.
+pub fn read_line(crop: &GrayImage, whitelist: &str) -> Result<Recognised, OcrError> {
+    read(crop, FIELD_LANGUAGES, Segmentation::Line, whitelist)
+}
+
+/// Reads a crop holding one character. Tesseract's LSTM models read a lone
+/// character much worse than the same character among others, so combs
+/// are read as a strip of their cells instead; this stays for callers that
+/// really have one character.
+pub fn read_char(crop: &GrayImage, whitelist: &str) -> Result<Recognised, OcrError> {
+    read(crop, FIELD_LANGUAGES, Segmentation::Char, whitelist)
+}
+
+/// The text of a whole page that is not the form (a letter, a contact
+/// request), for its triage item. Empty if Tesseract fails: the page image
+/// is kept with the item, so a person can still read it.
+pub fn page_text(image: &GrayImage) -> String {
+    match recognise(PAGE_LANGUAGES, PageSegMode::PsmAuto, "", image) {
+        Ok(read) => read.text,
+        Err(error) => {
+            tracing::warn!(%error, "full-page OCR failed; the page is kept without text");
+            String::new()
+        }
+    }
+}
+
+fn recognise(
+    languages: &'static str,
+    mode: PageSegMode,
+    whitelist: &str,
+    image: &GrayImage,
+) -> Result<Recognised, OcrError> {
+    let (width, height) = (image.width() as i32, image.height() as i32);
+    let whitelist = CString::new(whitelist).map_err(|_| OcrError::Engine("setting a whitelist"))?;
+    CALLS.with(|c| c.set(c.get() + 1));
+    with_engine(languages, |api| {
+        api.set_page_seg_mode(mode.as_tess_page_seg_mode());
+        // An empty whitelist lifts the previous call's restriction.
+        api.set_variable(c"tessedit_char_whitelist", &whitelist)
+            .map_err(|_| OcrError::Engine("setting a whitelist"))?;
+        api.set_image(image.as_raw(), width, height, 1, width)
+            .map_err(|_| OcrError::Engine("taking the image"))?;
+        api.set_source_resolution(SOURCE_DPI);
+        api.recognize()
+            .map_err(|_| OcrError::Engine("recognising"))?;
+        let text = api
+            .get_utf8_text()
+            .map_err(|_| OcrError::Engine("getting the text"))?
+            .as_ref()
+            .to_string_lossy()
+            .trim()
+            .to_string();
+        let words = api
+            .all_word_confidences()
+            .map_err(|_| OcrError::Engine("getting confidences"))?;
+        let lowest = words.iter().copied().min().unwrap_or(0);
+        let confidence = if text.is_empty() {
+            0.0
+        } else {
+            (lowest as f32 / 100.0).clamp(0.0, 1.0)
+        };
+        Ok(Recognised { text, confidence })
+    })
+}
+
+/// Runs `f` with this thread's engine for `languages`, creating it first if
+/// needed (loading the models takes tenths of a second: once per thread).
+fn with_engine<T>(
+    languages: &'static str,
+    f: impl FnOnce(&mut TessBaseApi) -> Result<T, OcrError>,
+) -> Result<T, OcrError> {
+    ENGINES.with(|engines| {
+        let mut engines = engines.borrow_mut();
+        let index = match engines.iter().position(|(l, _)| *l == languages) {
+            Some(index) => index,
+            None => {
+                let mut api = TessBaseApi::create();
+                let lang = CString::new(languages).map_err(|_| OcrError::Init(languages))?;
+                api.init_2(None, Some(&lang))
+                    .map_err(|_| OcrError::Init(languages))?;
+                engines.push((languages, api));
+                engines.len() - 1
+            }
+        };
+        f(&mut engines[index].1)
+    })
+}
+
+/// The crop on white paper with `MARGIN_PX` all round.
+fn with_margin(crop: &GrayImage) -> GrayImage {
+    let mut out = GrayImage::from_pixel(
+        crop.width() + 2 * MARGIN_PX,
+        crop.height() + 2 * MARGIN_PX,
+        image::Luma([255]),
+    );
+    image::imageops::replace(&mut out, crop, MARGIN_PX.into(), MARGIN_PX.into());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_crop_reads_as_nothing_with_no_confidence() {
+        let blank = GrayImage::from_pixel(40, 60, image::Luma([255]));
+        let read = read_char(&blank, "0123456789").unwrap();
+        assert_eq!(read.text, "");
+        assert_eq!(read.confidence, 0.0);
+    }
+
+    #[test]
+    fn the_engine_is_made_once_per_thread_and_calls_are_counted() {
+        let blank = GrayImage::from_pixel(40, 60, image::Luma([255]));
+        let before = calls_on_this_thread();
+        read_char(&blank, "0123456789").unwrap();
+        read_line(&blank, "").unwrap();
+        assert_eq!(calls_on_this_thread(), before + 2);
+        ENGINES.with(|e| {
+            let e = e.borrow();
+            assert_eq!(e.iter().filter(|(l, _)| *l == FIELD_LANGUAGES).count(), 1);
+        });
+    }
+}

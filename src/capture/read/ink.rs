@@ -1,0 +1,282 @@
+//! Where the ink is: boxes from millimetres to pixels, snapped onto the
+//! printed frame actually on the page, and what lies inside them. All
+//! emptiness and checkbox decisions are made here, without OCR.
+
+use image::GrayImage;
+
+use crate::capture::PX_PER_MM;
+use crate::paper::BoxMm;
+
+/// Darker than this is ink: well below scanned paper (230-255) and the
+/// anti-aliased edge of a printed hairline, above blue ballpoint and pencil
+/// as a grey scanner sees them.
+pub const DARK: u8 = 160;
+/// Inset that keeps the printed box lines out of an ink measurement: half
+/// the heaviest line (0.9 pt, 0.3 mm) plus what a scan and registration
+/// leave of misplacement.
+pub const CLEAR_OF_LINES_PX: i32 = (0.8 * PX_PER_MM) as i32;
+/// How far the printed frame is looked for around where the layout says it
+/// is: registration leaves well under a millimetre; a whole comb cell is 6.
+const SNAP_RADIUS_PX: i32 = 12;
+
+/// A rectangle in pixels of the registered page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rect {
+    pub x: i32,
+    pub y: i32,
+    pub w: i32,
+    pub h: i32,
+}
+
+impl Rect {
+    pub fn from_mm(b: BoxMm) -> Rect {
+        let px = |mm: f64| (mm * f64::from(PX_PER_MM)).round() as i32;
+        let (x, y) = (px(b[0]), px(b[1]));
+        Rect {
+            x,
+            y,
+            w: px(b[0] + b[2]) - x,
+            h: px(b[1] + b[3]) - y,
+        }
+    }
+
+    pub fn shrink(self, by: i32) -> Rect {
+        Rect {
+            x: self.x + by,
+            y: self.y + by,
+            w: (self.w - 2 * by).max(0),
+            h: (self.h - 2 * by).max(0),
+        }
+    }
+
+    pub fn offset(self, (dx, dy): (i32, i32)) -> Rect {
+        Rect {
+            x: self.x + dx,
+            y: self.y + dy,
+            ..self
+        }
+    }
+
+    pub fn area(self) -> u32 {
+        (self.w.max(0) * self.h.max(0)) as u32
+    }
+
+    /// The part of the rectangle inside the image.
+    fn clip(self, image: &GrayImage) -> Rect {
+        let x0 = self.x.clamp(0, image.width() as i32);
+        let y0 = self.y.clamp(0, image.height() as i32);
+        let x1 = (self.x + self.w).clamp(0, image.width() as i32);
+        let y1 = (self.y + self.h).clamp(0, image.height() as i32);
+        Rect {
+            x: x0,
+            y: y0,
+            w: x1 - x0,
+            h: y1 - y0,
+        }
+    }
+}
+
+fn darkness(image: &GrayImage, x: i32, y: i32) -> u32 {
+    if x < 0 || y < 0 || x >= image.width() as i32 || y >= image.height() as i32 {
+        return 0;
+    }
+    255 - u32::from(image.get_pixel(x as u32, y as u32).0[0])
+}
+
+/// The shift that best lays `frame` (the printed outlines of one field's
+/// boxes) onto the lines on the page: first up-down by the horizontal
+/// edges, then sideways by the vertical ones. Long printed lines outweigh
+/// any handwriting crossing them. No shift when nothing beats it, so a
+/// blank area stays where the layout says.
+pub fn snap(image: &GrayImage, frame: &[Rect]) -> (i32, i32) {
+    let along_rows = |dy: i32| -> u64 {
+        frame
+            .iter()
+            .flat_map(|r| [r.y, r.y + r.h])
+            .zip(frame.iter().flat_map(|r| [r, r]))
+            .map(|(y, r)| {
+                (r.x..r.x + r.w)
+                    .map(|x| u64::from(darkness(image, x, y + dy)))
+                    .sum::<u64>()
+            })
+            .sum()
+    };
+    let dy = best_shift(along_rows);
+    let along_columns = |dx: i32| -> u64 {
+        frame
+            .iter()
+            .flat_map(|r| [r.x, r.x + r.w])
+            .zip(frame.iter().flat_map(|r| [r, r]))
+            .map(|(x, r)| {
+                (r.y..r.y + r.h)
+                    .map(|y| u64::from(darkness(image, x + dx, y + dy)))
+                    .sum::<u64>()
+            })
+            .sum()
+    };
+    (best_shift(along_columns), dy)
+}
+
+/// The shift within the radius with the highest score, nearest to zero
+/// among equals.
+fn best_shift(score: impl Fn(i32) -> u64) -> i32 {
+    let mut best = (score(0), 0);
+    for distance in 1..=SNAP_RADIUS_PX {
+        for shift in [-distance, distance] {
+            let s = score(shift);
+            if s > best.0 {
+                best = (s, shift);
+            }
+        }
+    }
+    best.1
+}
+
+/// The ink inside a rectangle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ink {
+    /// Dark pixels.
+    pub dark: u32,
+    /// Dark pixels as a share of the rectangle.
+    pub ratio: f32,
+    /// The dark pixels' bounding box, in page pixels.
+    pub bounds: Option<Rect>,
+}
+
+pub fn measure(image: &GrayImage, rect: Rect) -> Ink {
+    let r = rect.clip(image);
+    let mut dark = 0;
+    let (mut x0, mut y0, mut x1, mut y1) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
+    for y in r.y..r.y + r.h {
+        for x in r.x..r.x + r.w {
+            if image.get_pixel(x as u32, y as u32).0[0] < DARK {
+                dark += 1;
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            }
+        }
+    }
+    Ink {
+        dark,
+        ratio: if r.area() == 0 {
+            0.0
+        } else {
+            dark as f32 / r.area() as f32
+        },
+        bounds: (dark > 0).then(|| Rect {
+            x: x0,
+            y: y0,
+            w: x1 - x0 + 1,
+            h: y1 - y0 + 1,
+        }),
+    }
+}
+
+impl Ink {
+    /// Whether this is writing rather than dust: enough dark pixels for the
+    /// smallest written sign (a dash: 2 mm by 0.3 mm is some 40 pixels)
+    /// spread over at least `min_extent` pixels one way.
+    pub fn is_writing(&self, min_dark: u32, min_extent: i32) -> bool {
+        self.dark >= min_dark && self.bounds.is_some_and(|b| b.w.max(b.h) >= min_extent)
+    }
+}
+
+/// The writing inside `rect`, cropped to its ink: what OCR is given. Rows
+/// and columns at the crop's edge that are mostly dark are what is left of
+/// a printed line after a slightly-off registration, and are whitened.
+pub fn writing_crop(image: &GrayImage, rect: Rect) -> Option<GrayImage> {
+    let r = rect.clip(image);
+    if r.area() == 0 {
+        return None;
+    }
+    let mut crop =
+        image::imageops::crop_imm(image, r.x as u32, r.y as u32, r.w as u32, r.h as u32).to_image();
+    whiten_edge_lines(&mut crop);
+    let ink = measure(
+        &crop,
+        Rect {
+            x: 0,
+            y: 0,
+            w: r.w,
+            h: r.h,
+        },
+    );
+    let b = ink.bounds?;
+    Some(
+        image::imageops::crop_imm(&crop, b.x as u32, b.y as u32, b.w as u32, b.h as u32).to_image(),
+    )
+}
+
+/// Whitens up to `EDGE` rows and columns on each side that are more than
+/// `LINE_SHARE` dark.
+fn whiten_edge_lines(crop: &mut GrayImage) {
+    const EDGE: u32 = 3;
+    const LINE_SHARE: f32 = 0.6;
+    let (w, h) = crop.dimensions();
+    let dark_share = |crop: &GrayImage, pixels: &mut dyn Iterator<Item = (u32, u32)>, n: u32| {
+        pixels
+            .filter(|&(x, y)| crop.get_pixel(x, y).0[0] < DARK)
+            .count() as f32
+            / n as f32
+    };
+    let edge_rows = (0..EDGE.min(h)).chain(h.saturating_sub(EDGE).max(EDGE)..h);
+    for y in edge_rows.collect::<Vec<_>>() {
+        if dark_share(crop, &mut (0..w).map(|x| (x, y)), w) > LINE_SHARE {
+            (0..w).for_each(|x| crop.put_pixel(x, y, image::Luma([255])));
+        }
+    }
+    let edge_columns = (0..EDGE.min(w)).chain(w.saturating_sub(EDGE).max(EDGE)..w);
+    for x in edge_columns.collect::<Vec<_>>() {
+        if dark_share(crop, &mut (0..h).map(|y| (x, y)), h) > LINE_SHARE {
+            (0..h).for_each(|y| crop.put_pixel(x, y, image::Luma([255])));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Luma;
+
+    fn page_with_box(r: Rect) -> GrayImage {
+        let mut image = GrayImage::from_pixel(200, 200, Luma([255]));
+        for x in r.x..=r.x + r.w {
+            for y in [r.y, r.y + r.h] {
+                image.put_pixel(x as u32, y as u32, Luma([0]));
+            }
+        }
+        for y in r.y..=r.y + r.h {
+            for x in [r.x, r.x + r.w] {
+                image.put_pixel(x as u32, y as u32, Luma([0]));
+            }
+        }
+        image
+    }
+
+    #[test]
+    fn a_frame_printed_off_its_place_is_found() {
+        let expected = Rect {
+            x: 50,
+            y: 60,
+            w: 40,
+            h: 40,
+        };
+        let image = page_with_box(expected.offset((5, -7)));
+        assert_eq!(snap(&image, &[expected]), (5, -7));
+        let blank = GrayImage::from_pixel(200, 200, Luma([255]));
+        assert_eq!(snap(&blank, &[expected]), (0, 0));
+    }
+
+    #[test]
+    fn the_printed_frame_is_not_ink_inside_a_box() {
+        let r = Rect {
+            x: 50,
+            y: 60,
+            w: 40,
+            h: 40,
+        };
+        let image = page_with_box(r);
+        let inside = measure(&image, r.shrink(CLEAR_OF_LINES_PX));
+        assert_eq!(inside.dark, 0);
+        assert_eq!(writing_crop(&image, r), None, "edge lines are whitened");
+    }
+}

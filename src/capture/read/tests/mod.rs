@@ -1,0 +1,314 @@
+//! Reading real rendered forms with values written in: a printed font reads
+//! back exactly, handwriting fonts read right or are flagged, and the marks
+//! and mistakes people make are flagged, not accepted.
+
+mod draw;
+
+use std::collections::BTreeMap;
+
+use image::GrayImage;
+
+use super::*;
+use crate::capture::ocr;
+use crate::paper::FieldBox;
+use crate::record::Value;
+use draw::{Pen, blank_form, cross, registered, scribble, sign, tick};
+
+/// A complete, valid form as a person would fill it in block capitals.
+const FILLED: &[(&str, &str)] = &[
+    ("hetu", "131052-308T"),
+    ("surname", "VIRTANEN"),
+    ("first_names", "MATTI JUHANI"),
+    ("street_address", "MANNERHEIMINTIE 12 B 34"),
+    ("postal_code", "00100"),
+    ("post_office", "HELSINKI"),
+    ("phone", "0401234567"),
+    ("email", "MATTI.VIRTANEN@EXAMPLE.FI"),
+    ("situation_since", "06042020"),
+    ("desired_occupation", "LÄHIHOITAJA"),
+    ("signature_date", "15012025"),
+];
+
+/// What `FILLED`, with `fi`, `unemployed`, `morning`, consent and a
+/// signature, must read as.
+const EXPECTED: &[(&str, &str)] = &[
+    ("hetu", "131052-308T"),
+    ("surname", "VIRTANEN"),
+    ("first_names", "MATTI JUHANI"),
+    ("street_address", "MANNERHEIMINTIE 12 B 34"),
+    ("postal_code", "00100"),
+    ("post_office", "HELSINKI"),
+    ("phone", "+358401234567"),
+    ("email", "matti.virtanen@example.fi"),
+    ("service_language", "fi"),
+    ("situation", "unemployed"),
+    ("situation_since", "2020-04-06"),
+    ("desired_occupation", "LÄHIHOITAJA"),
+    ("call_time", "morning"),
+    ("signature_date", "2025-01-15"),
+];
+
+struct Form {
+    definition: FormDefinition,
+    layout: Layout,
+    image: GrayImage,
+}
+
+impl Form {
+    fn blank() -> Form {
+        let definition = draw::definition();
+        let layout = Layout::from_definition(&definition);
+        Form {
+            definition,
+            layout,
+            image: blank_form(),
+        }
+    }
+
+    fn field(&self, id: &str) -> FieldBox {
+        self.layout.field(id).unwrap().clone()
+    }
+
+    fn write(&mut self, pen: &Pen, id: &str, text: &str) {
+        let field = self.field(id);
+        match field.kind {
+            FieldKind::Comb => pen.comb(&mut self.image, &field, text),
+            _ => pen.line(&mut self.image, &field, text),
+        }
+    }
+
+    fn tick(&mut self, id: &str, value: &str) {
+        self.mark(tick, id, value);
+    }
+
+    /// Draws a mark (`tick`, `cross`, `scribble`) in one option's box.
+    fn mark(&mut self, how: fn(&mut GrayImage, &FieldBox, &str), id: &str, value: &str) {
+        let field = self.field(id);
+        how(&mut self.image, &field, value);
+    }
+
+    /// The form filled with `FILLED` in `pen`'s hand.
+    fn filled(pen: &Pen) -> Form {
+        let mut form = Form::blank();
+        for (id, text) in FILLED {
+            form.write(pen, id, text);
+        }
+        form.tick("service_language", "fi");
+        form.mark(cross, "situation", "unemployed");
+        form.tick("call_time", "morning");
+        form.tick("contact_consent", "yes");
+        let signed = form.field("signed");
+        sign(&mut form.image, &signed);
+        form
+    }
+
+    fn read(&self) -> BTreeMap<String, FieldReading> {
+        let page = registered(self.image.clone(), &self.layout);
+        read_fields(&page, &self.layout, &self.definition)
+    }
+}
+
+fn text(reading: &FieldReading) -> Option<&str> {
+    reading.value.as_ref().and_then(Value::as_text)
+}
+
+fn reason(reading: &FieldReading) -> &str {
+    reading.reason.as_deref().unwrap_or("")
+}
+
+#[test]
+fn a_form_in_a_printed_hand_reads_back_exactly() {
+    let form = Form::filled(&Pen::new(draw::PRINTED));
+    let fields = form.read();
+    assert_eq!(fields.len(), 16, "every field of the page");
+    for (id, expected) in EXPECTED {
+        let f = &fields[*id];
+        // The email's text reads right, but Tesseract's English model is
+        // unsure of long `@` addresses even in print (0.5-0.65 here): it
+        // may go to review, with the right value for the reviewer.
+        if *id == "email" && f.reason.as_deref() == Some(LOW_CONFIDENCE) {
+            assert_eq!(text(f), Some(*expected), "{id}: {f:?}");
+            continue;
+        }
+        assert_eq!(
+            (text(f), f.status),
+            (Some(*expected), FieldStatus::Accepted),
+            "{id}: {f:?}"
+        );
+    }
+    for id in ["contact_consent", "signed"] {
+        let f = &fields[id];
+        assert_eq!(
+            (&f.value, f.status),
+            (&Some(Value::Bool(true)), FieldStatus::Accepted),
+            "{id}: {f:?}"
+        );
+    }
+}
+
+#[test]
+fn the_frame_is_found_when_registration_is_a_little_off() {
+    let form = Form::filled(&Pen::new(draw::PRINTED));
+    // 0.6 mm right and 0.5 mm up: what a coarse registration leaves.
+    let mut shifted =
+        GrayImage::from_pixel(form.image.width(), form.image.height(), image::Luma([255]));
+    image::imageops::replace(&mut shifted, &form.image, 5, -4);
+    let fields = Form {
+        image: shifted,
+        ..Form::blank()
+    }
+    .read();
+    for (id, expected) in EXPECTED {
+        assert_eq!(
+            text(&fields[*id]),
+            Some(*expected),
+            "{id}: {:?}",
+            fields[*id]
+        );
+        if *id != "email" {
+            assert_eq!(fields[*id].status, FieldStatus::Accepted, "{id}");
+        }
+    }
+}
+
+#[test]
+fn empty_fields_are_told_without_ocr() {
+    let pen = Pen::new(draw::PRINTED);
+    let mut form = Form::blank();
+    let before = ocr::calls_on_this_thread();
+    let fields = form.read();
+    assert_eq!(
+        ocr::calls_on_this_thread(),
+        before,
+        "a blank form needs no OCR"
+    );
+    for id in [
+        "hetu",
+        "surname",
+        "first_names",
+        "phone",
+        "service_language",
+        "situation",
+        "contact_consent",
+    ] {
+        assert_eq!(fields[id].status, FieldStatus::NeedsReview, "{id}");
+        assert_eq!(reason(&fields[id]), REQUIRED_BUT_EMPTY, "{id}");
+    }
+
+    form.write(&pen, "hetu", "131052-308T");
+    form.write(&pen, "surname", "VIRTANEN");
+    form.write(&pen, "first_names", "MATTI");
+    form.write(&pen, "phone", "040 123 4567");
+    form.tick("service_language", "sv");
+    form.tick("situation", "student");
+    form.tick("contact_consent", "yes");
+    let before = ocr::calls_on_this_thread();
+    let fields = form.read();
+    // Two readings of each written field, none of the empty ones.
+    assert_eq!(ocr::calls_on_this_thread() - before, 8);
+    for (id, reading) in &fields {
+        assert_eq!(reading.status, FieldStatus::Accepted, "{id}: {reading:?}");
+    }
+    assert_eq!(text(&fields["phone"]), Some("+358401234567"));
+    assert_eq!(
+        text(&fields["call_time"]),
+        Some("any"),
+        "the default applies"
+    );
+    for id in [
+        "street_address",
+        "postal_code",
+        "email",
+        "situation_since",
+        "signature_date",
+    ] {
+        assert_eq!((&fields[id].value, &fields[id].raw), (&None, &None), "{id}");
+    }
+    assert_eq!(fields["signed"].value, Some(Value::Bool(false)));
+}
+
+#[test]
+fn a_wrong_check_character_is_flagged_never_accepted() {
+    let mut form = Form::blank();
+    form.write(&Pen::new(draw::PRINTED), "hetu", "131052-308U");
+    let hetu = &form.read()["hetu"];
+    assert_eq!(hetu.status, FieldStatus::NeedsReview);
+    assert_eq!(hetu.value, None);
+    assert_eq!(hetu.raw.as_deref(), Some("131052-308U"));
+    assert!(reason(hetu).contains("last character"), "{hetu:?}");
+}
+
+#[test]
+fn a_temporary_identity_code_is_read_but_flagged() {
+    let mut form = Form::blank();
+    form.write(&Pen::new(draw::PRINTED), "hetu", "010594Y9032");
+    let hetu = &form.read()["hetu"];
+    assert_eq!(hetu.status, FieldStatus::NeedsReview);
+    assert_eq!(text(hetu), Some("010594Y9032"));
+    assert_eq!(reason(hetu), TEMPORARY_HETU);
+}
+
+#[test]
+fn a_scribbled_out_box_is_not_a_tick() {
+    let mut form = Form::blank();
+    form.mark(scribble, "situation", "unemployed");
+    form.tick("situation", "student");
+    form.mark(scribble, "call_time", "morning");
+    let fields = form.read();
+    let situation = &fields["situation"];
+    assert_eq!(
+        (text(situation), situation.status),
+        (Some("student"), FieldStatus::Accepted),
+        "{situation:?}"
+    );
+    let call_time = &fields["call_time"];
+    assert_eq!(
+        call_time.status,
+        FieldStatus::NeedsReview,
+        "cancelled, nothing chosen"
+    );
+    assert_ne!(text(call_time), Some("morning"));
+}
+
+#[test]
+fn two_ticks_need_review() {
+    let mut form = Form::blank();
+    form.tick("service_language", "sv");
+    form.mark(cross, "service_language", "fi");
+    let language = &form.read()["service_language"];
+    assert_eq!(language.status, FieldStatus::NeedsReview);
+    assert_eq!(language.value, None);
+    assert_eq!(language.raw.as_deref(), Some("sv+fi"));
+    assert_eq!(reason(language), SEVERAL_TICKED);
+}
+
+/// Handwriting-like fonts: every field is either read right or flagged.
+/// Prints how many were read right and accepted, for the record.
+#[test]
+fn handwriting_is_read_right_or_flagged() {
+    for font in [draw::HUMOR, draw::DKG] {
+        let pen = Pen::new(font);
+        let form = Form::filled(&pen);
+        let fields = form.read();
+        let mut accepted = 0;
+        for (id, expected) in EXPECTED {
+            let f = &fields[*id];
+            let written = FILLED.iter().find(|(i, _)| i == id).map(|(_, t)| *t);
+            if written.is_some_and(|t| !pen.can_write(t)) {
+                continue; // the font lacks a letter: not a test of the reader
+            }
+            if f.status == FieldStatus::Accepted {
+                accepted += 1;
+                assert_eq!(
+                    text(f),
+                    Some(*expected),
+                    "{font} {id} accepted wrong: {f:?}"
+                );
+            }
+        }
+        println!(
+            "{font}: {accepted} of {} text fields accepted, all right",
+            EXPECTED.len()
+        );
+    }
+}
