@@ -1,0 +1,82 @@
+//! `intake extract` as a user runs it: several files in one call, one of
+//! them broken; the filled PDF read exactly; the others still read.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value as Json;
+
+fn samples() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples"))
+}
+
+fn truth(name: &str) -> Json {
+    let text = std::fs::read_to_string(samples().join(format!("{name}.truth.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn a_broken_file_is_reported_and_the_rest_of_the_call_is_read() {
+    let scratch = tempfile::tempdir().unwrap();
+    let corrupt = scratch.path().join("corrupt.pdf");
+    std::fs::write(&corrupt, b"%PDF-1.7\nthis is not really a PDF").unwrap();
+    let empty = scratch.path().join("empty.jpg");
+    std::fs::write(&empty, b"").unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("OMP_THREAD_LIMIT", "1")
+        .arg("extract")
+        .arg(samples().join("003-digital.pdf"))
+        .arg(&corrupt)
+        .arg(&empty)
+        .arg(samples().join("009-printed.png"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "unreadable files make the exit non-zero"
+    );
+    let lines: Vec<Json> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+
+    let errors: Vec<&Json> = lines.iter().filter(|l| l.get("error").is_some()).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for (file, error) in [(&corrupt, &errors[0]), (&empty, &errors[1])] {
+        assert_eq!(error["source"], file.display().to_string());
+        assert!(!error["error"].as_str().unwrap().is_empty());
+    }
+    assert!(
+        errors[1]["error"].as_str().unwrap().contains("empty"),
+        "{}",
+        errors[1]
+    );
+
+    // The AcroForm path is exact: every field as the truth says, accepted.
+    let digital = truth("003-digital");
+    let expected = &digital["documents"][0];
+    let found = lines
+        .iter()
+        .find(|l| l["serial"] == expected["serial"])
+        .expect("the filled PDF is found");
+    assert_eq!(found["kind"], "form");
+    for (id, value) in expected["fields"].as_object().unwrap() {
+        let reading = &found["fields"][id];
+        assert_eq!(&reading["value"], value, "{id}");
+        assert_eq!(reading["status"], "accepted", "{id}");
+    }
+
+    // The scan after the broken files was still read, and identified.
+    let printed = truth("009-printed");
+    let serial = &printed["documents"][0]["serial"];
+    let scan = lines
+        .iter()
+        .find(|l| &l["serial"] == serial)
+        .expect("the scan is read");
+    assert_eq!(scan["kind"], "form");
+    assert_eq!(scan["pages"], serde_json::json!([1]));
+}
