@@ -97,6 +97,14 @@ pub fn finnish_date(at: OffsetDateTime) -> Date {
     at.to_offset(finnish_offset(at)).date()
 }
 
+/// The first moment of a day in Finland: a batch's stamped received date
+/// as a moment.
+pub fn start_of_finnish_day(date: Date) -> OffsetDateTime {
+    // The offset at noon UTC is the day's (clocks change at 01:00 UTC).
+    let offset = finnish_offset(date.with_hms(12, 0, 0).expect("valid").assume_utc());
+    date.with_hms(0, 0, 0).expect("valid").assume_offset(offset)
+}
+
 /// When the first call is due for something received at `received_at`.
 pub fn first_contact_due(received_at: OffsetDateTime) -> Date {
     add_working_days(finnish_date(received_at), FIRST_CONTACT_WORKING_DAYS)

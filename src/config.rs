@@ -91,6 +91,108 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     pub limits: Limits,
     pub offices: Vec<Office>,
+    pub scanning: Scanning,
+    pub staff: StaffSettings,
+}
+
+/// The staff side: sessions, sign-in lock-out, the callback queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct StaffSettings {
+    /// A session ends after this many minutes without a request...
+    pub idle_minutes: u32,
+    /// ...and this many hours after signing in, whatever happens.
+    pub session_hours: u32,
+    /// Wrong passwords in a row before the account is locked...
+    pub max_failed_sign_ins: u32,
+    /// ...for this many minutes.
+    pub lockout_minutes: u32,
+    /// Mark the session cookie `Secure` even when no trusted proxy says the
+    /// request came over TLS (set it when TLS ends in front of this server).
+    pub secure_cookies: bool,
+    /// How long a caseworker's claim on a registration lasts.
+    pub lease_minutes: u32,
+    /// Unreached call attempts after which a letter is sent instead.
+    pub max_call_attempts: u32,
+}
+
+impl Default for StaffSettings {
+    fn default() -> StaffSettings {
+        StaffSettings {
+            idle_minutes: 30,
+            session_hours: 12,
+            max_failed_sign_ins: 5,
+            lockout_minutes: 15,
+            secure_cookies: false,
+            lease_minutes: 20,
+            max_call_attempts: 3,
+        }
+    }
+}
+
+impl StaffSettings {
+    pub fn idle_timeout(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.idle_minutes))
+    }
+    pub fn session_lifetime(&self) -> time::Duration {
+        time::Duration::hours(i64::from(self.session_hours))
+    }
+    pub fn lockout(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.lockout_minutes))
+    }
+    pub fn lease(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.lease_minutes))
+    }
+}
+
+/// Reading scanned paper: the drop folder, the workers, their bounds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Scanning {
+    /// Watched by `serve` and `worker`; files in `<drop>/<office id>/` belong
+    /// to that office. Default: `data_dir/drop`.
+    pub drop_dir: Option<PathBuf>,
+    /// How long a file must stay the same size before it is taken.
+    pub settle_seconds: u64,
+    /// Files read at once by one process; 0: one per core. Pages of a file
+    /// are read in parallel on a pool of one thread per core either way.
+    pub workers: usize,
+    /// A job's lease; the worker renews it every third of this.
+    pub lease_seconds: u64,
+    /// A page that takes longer is given up, with a reason.
+    pub page_timeout_seconds: u64,
+    /// Largest file the mailroom upload page takes.
+    pub upload_bytes: usize,
+    /// Whether `serve` reads scans too (the worker and the drop folder).
+    pub process: bool,
+}
+
+impl Default for Scanning {
+    fn default() -> Scanning {
+        Scanning {
+            drop_dir: None,
+            settle_seconds: 5,
+            workers: 0,
+            lease_seconds: 60,
+            page_timeout_seconds: 120,
+            upload_bytes: 512 * 1024 * 1024,
+            process: true,
+        }
+    }
+}
+
+impl Scanning {
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_seconds.max(3))
+    }
+
+    pub fn workers(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        }
+    }
 }
 
 impl Default for Config {
@@ -105,6 +207,8 @@ impl Default for Config {
             trust_forwarded_for: false,
             limits: Limits::default(),
             offices: default_offices(),
+            scanning: Scanning::default(),
+            staff: StaffSettings::default(),
         }
     }
 }
@@ -168,6 +272,9 @@ impl Config {
         if let Some(token) = var("INTAKE_API_TOKEN") {
             self.api_token = Secret::new(token);
         }
+        if let Some(dir) = var("INTAKE_DROP_DIR") {
+            self.scanning.drop_dir = Some(dir.into());
+        }
         Ok(())
     }
 
@@ -184,7 +291,21 @@ impl Config {
             self.limits.body_bytes >= 1024,
             "limits.body_bytes is below 1024"
         );
+        anyhow::ensure!(
+            self.staff.max_call_attempts >= 1
+                && self.staff.idle_minutes >= 1
+                && self.staff.lease_minutes >= 1
+                && self.staff.max_failed_sign_ins >= 1,
+            "staff: max_call_attempts, idle_minutes, lease_minutes and max_failed_sign_ins must be at least 1"
+        );
         Ok(())
+    }
+
+    pub fn drop_dir(&self) -> PathBuf {
+        self.scanning
+            .drop_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("drop"))
     }
 
     pub fn office(&self, id: &str) -> Option<&Office> {

@@ -10,8 +10,10 @@ pub mod demo;
 pub mod form;
 pub mod i18n;
 pub mod paper;
+pub mod pipeline;
 pub mod record;
 pub mod samples;
+pub mod staff;
 pub mod store;
 pub mod synthetic;
 pub mod web;
@@ -27,6 +29,9 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::form::FormDefinition;
+use crate::pipeline::Pipeline;
+use crate::pipeline::drop_folder::DropFolder;
+use crate::pipeline::worker::{self, Until, WorkerOptions};
 use crate::store::Store;
 use crate::web::AppState;
 
@@ -49,9 +54,11 @@ impl Application {
         store.migrate().await.context("migrating the database")?;
         let secret = load_or_create_secret(&config)?;
         let tokens = web::abuse::FormTokens::new(&secret, config.limits.form_token_ttl());
+        let pipeline = Pipeline::new(store.clone(), &config)?;
         Ok(Application {
             state: AppState {
                 config: Arc::new(config),
+                pipeline,
                 store,
                 form: Arc::new(form),
                 tokens,
@@ -72,17 +79,56 @@ impl Application {
         web::router(self.state.clone())
     }
 
-    /// Serves until the listener fails or the process is told to stop.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.state.pipeline
+    }
+
+    /// Serves until the listener fails or the process is told to stop; with
+    /// the scan worker and the drop folder watcher unless the configuration
+    /// turns them off (a web node of a larger installation).
     pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         tokio::spawn(prune_rate_counters(store));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        if self.state.config.scanning.process {
+            self.start_processing(stopped);
+        }
         let app = self
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
-            .context("serving HTTP")
+            .context("serving HTTP");
+        let _ = stop.send(true);
+        served
+    }
+
+    /// Runs the scan worker and watches the drop folder, until `stop`.
+    pub fn start_processing(&self, stop: tokio::sync::watch::Receiver<bool>) {
+        let config = &self.state.config;
+        let pipeline = self.state.pipeline.clone();
+        let options = WorkerOptions::new(config.scanning.lease(), config.scanning.workers());
+        tokio::spawn(worker::run(
+            pipeline.clone(),
+            options,
+            Until::Stopped(stop.clone()),
+        ));
+        let folder = DropFolder::new(
+            &config.drop_dir(),
+            &config.offices,
+            Duration::from_secs(config.scanning.settle_seconds),
+        );
+        tokio::spawn(pipeline::drop_folder::watch(pipeline, folder, stop));
+    }
+
+    /// Only the scan worker and the drop folder, no HTTP (`intake worker`).
+    pub async fn work(self) -> anyhow::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        self.start_processing(stopped);
+        shutdown_signal().await;
+        let _ = stop.send(true);
+        Ok(())
     }
 }
 

@@ -251,10 +251,28 @@ pub fn open(path: &Path, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
             limit: limits.max_file_bytes,
         });
     }
+    if size == 0 {
+        return Err(DecodeError::Empty);
+    }
+    let mut head = [0u8; 1024];
+    let head_len = (&file).take(head.len() as u64).read(&mut head)?;
+    if is_pdf(&head[..head_len]) {
+        // A PDF's page images stay on disk until their page is read: a
+        // 300-page scan does not sit in memory.
+        let pages = pdf::PdfPages::open(path)?;
+        return Ok(Pages {
+            kind: FileKind::Pdf,
+            source: Source::Pdf(Box::new(pages)),
+            next: 0,
+            limits: *limits,
+        });
+    }
     let mut bytes = Vec::with_capacity(size as usize);
     // The file may grow while it is read (a drop folder being written to):
     // never read more than the limit.
-    file.take(limits.max_file_bytes + 1)
+    let mut file = std::fs::File::open(path)?;
+    (&mut file)
+        .take(limits.max_file_bytes + 1)
         .read_to_end(&mut bytes)?;
     open_bytes(bytes, limits)
 }

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod ocr;
 pub mod read;
 pub mod register;
+pub mod text_layer;
 
 use image::GrayImage;
 

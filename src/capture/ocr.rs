@@ -77,8 +77,9 @@ pub fn check_environment() -> Result<(), String> {
             );
         }
     }
+    // Engines made here are dropped at once: the main thread reads nothing.
     for languages in [FIELD_LANGUAGES, EMAIL_LANGUAGES, PAGE_LANGUAGES] {
-        with_engine(languages, |_| Ok(())).map_err(|e| e.to_string())?;
+        new_engine(languages).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -113,7 +114,7 @@ pub fn read(
         Segmentation::RawLine => PageSegMode::PsmRawLine,
         Segmentation::Char => PageSegMode::PsmSingleChar,
     };
-    recognise(languages, mode, whitelist, &with_margin(crop))
+    recognise(languages, mode, whitelist, &with_margin(crop), SOURCE_DPI)
 }
 
 /// Reads a crop holding one line of the form's languages.
@@ -133,7 +134,10 @@ pub fn read_char(crop: &GrayImage, whitelist: &str) -> Result<Recognised, OcrErr
 /// request), for its triage item. Empty if Tesseract fails: the page image
 /// is kept with the item, so a person can still read it.
 pub fn page_text(image: &GrayImage) -> String {
-    match recognise(PAGE_LANGUAGES, PageSegMode::PsmAuto, "", image) {
+    // Such pages are not registered, so their resolution is the scan's:
+    // guessed from the width of an A4 or Letter sheet (8.27 or 8.5 inches).
+    let dpi = (image.width() as f32 / 8.3).round().clamp(70.0, 1200.0) as i32;
+    match recognise(PAGE_LANGUAGES, PageSegMode::PsmAuto, "", image, dpi) {
         Ok(read) => read.text,
         Err(error) => {
             tracing::warn!(%error, "full-page OCR failed; the page is kept without text");
@@ -147,6 +151,7 @@ fn recognise(
     mode: PageSegMode,
     whitelist: &str,
     image: &GrayImage,
+    dpi: i32,
 ) -> Result<Recognised, OcrError> {
     let (width, height) = (image.width() as i32, image.height() as i32);
     let whitelist = CString::new(whitelist).map_err(|_| OcrError::Engine("setting a whitelist"))?;
@@ -158,7 +163,7 @@ fn recognise(
             .map_err(|_| OcrError::Engine("setting a whitelist"))?;
         api.set_image(image.as_raw(), width, height, 1, width)
             .map_err(|_| OcrError::Engine("taking the image"))?;
-        api.set_source_resolution(SOURCE_DPI);
+        api.set_source_resolution(dpi);
         api.recognize()
             .map_err(|_| OcrError::Engine("recognising"))?;
         let text = api
@@ -192,16 +197,22 @@ fn with_engine<T>(
         let index = match engines.iter().position(|(l, _)| *l == languages) {
             Some(index) => index,
             None => {
-                let mut api = TessBaseApi::create();
-                let lang = CString::new(languages).map_err(|_| OcrError::Init(languages))?;
-                api.init_2(None, Some(&lang))
-                    .map_err(|_| OcrError::Init(languages))?;
-                engines.push((languages, api));
+                engines.push((languages, new_engine(languages)?));
                 engines.len() - 1
             }
         };
         f(&mut engines[index].1)
     })
+}
+
+/// An engine for `languages`, from the system's tessdata (or
+/// `TESSDATA_PREFIX`).
+fn new_engine(languages: &'static str) -> Result<TessBaseApi, OcrError> {
+    let mut api = TessBaseApi::create();
+    let lang = CString::new(languages).map_err(|_| OcrError::Init(languages))?;
+    api.init_2(None, Some(&lang))
+        .map_err(|_| OcrError::Init(languages))?;
+    Ok(api)
 }
 
 /// The crop on white paper with `MARGIN_PX` all round.
@@ -225,6 +236,18 @@ mod tests {
         let read = read_char(&blank, "0123456789").unwrap();
         assert_eq!(read.text, "");
         assert_eq!(read.confidence, 0.0);
+    }
+
+    #[test]
+    fn the_environment_check_names_the_thread_limit() {
+        let limit = std::env::var("OMP_THREAD_LIMIT");
+        match check_environment() {
+            Ok(()) => assert_eq!(limit.as_deref(), Ok("1")),
+            Err(message) => assert!(
+                limit.as_deref() != Ok("1") && message.contains("OMP_THREAD_LIMIT"),
+                "{message}"
+            ),
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub enum NotRegistered {
     NoQr,
     /// Some other document's code. What it says is not kept: it may be
     /// personal (a web address with a name in it).
-    #[error("the page's QR code is not one of our forms' ({0})")]
+    #[error("the page has a QR code, but not one of our forms': {0}")]
     ForeignQr(QrPayloadError),
     /// Our form, but not the layout given: the caller can register it again
     /// with the layout the code names.

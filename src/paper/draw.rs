@@ -30,6 +30,10 @@ const BOX_PT: f32 = 0.6;
 const CHECK_PT: f32 = 0.9;
 
 const BLACK: f64 = 0.0;
+/// The payload line under the footer: small, and between the lower marks'
+/// clear zones (some 40 mm wide, centred).
+const PAYLOAD_PT: f64 = 5.0;
+const PAYLOAD_BELOW_MM: f64 = 3.2;
 /// The header's intro ends above the instruction band at 39 mm.
 const INTRO_LAST_BASELINE: f64 = 37.5;
 
@@ -51,7 +55,7 @@ pub fn page(
     };
     qr_code(&mut canvas, &payload, layout.qr.box_mm)?;
     header(&mut canvas, definition, layout, serial);
-    footer(&mut canvas, layout, page, serial);
+    footer(&mut canvas, layout, &payload);
     for placed in layout.fields_on(page) {
         if let Some(field) = definition.field(&placed.id) {
             draw_field(&mut canvas, field, placed);
@@ -148,8 +152,12 @@ fn header(canvas: &mut Canvas, definition: &FormDefinition, layout: &Layout, ser
     canvas.text_right(right - 2.0, band[1] + 3.9, &required);
 }
 
-/// Form, serial and page along the bottom, between the lower marks.
-fn footer(canvas: &mut Canvas, layout: &Layout, page: u32, serial: &str) {
+/// Form, serial and page along the bottom, between the lower marks; below
+/// them the QR code's payload in small type. The code is drawn squares, so
+/// a form filled in on a computer and printed to PDF (its fields flattened
+/// into page text) is named by this line instead.
+fn footer(canvas: &mut Canvas, layout: &Layout, payload: &QrPayload) {
+    let (page, serial) = (payload.page, payload.serial.as_str());
     let [left, _, width, _] = CONTENT_MM;
     let baseline = layout.page.height_mm - 12.5;
     let form = format!("{} · v{}", layout.form, layout.version);
@@ -165,6 +173,8 @@ fn footer(canvas: &mut Canvas, layout: &Layout, page: u32, serial: &str) {
         baseline,
         &Line::new(Font::Regular, 6.5, pages, true),
     );
+    let machine = Line::new(Font::Mono, PAYLOAD_PT, payload.to_string(), true);
+    canvas.text_centred(left + width / 2.0, baseline + PAYLOAD_BELOW_MM, &machine);
 }
 
 fn draw_field(canvas: &mut Canvas, field: &FieldDef, placed: &FieldBox) {

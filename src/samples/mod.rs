@@ -8,6 +8,7 @@
 
 mod digital;
 mod fill;
+pub mod flatten;
 mod fonts;
 mod ink;
 mod letter;
@@ -21,6 +22,8 @@ mod tiff;
 mod truth;
 mod values;
 
+#[cfg(test)]
+mod read_back;
 #[cfg(test)]
 mod tests;
 

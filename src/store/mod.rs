@@ -2,9 +2,17 @@
 //! single writer connection) and PostgreSQL (several nodes), chosen by the
 //! database URL's scheme. Queries are written once, in the SQL both accept.
 
+pub mod audit;
+pub mod callbacks;
+pub mod duplicates;
 mod group_commit;
+mod jobs;
 mod limits;
 mod registrations;
+pub mod review;
+mod scanning;
+pub mod staff;
+pub mod triage;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -16,8 +24,13 @@ use sqlx::{AnyPool, Executor};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts};
 pub use limits::{LimitKind, RateKey};
 pub use registrations::{NewRegistration, StatusView, Submission};
+pub use scanning::{
+    Admission, BatchEntry, BatchProgress, BatchSummary, FileState, FormPage, PageRecord,
+    PageRecorded, QuarantineEntry, ScanBatch, ScanFile, SheetSoFar, StoredOriginal,
+};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");

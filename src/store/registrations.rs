@@ -55,7 +55,7 @@ pub struct StatusView {
     pub due_on: Date,
 }
 
-const SELECT_REGISTRATION: &str = "SELECT id, reference, form_id, form_version, channel, office, \
+pub(super) const SELECT_REGISTRATION: &str = "SELECT id, reference, form_id, form_version, channel, office, \
      received_at, status, identity_verified, fields, provenance FROM registrations";
 
 impl Store {
@@ -96,22 +96,29 @@ impl Store {
         row.map(|r| registration_from_row(&r)).transpose()
     }
 
-    /// The due date of a registration's first call.
+    /// The due date of a registration's first call (for one folded into an
+    /// earlier registration of the same person, that one's).
     pub async fn callback_due(&self, id: Uuid) -> Result<Option<Date>, StoreError> {
-        let due: Option<(String,)> =
-            sqlx::query_as("SELECT due_on FROM callbacks WHERE registration_id = $1")
-                .bind(id.to_string())
-                .fetch_optional(&self.reader)
-                .await?;
+        let due: Option<(String,)> = sqlx::query_as(
+            "SELECT c.due_on FROM registrations r \
+             JOIN callbacks c ON c.registration_id = COALESCE(r.duplicate_of, r.id) \
+             WHERE r.id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.reader)
+        .await?;
         due.map(|(d,)| parse_date(&d)).transpose()
     }
 
-    /// The registration a private status link leads to.
+    /// The registration a private status link leads to. A registration
+    /// folded into an earlier one of the same person shows that one, under
+    /// the reference its own receipt gave.
     pub async fn status_by_token(&self, token: &str) -> Result<Option<StatusView>, StoreError> {
         let row = sqlx::query(
-            "SELECT r.id, r.reference, r.form_id, r.form_version, r.channel, r.office, \
+            "SELECT r.id, own.reference, r.form_id, r.form_version, r.channel, r.office, \
              r.received_at, r.status, r.identity_verified, r.fields, r.provenance, c.due_on \
-             FROM status_links s JOIN registrations r ON r.id = s.registration_id \
+             FROM status_links s JOIN registrations own ON own.id = s.registration_id \
+             JOIN registrations r ON r.id = COALESCE(own.duplicate_of, own.id) \
              JOIN callbacks c ON c.registration_id = r.id WHERE s.token_sha256 = $1",
         )
         .bind(token_hash(token))
@@ -123,6 +130,41 @@ impl Store {
             registration: registration_from_row(&row)?,
             due_on: parse_date(&due_on)?,
         }))
+    }
+
+    /// Stores a registration received at a given moment (a paper batch's
+    /// stamped day) with its queue entry, folding it into an open
+    /// registration of the same person; returns it as stored.
+    pub async fn register_at(
+        &self,
+        new: NewRegistration,
+        received_at: OffsetDateTime,
+    ) -> Result<Registration, StoreError> {
+        for _ in 0..5 {
+            let mut tx = self.writer.begin().await?;
+            match insert(
+                &mut tx,
+                self.backend,
+                &new,
+                received_at,
+                OffsetDateTime::now_utc(),
+            )
+            .await
+            {
+                Ok((registration, _)) => {
+                    tx.commit().await?;
+                    return Ok(registration);
+                }
+                // The random reference collided: draw again.
+                Err(StoreError::Database(e)) if is_unique_violation(&e) => {
+                    tx.rollback().await?;
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(StoreError::Corrupt(
+            "five references in a row collided".into(),
+        ))
     }
 
     /// Withdraws a registration that is not finished yet; `false` if it was
@@ -170,7 +212,7 @@ pub(super) async fn submit_in(
             savepoint.rollback().await?;
             return Ok(Submission::Limited(kind));
         }
-        match insert(&mut savepoint, new, now).await {
+        match insert(&mut savepoint, backend, new, now, now).await {
             Ok((registration, status_token)) => {
                 savepoint.commit().await?;
                 return Ok(Submission::Stored {
@@ -228,11 +270,25 @@ async fn add_status_link(
     Ok(token)
 }
 
-async fn insert(
+/// Inserts a registration with its queue entry and status link, then folds
+/// it into an open registration of the same person if there is one.
+pub(super) async fn insert(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     new: &NewRegistration,
+    received_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<(Registration, String), StoreError> {
+    // Paper fields the machine was unsure of wait for the mailroom first.
+    let status = if new
+        .fields
+        .values()
+        .any(|f| f.status == crate::record::FieldStatus::NeedsReview)
+    {
+        RegistrationStatus::AwaitingReview
+    } else {
+        RegistrationStatus::AwaitingCall
+    };
     let registration = Registration {
         id: Uuid::new_v4(),
         reference: Reference::generate(),
@@ -240,9 +296,9 @@ async fn insert(
         form_version: new.form_version,
         channel: new.provenance.channel(),
         office: new.office.clone(),
-        received_at: now,
+        received_at,
         identity_verified: false,
-        status: RegistrationStatus::AwaitingCall,
+        status,
         fields: new.fields.clone(),
         provenance: new.provenance.clone(),
     };
@@ -253,7 +309,7 @@ async fn insert(
         "INSERT INTO registrations (id, reference, form_id, form_version, channel, office, \
          received_at, status, identity_verified, hetu, phone, fields, provenance, \
          submission_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $7, $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
     )
     .bind(registration.id.to_string())
     .bind(registration.reference.as_str())
@@ -261,7 +317,7 @@ async fn insert(
     .bind(i64::from(registration.form_version))
     .bind(registration.channel.as_str())
     .bind(&registration.office)
-    .bind(timestamp(now))
+    .bind(timestamp(received_at))
     .bind(registration.status.as_str())
     .bind(false)
     .bind(registration.text("hetu"))
@@ -269,10 +325,11 @@ async fn insert(
     .bind(fields)
     .bind(provenance)
     .bind(new.submission_key.as_deref())
+    .bind(timestamp(now))
     .execute(&mut **tx)
     .await?;
 
-    let due_on = calendar::first_contact_due(now);
+    let due_on = calendar::first_contact_due(received_at);
     sqlx::query("INSERT INTO callbacks (registration_id, due_on, created_at) VALUES ($1, $2, $3)")
         .bind(registration.id.to_string())
         .bind(due_on.to_string())
@@ -281,10 +338,11 @@ async fn insert(
         .await?;
 
     let token = add_status_link(tx, registration.id, now).await?;
+    super::duplicates::fold_duplicate(tx, backend, registration.id).await?;
     Ok((registration, token))
 }
 
-fn registration_from_row(row: &AnyRow) -> Result<Registration, StoreError> {
+pub(super) fn registration_from_row(row: &AnyRow) -> Result<Registration, StoreError> {
     let corrupt =
         |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("{what}: {e}"));
     let id: String = row.try_get("id")?;
@@ -324,7 +382,7 @@ fn get_bool(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
     }
 }
 
-fn parse_date(text: &str) -> Result<Date, StoreError> {
+pub(super) fn parse_date(text: &str) -> Result<Date, StoreError> {
     Date::parse(
         text,
         time::macros::format_description!("[year]-[month]-[day]"),
@@ -340,7 +398,7 @@ fn new_token() -> String {
 }
 
 /// Only this hash is stored: a copy of the database opens no status page.
-fn token_hash(token: &str) -> String {
+pub(super) fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 

@@ -12,6 +12,9 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
+    /// Writing a file to disk failed (the detail was logged where it happened).
+    #[error("storing a file failed")]
+    Storage,
 }
 
 impl IntoResponse for AppError {

@@ -5,6 +5,7 @@ pub mod abuse;
 mod api;
 mod error;
 mod public;
+pub mod staff;
 pub mod texts;
 
 use std::sync::Arc;
@@ -23,6 +24,8 @@ pub use error::AppError;
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
+    /// Scans: stores uploads and reads them.
+    pub pipeline: crate::pipeline::Pipeline,
     pub form: Arc<FormDefinition>,
     pub tokens: abuse::FormTokens,
     /// Keys the rate-limit hashes of client addresses.
@@ -39,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.body_bytes;
     Router::new()
         .merge(public::router())
+        .merge(staff::router())
         .nest("/api", api::router())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -2,8 +2,12 @@
 //! image only when that page is asked for. A scanner's PDF carries one
 //! image per page; the largest image on a page is taken as its scan.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
+use lopdf::xref::XrefEntry;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use super::{DecodeError, DecodeLimits, PageContent, pdf_image};
@@ -21,7 +25,15 @@ const MAX_FORM_DEPTH: u32 = 4;
 pub(super) struct PdfPages {
     doc: Document,
     pages: Vec<ObjectId>,
+    /// The file large image data was left in when the PDF was opened; it is
+    /// read from there when its page is.
+    file: Option<PathBuf>,
 }
+
+/// Marks an image stream whose data was left in the file.
+const DEFERRED: &[u8] = b"IntakeDataInFile";
+/// Image data above this size is left in the file until its page is read.
+const DEFER_ABOVE_BYTES: usize = 64 * 1024;
 
 impl PdfPages {
     pub(super) fn parse(bytes: Vec<u8>) -> Result<PdfPages, DecodeError> {
@@ -29,6 +41,20 @@ impl PdfPages {
             Document::load_mem(&bytes).map_err(|e| DecodeError::CorruptPdf(e.to_string()))
         })?;
         drop(bytes);
+        PdfPages::from_document(doc, None)
+    }
+
+    /// Opens a PDF on disk, keeping the page tree in memory but leaving large
+    /// image data in the file.
+    pub(super) fn open(path: &Path) -> Result<PdfPages, DecodeError> {
+        let doc = guard(|| {
+            Document::load_filtered(path, defer_image_data)
+                .map_err(|e| DecodeError::CorruptPdf(e.to_string()))
+        })?;
+        PdfPages::from_document(doc, Some(path.to_path_buf()))
+    }
+
+    fn from_document(doc: Document, file: Option<PathBuf>) -> Result<PdfPages, DecodeError> {
         let encrypted = doc.trailer.get(b"Encrypt").is_ok();
         if encrypted && doc.encryption_state.is_none() {
             return Err(DecodeError::EncryptedPdf);
@@ -41,7 +67,7 @@ impl PdfPages {
                 DecodeError::NoPages
             });
         }
-        Ok(PdfPages { doc, pages })
+        Ok(PdfPages { doc, pages, file })
     }
 
     pub(super) fn len(&self) -> usize {
@@ -57,20 +83,112 @@ impl PdfPages {
             let page_id = self.pages[index];
             let doc = &self.doc;
             let image = largest_image(doc, page_id);
-            if let Some((pixels, stream)) = image
+            if let Some((pixels, id, stream)) = image
                 && pixels >= MIN_SCAN_PIXELS
             {
-                return pdf_image::decode(doc, stream, limits).map(PageContent::Image);
+                let stream = self.with_data(id, stream)?;
+                return pdf_image::decode(doc, &stream, limits).map(PageContent::Image);
             }
             let text = page_text(doc, page_id, index as u32 + 1);
             match image {
-                Some((_, stream)) if text.trim().is_empty() => {
-                    pdf_image::decode(doc, stream, limits).map(PageContent::Image)
+                Some((_, id, stream)) if text.trim().is_empty() => {
+                    let stream = self.with_data(id, stream)?;
+                    pdf_image::decode(doc, &stream, limits).map(PageContent::Image)
                 }
                 _ => Ok(PageContent::Digital { text }),
             }
         })
     }
+}
+
+impl PdfPages {
+    /// The image stream with its data, read from the file if it was left
+    /// there: from the object's place in the cross-reference table to its
+    /// `stream` keyword, then `Length` bytes, which must end at `endstream`.
+    fn with_data<'a>(
+        &self,
+        id: Option<ObjectId>,
+        stream: &'a Stream,
+    ) -> Result<Cow<'a, Stream>, DecodeError> {
+        if !stream.dict.has(DEFERRED) {
+            return Ok(Cow::Borrowed(stream));
+        }
+        let missing = |why: &str| DecodeError::CorruptPdf(format!("page image data {why}"));
+        let (Some(id), Some(path)) = (id, &self.file) else {
+            return Err(missing("not found"));
+        };
+        let Some(XrefEntry::Normal { offset, .. }) = self.doc.reference_table.get(id.0) else {
+            return Err(missing("not in the cross-reference table"));
+        };
+        let length = get(&self.doc, &stream.dict, b"Length")
+            .and_then(|o| o.as_i64().ok())
+            .and_then(|l| usize::try_from(l).ok())
+            .ok_or_else(|| missing("without a length"))?;
+        let mut file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        if *offset as u64 + length as u64 > size {
+            return Err(missing("beyond the end of the file"));
+        }
+        file.seek(SeekFrom::Start(u64::from(*offset)))?;
+        let mut head = Vec::with_capacity(16 * 1024);
+        (&mut file).take(16 * 1024).read_to_end(&mut head)?;
+        let start = stream_data_start(&head).ok_or_else(|| missing("without its `stream` keyword"))?;
+        file.seek(SeekFrom::Start(u64::from(*offset) + start as u64))?;
+        let mut content = vec![0; length];
+        file.read_exact(&mut content)?;
+        let mut tail = [0u8; 12];
+        let tail_len = (&mut file).take(12).read(&mut tail)?;
+        let ends = tail[..tail_len]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .is_some_and(|at| tail[at..tail_len].starts_with(b"endstream"));
+        if !ends {
+            return Err(missing("not where the PDF says"));
+        }
+        let mut dict = stream.dict.clone();
+        dict.remove(DEFERRED);
+        Ok(Cow::Owned(Stream::new(dict, content)))
+    }
+}
+
+/// Where a stream's data begins: after the `stream` keyword (not
+/// `endstream`) and its end of line.
+fn stream_data_start(head: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = head[from..].windows(6).position(|w| w == b"stream") {
+        let at = from + found;
+        let after = at + 6;
+        if !head[..at].ends_with(b"end") {
+            match (head.get(after), head.get(after + 1)) {
+                (Some(b'\r'), Some(b'\n')) => return Some(after + 2),
+                (Some(b'\n'), _) => return Some(after + 1),
+                _ => {}
+            }
+        }
+        from = after;
+    }
+    None
+}
+
+/// The load filter: large image data is dropped from memory (and marked so
+/// it is read from the file when its page is).
+fn defer_image_data(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    if let Object::Stream(stream) = object {
+        let image = stream
+            .dict
+            .get(b"Subtype")
+            .and_then(|o| o.as_name())
+            .is_ok_and(|name| name == b"Image");
+        let direct_length = stream.dict.get(b"Length").is_ok_and(|l| l.as_i64().is_ok());
+        if image && direct_length && stream.content.len() > DEFER_ABOVE_BYTES {
+            stream.content = Vec::new();
+            stream.dict.set(DEFERRED, true);
+        }
+    }
+    // lopdf keeps the object it passed in (changed in place) and uses the
+    // one returned only for objects inside object streams, never streams:
+    // the clone is of something small.
+    Some((id, object.clone()))
 }
 
 /// lopdf is written for well-formed files; should it panic on a hostile
@@ -107,7 +225,7 @@ fn page_resources(doc: &Document, page_id: ObjectId) -> Option<&Dictionary> {
 
 /// The page's largest image XObject and its pixel count, looking inside
 /// form XObjects too (some scanners wrap the page image in one).
-fn largest_image(doc: &Document, page_id: ObjectId) -> Option<(u64, &Stream)> {
+fn largest_image(doc: &Document, page_id: ObjectId) -> Option<(u64, Option<ObjectId>, &Stream)> {
     let mut best = None;
     let mut seen = HashSet::new();
     if let Some(resources) = page_resources(doc, page_id) {
@@ -121,7 +239,7 @@ fn collect_images<'a>(
     resources: &'a Dictionary,
     depth: u32,
     seen: &mut HashSet<ObjectId>,
-    best: &mut Option<(u64, &'a Stream)>,
+    best: &mut Option<(u64, Option<ObjectId>, &'a Stream)>,
 ) {
     let Some(xobjects) = get(doc, resources, b"XObject").and_then(|o| o.as_dict().ok()) else {
         return;
@@ -144,8 +262,8 @@ fn collect_images<'a>(
                         .map_or(0, |v| v.max(0) as u64)
                 };
                 let pixels = size(b"Width").saturating_mul(size(b"Height"));
-                if best.is_none_or(|(most, _)| pixels > most) {
-                    *best = Some((pixels, stream));
+                if best.is_none_or(|(most, _, _)| pixels > most) {
+                    *best = Some((pixels, value.as_reference().ok(), stream));
                 }
             }
             Some(b"Form") if depth < MAX_FORM_DEPTH => {

@@ -7,10 +7,13 @@ use image::GrayImage;
 use crate::capture::PX_PER_MM;
 use crate::paper::BoxMm;
 
-/// Darker than this is ink: well below scanned paper (230-255) and the
-/// anti-aliased edge of a printed hairline, above blue ballpoint and pencil
-/// as a grey scanner sees them.
-pub const DARK: u8 = 160;
+/// Ink is this much darker than the page's paper. Scans differ (grey
+/// paper, a light pen, a softened scan: faint blue writing came out at
+/// 180-220 on paper at 250), so darkness is measured from the paper, not
+/// from black. Scanner noise stays within about 15 of the paper.
+const INK_CONTRAST: u8 = 40;
+/// Never count lighter than this as ink, however white the paper.
+const LIGHTEST_INK: u8 = 225;
 /// Inset that keeps the printed box lines out of an ink measurement: half
 /// the heaviest line (0.9 pt, 0.3 mm) plus what a scan and registration
 /// leave of misplacement.
@@ -76,6 +79,119 @@ impl Rect {
     }
 }
 
+/// A registered page with its paper level known: where all ink is
+/// measured.
+pub struct Sheet<'a> {
+    image: &'a GrayImage,
+    /// The paper's grey level.
+    paper: u8,
+    /// Darker than this is ink.
+    ink_below: u8,
+}
+
+impl<'a> Sheet<'a> {
+    pub fn new(image: &'a GrayImage) -> Sheet<'a> {
+        let paper = paper_level(image);
+        Sheet {
+            image,
+            paper,
+            ink_below: paper.saturating_sub(INK_CONTRAST).min(LIGHTEST_INK),
+        }
+    }
+
+    fn is_ink(&self, v: u8) -> bool {
+        v < self.ink_below
+    }
+
+    pub fn snap(&self, frame: &[Rect]) -> (i32, i32) {
+        snap(self.image, frame)
+    }
+
+    pub fn measure(&self, rect: Rect) -> Ink {
+        measure(self.image, rect, |v| self.is_ink(v))
+    }
+
+    /// The share of ink in a band `from`..`to` pixels outside `rect`, on
+    /// its left, top and bottom (a checkbox's label is on its right).
+    pub fn around(&self, rect: Rect, from: i32, to: i32) -> f32 {
+        let outer = rect.shrink(-to).clip(self.image);
+        let inner = rect.shrink(-from);
+        let (mut ink, mut all) = (0u32, 0u32);
+        for y in outer.y..outer.y + outer.h {
+            for x in outer.x..(inner.x + inner.w).min(outer.x + outer.w) {
+                let inside = x >= inner.x && y >= inner.y && y < inner.y + inner.h;
+                if !inside {
+                    all += 1;
+                    ink += u32::from(self.is_ink(self.image.get_pixel(x as u32, y as u32).0[0]));
+                }
+            }
+        }
+        if all == 0 {
+            0.0
+        } else {
+            ink as f32 / all as f32
+        }
+    }
+
+    /// The writing inside `rect`, cropped to its ink and stretched to black
+    /// on white: what OCR is given. Rows and columns at the crop's edge
+    /// that are mostly ink are what is left of a printed line after a
+    /// slightly-off registration, and are whitened.
+    pub fn writing_crop(&self, rect: Rect) -> Option<GrayImage> {
+        let r = rect.clip(self.image);
+        if r.area() == 0 {
+            return None;
+        }
+        let mut crop =
+            image::imageops::crop_imm(self.image, r.x as u32, r.y as u32, r.w as u32, r.h as u32)
+                .to_image();
+        whiten_edge_lines(&mut crop, |v| self.is_ink(v));
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            w: r.w,
+            h: r.h,
+        };
+        let b = measure(&crop, whole, |v| self.is_ink(v)).bounds?;
+        let mut crop =
+            image::imageops::crop_imm(&crop, b.x as u32, b.y as u32, b.w as u32, b.h as u32)
+                .to_image();
+        stretch(&mut crop, self.paper);
+        Some(crop)
+    }
+}
+
+/// The paper's grey: the median of the page, most of which is paper.
+fn paper_level(image: &GrayImage) -> u8 {
+    let mut histogram = [0u32; 256];
+    // Every third pixel each way is plenty for a median.
+    for y in (0..image.height()).step_by(3) {
+        for x in (0..image.width()).step_by(3) {
+            histogram[usize::from(image.get_pixel(x, y).0[0])] += 1;
+        }
+    }
+    let half = histogram.iter().sum::<u32>() / 2;
+    let mut seen = 0;
+    for (level, count) in histogram.iter().enumerate() {
+        seen += count;
+        if seen > half {
+            return level as u8;
+        }
+    }
+    255
+}
+
+/// Spreads the crop's greys from its darkest pixel to the paper over the
+/// full range, so that faint writing reaches OCR as dark as a firm hand's.
+fn stretch(crop: &mut GrayImage, paper: u8) {
+    let darkest = crop.pixels().map(|p| p.0[0]).min().unwrap_or(0);
+    let span = f32::from(paper.saturating_sub(darkest).max(1));
+    for p in crop.pixels_mut() {
+        let v = f32::from(p.0[0].saturating_sub(darkest)) / span;
+        p.0[0] = (v.min(1.0) * 255.0).round() as u8;
+    }
+}
+
 fn darkness(image: &GrayImage, x: i32, y: i32) -> u32 {
     if x < 0 || y < 0 || x >= image.width() as i32 || y >= image.height() as i32 {
         return 0;
@@ -88,7 +204,7 @@ fn darkness(image: &GrayImage, x: i32, y: i32) -> u32 {
 /// edges, then sideways by the vertical ones. Long printed lines outweigh
 /// any handwriting crossing them. No shift when nothing beats it, so a
 /// blank area stays where the layout says.
-pub fn snap(image: &GrayImage, frame: &[Rect]) -> (i32, i32) {
+fn snap(image: &GrayImage, frame: &[Rect]) -> (i32, i32) {
     let along_rows = |dy: i32| -> u64 {
         frame
             .iter()
@@ -143,13 +259,13 @@ pub struct Ink {
     pub bounds: Option<Rect>,
 }
 
-pub fn measure(image: &GrayImage, rect: Rect) -> Ink {
+fn measure(image: &GrayImage, rect: Rect, is_ink: impl Fn(u8) -> bool) -> Ink {
     let r = rect.clip(image);
     let mut dark = 0;
     let (mut x0, mut y0, mut x1, mut y1) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
     for y in r.y..r.y + r.h {
         for x in r.x..r.x + r.w {
-            if image.get_pixel(x as u32, y as u32).0[0] < DARK {
+            if is_ink(image.get_pixel(x as u32, y as u32).0[0]) {
                 dark += 1;
                 (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
             }
@@ -180,41 +296,15 @@ impl Ink {
     }
 }
 
-/// The writing inside `rect`, cropped to its ink: what OCR is given. Rows
-/// and columns at the crop's edge that are mostly dark are what is left of
-/// a printed line after a slightly-off registration, and are whitened.
-pub fn writing_crop(image: &GrayImage, rect: Rect) -> Option<GrayImage> {
-    let r = rect.clip(image);
-    if r.area() == 0 {
-        return None;
-    }
-    let mut crop =
-        image::imageops::crop_imm(image, r.x as u32, r.y as u32, r.w as u32, r.h as u32).to_image();
-    whiten_edge_lines(&mut crop);
-    let ink = measure(
-        &crop,
-        Rect {
-            x: 0,
-            y: 0,
-            w: r.w,
-            h: r.h,
-        },
-    );
-    let b = ink.bounds?;
-    Some(
-        image::imageops::crop_imm(&crop, b.x as u32, b.y as u32, b.w as u32, b.h as u32).to_image(),
-    )
-}
-
 /// Whitens up to `EDGE` rows and columns on each side that are more than
 /// `LINE_SHARE` dark.
-fn whiten_edge_lines(crop: &mut GrayImage) {
+fn whiten_edge_lines(crop: &mut GrayImage, is_ink: impl Fn(u8) -> bool) {
     const EDGE: u32 = 3;
     const LINE_SHARE: f32 = 0.6;
     let (w, h) = crop.dimensions();
     let dark_share = |crop: &GrayImage, pixels: &mut dyn Iterator<Item = (u32, u32)>, n: u32| {
         pixels
-            .filter(|&(x, y)| crop.get_pixel(x, y).0[0] < DARK)
+            .filter(|&(x, y)| is_ink(crop.get_pixel(x, y).0[0]))
             .count() as f32
             / n as f32
     };
@@ -275,8 +365,66 @@ mod tests {
             h: 40,
         };
         let image = page_with_box(r);
-        let inside = measure(&image, r.shrink(CLEAR_OF_LINES_PX));
-        assert_eq!(inside.dark, 0);
-        assert_eq!(writing_crop(&image, r), None, "edge lines are whitened");
+        let sheet = Sheet::new(&image);
+        assert_eq!(sheet.measure(r.shrink(CLEAR_OF_LINES_PX)).dark, 0);
+        assert_eq!(sheet.writing_crop(r), None, "edge lines are whitened");
+    }
+
+    #[test]
+    fn faint_writing_on_grey_paper_is_ink_and_reaches_ocr_dark() {
+        let mut image = GrayImage::from_pixel(200, 200, Luma([232]));
+        for x in 60..90 {
+            for y in 70..73 {
+                image.put_pixel(x, y, Luma([185]));
+            }
+        }
+        image.put_pixel(120, 120, Luma([215])); // noise, not ink
+        let sheet = Sheet::new(&image);
+        assert_eq!(sheet.paper, 232);
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            w: 200,
+            h: 200,
+        };
+        let ink = sheet.measure(whole);
+        assert_eq!(ink.dark, 90);
+        assert_eq!(
+            ink.bounds,
+            Some(Rect {
+                x: 60,
+                y: 70,
+                w: 30,
+                h: 3
+            })
+        );
+        let crop = sheet.writing_crop(whole).unwrap();
+        assert_eq!(crop.dimensions(), (30, 3));
+        assert!(crop.pixels().all(|p| p.0[0] == 0), "stretched to black");
+    }
+
+    #[test]
+    fn ink_around_a_box_is_measured_off_its_label_side() {
+        let r = Rect {
+            x: 50,
+            y: 60,
+            w: 40,
+            h: 40,
+        };
+        let mut image = GrayImage::from_pixel(200, 200, Luma([255]));
+        // A label to the right of the box is not "around" it.
+        for x in 95..150 {
+            for y in 60..100 {
+                image.put_pixel(x, y, Luma([0]));
+            }
+        }
+        let sheet = Sheet::new(&image);
+        assert_eq!(sheet.around(r, 3, 8), 0.0);
+        for x in 40..100 {
+            for y in 50..110 {
+                image.put_pixel(x, y, Luma([0]));
+            }
+        }
+        assert_eq!(Sheet::new(&image).around(r, 3, 8), 1.0);
     }
 }

@@ -357,3 +357,45 @@ fn a_password_protected_pdf_is_named_as_such() {
     let read = all(encrypted(""));
     assert_eq!(image(&read[0]).dimensions(), (300, 300));
 }
+
+/// A PDF opened from disk leaves its page images in the file until each
+/// page is read, and gives the same pages as one read whole into memory.
+#[test]
+fn a_pdf_on_disk_gives_the_same_pages_as_one_in_memory() {
+    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/007-batch.pdf"));
+    let from_disk: Vec<_> = crate::capture::decode::open(path, &limits())
+        .unwrap()
+        .collect();
+    let in_memory = all(std::fs::read(path).unwrap());
+    assert_eq!(from_disk.len(), 6);
+    assert_eq!(from_disk.len(), in_memory.len());
+    for (disk, memory) in from_disk.iter().zip(&in_memory) {
+        assert_eq!(image(disk), image(memory));
+    }
+}
+
+#[test]
+fn image_data_that_is_not_where_the_pdf_says_is_a_clear_error() {
+    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/007-batch.pdf"));
+    let mut bytes = std::fs::read(path).unwrap();
+    // Break every `endstream` after a page image: the data no longer ends
+    // where its length says.
+    let mut at = 0;
+    while let Some(found) = bytes[at..].windows(9).position(|w| w == b"endstream") {
+        bytes[at + found] = b'X';
+        at += found + 9;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.pdf");
+    std::fs::write(&broken, bytes).unwrap();
+    match crate::capture::decode::open(&broken, &limits()) {
+        // lopdf may refuse the whole file, or the pages one by one.
+        Err(error) => assert!(error.to_string().contains("PDF"), "{error}"),
+        Ok(pages) => {
+            for page in pages {
+                let error = page.expect_err("no page decodes");
+                assert!(error.to_string().contains("PDF"), "{error}");
+            }
+        }
+    }
+}

@@ -230,15 +230,27 @@ pub fn cross(image: &mut GrayImage, field: &FieldBox, value: &str) {
     );
 }
 
-/// A box blacked out by heavy back-and-forth strokes: a cancelled choice.
+/// The box filled in, strokes kept inside it: a choice.
+pub fn fill(image: &mut GrayImage, field: &FieldBox, value: &str) {
+    let [x, y, w, h] = option_box(field, value);
+    zigzag(image, [x + 0.5, y + 0.5, w - 1.0, h - 1.0]);
+}
+
+/// A box blacked out by heavy strokes over it and its edges: a choice
+/// taken back.
 pub fn scribble(image: &mut GrayImage, field: &FieldBox, value: &str) {
     let [x, y, w, h] = option_box(field, value);
-    let rows = 12;
+    zigzag(image, [x - 1.2, y - 1.0, w + 2.4, h + 2.0]);
+}
+
+/// Back-and-forth strokes close enough to blacken the area.
+fn zigzag(image: &mut GrayImage, [x, y, w, h]: [f64; 4]) {
+    let rows = (h / 0.35).ceil() as usize;
     for i in 0..rows {
         let y0 = y + h * i as f64 / rows as f64;
         let y1 = y + h * (i as f64 + 1.0) / rows as f64;
-        stroke(image, (x, y0), (x + w, y1), 0.7);
-        stroke(image, (x + w, y1), (x, y1), 0.7);
+        stroke(image, (x, y0), (x + w, y1), 0.5);
+        stroke(image, (x + w, y1), (x, y1), 0.5);
     }
 }
 

@@ -12,7 +12,7 @@ use super::*;
 use crate::capture::ocr;
 use crate::paper::FieldBox;
 use crate::record::Value;
-use draw::{Pen, blank_form, cross, registered, scribble, sign, tick};
+use draw::{Pen, blank_form, cross, fill, registered, scribble, sign, tick};
 
 /// A complete, valid form as a person would fill it in block capitals.
 const FILLED: &[(&str, &str)] = &[
@@ -116,26 +116,27 @@ fn reason(reading: &FieldReading) -> &str {
     reading.reason.as_deref().unwrap_or("")
 }
 
-#[test]
-fn a_form_in_a_printed_hand_reads_back_exactly() {
-    let form = Form::filled(&Pen::new(draw::PRINTED));
-    let fields = form.read();
+/// Every field of a printed form has its right value and is accepted, but
+/// for a line whose only fault is a confidence a little under
+/// `ACCEPT_LINE`: the threshold sits where handwriting is never accepted
+/// wrong, and Tesseract puts 0.85-0.96 on clean print (0.5-0.65 on long
+/// email addresses). At most two of the six lines may go to review so.
+fn assert_read_back(fields: &BTreeMap<String, FieldReading>) {
     assert_eq!(fields.len(), 16, "every field of the page");
+    let mut lines_to_review = 0;
     for (id, expected) in EXPECTED {
         let f = &fields[*id];
-        // The email's text reads right, but Tesseract's English model is
-        // unsure of long `@` addresses even in print (0.5-0.65 here): it
-        // may go to review, with the right value for the reviewer.
-        if *id == "email" && f.reason.as_deref() == Some(LOW_CONFIDENCE) {
-            assert_eq!(text(f), Some(*expected), "{id}: {f:?}");
+        assert_eq!(text(f), Some(*expected), "{id}: {f:?}");
+        let is_line = Layout::from_definition(&draw::definition())
+            .field(id)
+            .is_some_and(|b| b.kind == FieldKind::Line);
+        if is_line && f.reason.as_deref() == Some(LOW_CONFIDENCE) {
+            lines_to_review += 1;
             continue;
         }
-        assert_eq!(
-            (text(f), f.status),
-            (Some(*expected), FieldStatus::Accepted),
-            "{id}: {f:?}"
-        );
+        assert_eq!(f.status, FieldStatus::Accepted, "{id}: {f:?}");
     }
+    assert!(lines_to_review <= 2, "{fields:?}");
     for id in ["contact_consent", "signed"] {
         let f = &fields[id];
         assert_eq!(
@@ -147,28 +148,23 @@ fn a_form_in_a_printed_hand_reads_back_exactly() {
 }
 
 #[test]
+fn a_form_in_a_printed_hand_reads_back_exactly() {
+    let form = Form::filled(&Pen::new(draw::PRINTED));
+    assert_read_back(&form.read());
+}
+
+#[test]
 fn the_frame_is_found_when_registration_is_a_little_off() {
     let form = Form::filled(&Pen::new(draw::PRINTED));
     // 0.6 mm right and 0.5 mm up: what a coarse registration leaves.
     let mut shifted =
         GrayImage::from_pixel(form.image.width(), form.image.height(), image::Luma([255]));
     image::imageops::replace(&mut shifted, &form.image, 5, -4);
-    let fields = Form {
+    let shifted = Form {
         image: shifted,
         ..Form::blank()
-    }
-    .read();
-    for (id, expected) in EXPECTED {
-        assert_eq!(
-            text(&fields[*id]),
-            Some(*expected),
-            "{id}: {:?}",
-            fields[*id]
-        );
-        if *id != "email" {
-            assert_eq!(fields[*id].status, FieldStatus::Accepted, "{id}");
-        }
-    }
+    };
+    assert_read_back(&shifted.read());
 }
 
 #[test]
@@ -204,8 +200,9 @@ fn empty_fields_are_told_without_ocr() {
     form.tick("contact_consent", "yes");
     let before = ocr::calls_on_this_thread();
     let fields = form.read();
-    // Two readings of each written field, none of the empty ones.
-    assert_eq!(ocr::calls_on_this_thread() - before, 8);
+    // Three readings of each written comb, two of each written line, none
+    // of the empty fields.
+    assert_eq!(ocr::calls_on_this_thread() - before, 3 + 3 + 2 + 2);
     for (id, reading) in &fields {
         assert_eq!(reading.status, FieldStatus::Accepted, "{id}: {reading:?}");
     }
@@ -249,11 +246,12 @@ fn a_temporary_identity_code_is_read_but_flagged() {
 }
 
 #[test]
-fn a_scribbled_out_box_is_not_a_tick() {
+fn a_scribbled_out_box_is_not_a_tick_but_a_filled_one_is() {
     let mut form = Form::blank();
     form.mark(scribble, "situation", "unemployed");
     form.tick("situation", "student");
     form.mark(scribble, "call_time", "morning");
+    form.mark(fill, "service_language", "fi");
     let fields = form.read();
     let situation = &fields["situation"];
     assert_eq!(
@@ -263,11 +261,17 @@ fn a_scribbled_out_box_is_not_a_tick() {
     );
     let call_time = &fields["call_time"];
     assert_eq!(
-        call_time.status,
-        FieldStatus::NeedsReview,
+        (call_time.status, reason(call_time)),
+        (FieldStatus::NeedsReview, CANCELLED_ONLY),
         "cancelled, nothing chosen"
     );
     assert_ne!(text(call_time), Some("morning"));
+    let language = &fields["service_language"];
+    assert_eq!(
+        (text(language), language.status),
+        (Some("fi"), FieldStatus::Accepted),
+        "{language:?}"
+    );
 }
 
 #[test]
@@ -311,4 +315,28 @@ fn handwriting_is_read_right_or_flagged() {
             EXPECTED.len()
         );
     }
+}
+
+#[test]
+fn a_letter_is_read_as_text() {
+    let pen = Pen::new(draw::PRINTED);
+    let mut page = GrayImage::from_pixel(1680, 400, image::Luma([255]));
+    for (i, line) in ["HEJ, JAG VILL BOKA EN TID.", "SOITTAKAA MINULLE HUOMENNA."]
+        .iter()
+        .enumerate()
+    {
+        let at = FieldBox {
+            id: "letter".into(),
+            kind: FieldKind::Line,
+            page: 1,
+            box_mm: [20.0, 10.0 + 12.0 * i as f64, 170.0, 8.5],
+            cells: None,
+            cell_boxes_mm: Vec::new(),
+            options: None,
+        };
+        pen.line(&mut page, &at, line);
+    }
+    let text = ocr::page_text(&page);
+    assert!(text.contains("BOKA EN TID"), "{text:?}");
+    assert!(text.contains("HUOMENNA"), "{text:?}");
 }

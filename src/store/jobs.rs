@@ -1,0 +1,218 @@
+//! The durable work queue, in the same database as the work: a job is a row
+//! enqueued in the transaction that stores its file. A worker claims one with
+//! a lease and renews it while it works; a job whose worker died is claimed
+//! again when the lease runs out. Passing failures are retried with backoff;
+//! after too many attempts a job is dead, with its reason kept.
+
+use std::time::Duration;
+
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{Backend, Store, StoreError, timestamp};
+
+/// Attempts before a job is given up (its file goes to quarantine). A job
+/// whose worker is killed while on it counts an attempt too, so a file that
+/// crashes workers cannot take them all down for ever.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// A job a worker holds.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: Uuid,
+    pub file_id: Uuid,
+    /// This one included.
+    pub attempts: u32,
+}
+
+/// Counts of a queue, for the worker's and the mailroom's view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub queued: u64,
+    pub running: u64,
+    pub dead: u64,
+}
+
+pub(super) async fn enqueue_file(
+    tx: &mut Transaction<'_, Any>,
+    file: Uuid,
+    now: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, file_id, state, attempts, run_after, created_at, updated_at) \
+         VALUES ($1, 'read_file', $2, 'queued', 0, $3, $3, $3)",
+    )
+    .bind(Uuid::new_v4().to_string())
+    .bind(file.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Takes the oldest job that is due, or one whose lease ran out, for
+    /// `lease`. PostgreSQL skips rows other workers are claiming; SQLite has
+    /// one writer, so claims are already one at a time.
+    pub async fn claim_job(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let skip_locked = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let row = sqlx::query(&format!(
+            "UPDATE jobs SET state = 'running', lease_holder = $1, lease_until = $2, \
+             attempts = attempts + 1, updated_at = $3 \
+             WHERE id = (SELECT id FROM jobs \
+                 WHERE (state = 'queued' AND run_after <= $3) \
+                    OR (state = 'running' AND lease_until < $3) \
+                 ORDER BY run_after, created_at LIMIT 1{skip_locked}) \
+             RETURNING id, file_id, attempts"
+        ))
+        .bind(worker)
+        .bind(timestamp(now + lease))
+        .bind(timestamp(now))
+        .fetch_optional(&self.writer)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: String = row.try_get("id")?;
+        let file: String = row.try_get("file_id")?;
+        let attempts: i64 = row.try_get("attempts")?;
+        let uuid =
+            |text: &str| Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(e.to_string()));
+        Ok(Some(ClaimedJob {
+            id: uuid(&id)?,
+            file_id: uuid(&file)?,
+            attempts: attempts as u32,
+        }))
+    }
+
+    /// Extends a lease; `false` when the job is no longer this worker's (its
+    /// lease ran out and another took it): the worker must stop.
+    pub async fn renew_lease(
+        &self,
+        job: Uuid,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $1, updated_at = $2 \
+             WHERE id = $3 AND lease_holder = $4 AND state = 'running'",
+        )
+        .bind(timestamp(now + lease))
+        .bind(timestamp(now))
+        .bind(job.to_string())
+        .bind(worker)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn complete_job(&self, job: Uuid, worker: &str) -> Result<bool, StoreError> {
+        self.end_job(job, worker, "done", None, OffsetDateTime::now_utc())
+            .await
+    }
+
+    /// A passing failure: the job runs again after `after`.
+    pub async fn retry_job(
+        &self,
+        job: Uuid,
+        worker: &str,
+        error: &str,
+        after: Duration,
+    ) -> Result<bool, StoreError> {
+        let run_after = OffsetDateTime::now_utc() + after;
+        self.end_job(job, worker, "queued", Some(error), run_after)
+            .await
+    }
+
+    /// The dead letter: the job is not tried again; its reason stays.
+    pub async fn bury_job(&self, job: Uuid, worker: &str, error: &str) -> Result<bool, StoreError> {
+        self.end_job(job, worker, "dead", Some(error), OffsetDateTime::now_utc())
+            .await
+    }
+
+    async fn end_job(
+        &self,
+        job: Uuid,
+        worker: &str,
+        state: &str,
+        error: Option<&str>,
+        run_after: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = $1, last_error = COALESCE($2, last_error), run_after = $3, \
+             lease_holder = NULL, lease_until = NULL, updated_at = $4 \
+             WHERE id = $5 AND lease_holder = $6 AND state = 'running'",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(timestamp(run_after))
+        .bind(timestamp(OffsetDateTime::now_utc()))
+        .bind(job.to_string())
+        .bind(worker)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn queue_counts(&self) -> Result<QueueCounts, StoreError> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END), 0) AS BIGINT) AS queued, \
+             CAST(COALESCE(SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END), 0) AS BIGINT) AS running, \
+             CAST(COALESCE(SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0) AS BIGINT) AS dead FROM jobs",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(QueueCounts {
+            queued: row.try_get::<i64, _>("queued")? as u64,
+            running: row.try_get::<i64, _>("running")? as u64,
+            dead: row.try_get::<i64, _>("dead")? as u64,
+        })
+    }
+
+    /// Jobs of a batch's files still queued or running.
+    pub async fn open_jobs_of_batch(&self, batch: Uuid) -> Result<u64, StoreError> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM jobs j JOIN scan_files f ON f.id = j.file_id \
+             WHERE f.batch_id = $1 AND j.state IN ('queued', 'running')",
+        )
+        .bind(batch.to_string())
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(count as u64)
+    }
+
+    /// The jobs being worked on now: (job, file, worker).
+    pub async fn running_jobs(&self) -> Result<Vec<(Uuid, Uuid, String)>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, file_id, lease_holder FROM jobs WHERE state = 'running' ORDER BY id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        let uuid =
+            |text: &str| Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(e.to_string()));
+        rows.iter()
+            .map(|(job, file, worker)| Ok((uuid(job)?, uuid(file)?, worker.clone())))
+            .collect()
+    }
+
+    /// How many times each job of a batch was claimed: a test sees that no
+    /// file was read twice.
+    pub async fn job_attempts_of_batch(&self, batch: Uuid) -> Result<Vec<u32>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT j.attempts FROM jobs j JOIN scan_files f ON f.id = j.file_id \
+             WHERE f.batch_id = $1 ORDER BY f.name",
+        )
+        .bind(batch.to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(|(n,)| n as u32).collect())
+    }
+}

@@ -1,0 +1,963 @@
+//! The mailroom's and the caseworkers' paper work through the real router,
+//! every case on SQLite and on PostgreSQL: the upload page behind sign-in
+//! and CSRF, the verification station (checks by the web rules, corrections
+//! recorded and audited, the queue entered, duplicates folded, field
+//! pictures cut from a real scan) and triage (a letter made into a
+//! registration, linked to one, or closed).
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::{Backend, Case, TestApp};
+use intake::form::{Channel, FormDefinition};
+use intake::pipeline::Pipeline;
+use intake::pipeline::import::{ImportRequest, process_batch, store_batch};
+use intake::pipeline::worker::WorkerOptions;
+use intake::record::normalise::normalise_submission;
+use intake::record::{FieldStatus, Provenance, Registration, RegistrationStatus, Value};
+use intake::staff::Role;
+use intake::store::callbacks::QueueFilter;
+use intake::store::triage::{TriageDone, TriageStatus};
+use intake::store::{BatchEntry, NewRegistration, ScanBatch, ScanFile};
+use libtest_mimic::Failed;
+use reqwest::StatusCode;
+use time::OffsetDateTime;
+use time::macros::date;
+
+const PASSWORD: &str = "a long enough password";
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+
+fn main() {
+    let cases: &[(&str, Case)] = &[
+        ("the_upload_page_needs_the_mailroom_and_its_token", |b| {
+            Box::pin(the_upload_page_needs_the_mailroom_and_its_token(b))
+        }),
+        ("verification_checks_records_and_queues", |b| {
+            Box::pin(verification_checks_records_and_queues(b))
+        }),
+        ("a_verified_form_of_a_known_person_is_folded", |b| {
+            Box::pin(a_verified_form_of_a_known_person_is_folded(b))
+        }),
+        ("a_scanned_form_shows_the_pictures_of_its_fields", |b| {
+            Box::pin(a_scanned_form_shows_the_pictures_of_its_fields(b))
+        }),
+        ("triage_makes_links_or_closes_once", |b| {
+            Box::pin(triage_makes_links_or_closes_once(b))
+        }),
+    ];
+    common::run_on_both_backends(cases)
+}
+
+// ---------------------------------------------------------------- helpers
+
+struct Page {
+    status: StatusCode,
+    location: String,
+    content_type: String,
+    bytes: Vec<u8>,
+}
+
+impl Page {
+    fn body(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
+}
+
+async fn page(response: reqwest::Response) -> Page {
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    Page {
+        status: response.status(),
+        location: header(reqwest::header::LOCATION),
+        content_type: header(reqwest::header::CONTENT_TYPE),
+        bytes: response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default(),
+    }
+}
+
+fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
+    let start = text.find(before)? + before.len();
+    let end = start + text[start..].find(after)?;
+    Some(&text[start..end])
+}
+
+/// A signed-in staff member's browser, without JavaScript or redirects.
+struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookie: String,
+    csrf: String,
+}
+
+impl Browser {
+    async fn sign_in(app: &TestApp, name: &str, role: Role) -> Result<Browser, Failed> {
+        intake::staff::accounts::add_user(&app.store, name, role, PASSWORD.into()).await?;
+        let client = client();
+        let form = page(
+            client
+                .get(format!("{}/staff/sign-in", app.base))
+                .send()
+                .await?,
+        )
+        .await;
+        let token = intake::synthetic::form_token(&form.body()).ok_or("no sign-in token")?;
+        let body = serde_urlencoded::to_string([
+            ("name", name),
+            ("password", PASSWORD),
+            ("form_token", &token),
+        ])?;
+        let response = client
+            .post(format!("{}/staff/sign-in", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await?;
+        let cookie = response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("intake_staff="))
+            .and_then(|c| c.split(';').next())
+            .ok_or("no session cookie")?
+            .to_string();
+        let mut browser = Browser {
+            base: app.base.clone(),
+            client,
+            cookie,
+            csrf: String::new(),
+        };
+        let home = browser.get("/staff").await;
+        browser.csrf = between(&home.body(), "name=\"csrf\" value=\"", "\"")
+            .ok_or("no CSRF token on the home page")?
+            .to_string();
+        Ok(browser)
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("the server answers");
+        page(response).await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(&all).unwrap())
+            .send()
+            .await
+            .expect("the server answers");
+        page(response).await
+    }
+
+    /// A multipart form as a browser sends it: `(name, file name, bytes)`.
+    async fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, Vec<u8>)]) -> Page {
+        let boundary = "----intake-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, file, bytes) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let disposition = match file {
+                Some(file) => format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                ),
+                None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+            };
+            body.extend_from_slice(disposition.as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers");
+        page(response).await
+    }
+}
+
+/// The app without its own scan worker: the cases choose what is read.
+async fn app(backend: &Backend) -> TestApp {
+    TestApp::spawn_with(backend, |config| config.scanning.process = false).await
+}
+
+fn definition(app: &TestApp) -> Result<FormDefinition, Failed> {
+    Ok(FormDefinition::load_by_id(
+        &app.config.forms_dir,
+        intake::WEB_FORM_ID,
+    )?)
+}
+
+/// A paper registration as the scan side stores it, with the given fields
+/// flagged: `(field, value read, raw)`.
+async fn flagged_paper(
+    app: &TestApp,
+    hetu: &str,
+    phone: &str,
+    flags: &[(&str, Option<&str>, &str)],
+    received_at: OffsetDateTime,
+) -> Result<Registration, Failed> {
+    let form = definition(app)?;
+    let inputs: HashMap<String, String> = [
+        ("hetu", hetu),
+        ("surname", "NIEMINEN"),
+        ("first_names", "AINO"),
+        ("phone", phone),
+        ("service_language", "fi"),
+        ("situation", "unemployed"),
+        ("contact_consent", "yes"),
+        ("signed", "yes"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut fields = normalise_submission(&form, Channel::Paper, &inputs)
+        .map_err(|e| format!("paper fields: {e:?}"))?;
+    for (id, value, raw) in flags {
+        let field = fields.get_mut(*id).ok_or("no such field")?;
+        field.value = value.map(|v| Value::Text(v.to_string()));
+        field.raw = Some(raw.to_string());
+        field.status = FieldStatus::NeedsReview;
+        field.confidence = Some(0.4);
+        field.reason = Some("low confidence".into());
+    }
+    let new = NewRegistration {
+        form: form.id().to_string(),
+        form_version: form.version(),
+        office: "vaasa".into(),
+        fields,
+        provenance: Provenance::Paper {
+            original_sha256: "cd".repeat(32),
+            pages: vec![1],
+            serial: None,
+        },
+        submission_key: None,
+    };
+    Ok(app.store.register_at(new, received_at).await?)
+}
+
+async fn stored(app: &TestApp, id: uuid::Uuid) -> Result<Registration, Failed> {
+    Ok(app.store.registration(id).await?.ok_or("gone")?)
+}
+
+// ------------------------------------------------------------------ cases
+
+async fn the_upload_page_needs_the_mailroom_and_its_token(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa", Role::Caseworker).await?;
+    let sample = std::fs::read(format!("{SAMPLES}/009-printed.png"))?;
+
+    let anonymous = page(
+        client()
+            .get(format!("{}/staff/mailroom", app.base))
+            .send()
+            .await?,
+    )
+    .await;
+    ensure!(
+        anonymous.status == StatusCode::SEE_OTHER
+            && anonymous.location.starts_with("/staff/sign-in"),
+        "without a session: {} {}",
+        anonymous.status,
+        anonymous.location
+    );
+    ensure!(
+        kaisa.get("/staff/mailroom").await.status == StatusCode::FORBIDDEN,
+        "a caseworker is refused"
+    );
+    let form = mari.get("/staff/mailroom").await;
+    ensure!(
+        form.status == StatusCode::OK && form.body().contains("enctype=\"multipart/form-data\""),
+        "the upload page: {}",
+        form.status
+    );
+    ensure!(
+        form.body().contains("value=\"mari\""),
+        "the scanner's name starts as the signed-in name"
+    );
+    ensure!(
+        page(
+            client()
+                .get(format!("{}/mailroom", app.base))
+                .send()
+                .await?
+        )
+        .await
+        .status
+            == StatusCode::NOT_FOUND,
+        "the old open address is gone"
+    );
+
+    let upload = |csrf: &str, received: &str| {
+        vec![
+            ("csrf", None, csrf.as_bytes().to_vec()),
+            ("office", None, b"vaasa".to_vec()),
+            ("received", None, received.as_bytes().to_vec()),
+            ("scanned_by", None, b"Mari".to_vec()),
+            ("files", Some("009-printed.png"), sample.clone()),
+        ]
+    };
+    let refused = mari
+        .post_multipart("/staff/mailroom", &upload("forged", "2026-04-03"))
+        .await;
+    ensure!(
+        refused.status == StatusCode::BAD_REQUEST,
+        "a forged token: {}",
+        refused.status
+    );
+    let again = mari
+        .post_multipart("/staff/mailroom", &upload(&mari.csrf, "3.4.2026"))
+        .await;
+    ensure!(
+        again.status == StatusCode::UNPROCESSABLE_ENTITY && again.body().contains("VVVV-KK-PP"),
+        "a date not as asked comes back: {}",
+        again.status
+    );
+    let sent = mari
+        .post_multipart("/staff/mailroom", &upload(&mari.csrf, "2026-04-03"))
+        .await;
+    ensure!(
+        sent.status == StatusCode::SEE_OTHER
+            && sent.location.starts_with("/staff/mailroom/batches/"),
+        "stored: {} {}",
+        sent.status,
+        sent.location
+    );
+    let batch = mari.get(&sent.location).await;
+    ensure!(
+        batch.status == StatusCode::OK && batch.body().contains("009-printed.png"),
+        "the batch page lists the file: {}",
+        batch.status
+    );
+    let id = sent.location.rsplit('/').next().unwrap_or_default();
+    let stored_batch = app
+        .store
+        .batch(uuid::Uuid::parse_str(id)?)
+        .await?
+        .ok_or("no batch")?;
+    ensure!(
+        stored_batch.received_on == date!(2026 - 04 - 03) && stored_batch.scanned_by == "Mari",
+        "the batch as given: {stored_batch:?}"
+    );
+    let mari_id = app
+        .store
+        .staff_members()
+        .await?
+        .into_iter()
+        .find(|m| m.name == "mari")
+        .ok_or("mari")?
+        .id;
+    let audit = app.store.audit_for_staff(mari_id).await?;
+    ensure!(
+        audit
+            .iter()
+            .any(|e| e.action == "scan_upload" && e.detail.contains(id)),
+        "the upload is audited"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn verification_checks_records_and_queues(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let now = OffsetDateTime::now_utc();
+    let older = flagged_paper(
+        &app,
+        "131052-308T",
+        "040 765 4321",
+        &[
+            ("hetu", None, "131052-308A"),
+            ("phone", Some("+358407654321"), "040 765 4321"),
+            ("surname", Some("NIEM1NEN"), "NIEM1NEN"),
+        ],
+        now - time::Duration::days(2),
+    )
+    .await?;
+    let newer = flagged_paper(
+        &app,
+        &intake::synthetic::hetu(&mut rand::rng()),
+        "040 765 4322",
+        &[("email", None, "aino@example")],
+        now - time::Duration::days(1),
+    )
+    .await?;
+    ensure!(
+        older.status == RegistrationStatus::AwaitingReview,
+        "a flagged field holds it back"
+    );
+
+    let list = mari.get("/staff/verify").await;
+    let body = list.body();
+    let (first, second) = (
+        body.find(older.reference.as_str()).ok_or("older listed")?,
+        body.find(newer.reference.as_str()).ok_or("newer listed")?,
+    );
+    ensure!(first < second, "oldest received first");
+
+    let path = format!("/staff/verify/{}", older.id);
+    let form = mari.get(&path).await;
+    let body = form.body();
+    ensure!(form.status == StatusCode::OK, "the form: {}", form.status);
+    ensure!(
+        between(&body, "id=\"f-hetu\"", ">").is_some_and(|tag| tag.contains("autofocus")),
+        "the first flagged field (in form order) has the focus"
+    );
+    ensure!(
+        !between(&body, "id=\"f-phone\"", ">").is_some_and(|tag| tag.contains("autofocus")),
+        "only the first"
+    );
+    ensure!(body.contains("131052-308A"), "the raw reading is shown");
+    ensure!(
+        !body.contains("id=\"f-first_names\""),
+        "fields the machine was sure of are not asked"
+    );
+    let seen = between(&body, "name=\"seen\" value=\"", "\"")
+        .ok_or("no fingerprint")?
+        .to_string();
+
+    // The web rules: a broken identity code is refused, nothing is stored.
+    let refused = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("hetu", "131052-308A"),
+                ("phone", "+358407654321"),
+                ("surname", "NIEMINEN"),
+            ],
+        )
+        .await;
+    let body = refused.body();
+    ensure!(
+        refused.status == StatusCode::UNPROCESSABLE_ENTITY
+            && body.contains("href=\"#f-hetu\"")
+            && between(&body, "id=\"f-hetu\"", ">").is_some_and(|t| t.contains("autofocus")),
+        "a wrong code comes back with the focus on it: {}",
+        refused.status
+    );
+    ensure!(
+        body.contains("value=\"NIEMINEN\""),
+        "what was typed is kept"
+    );
+    ensure!(
+        app.store.field_corrections(older.id).await?.is_empty()
+            && stored(&app, older.id).await?.status == RegistrationStatus::AwaitingReview,
+        "nothing stored"
+    );
+    // A page older than the record is refused.
+    let stale = mari
+        .post(
+            &path,
+            &[
+                ("seen", "0000"),
+                ("hetu", "131052-308T"),
+                ("phone", "+358407654321"),
+                ("surname", "NIEMINEN"),
+            ],
+        )
+        .await;
+    ensure!(
+        stale.location.ends_with("notice=changed"),
+        "a stale page: {}",
+        stale.location
+    );
+
+    let saved = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("hetu", "131052-308t"),
+                ("phone", "+358407654321"),
+                ("surname", " NIEMINEN "),
+            ],
+        )
+        .await;
+    ensure!(
+        saved.status == StatusCode::SEE_OTHER
+            && saved
+                .location
+                .starts_with(&format!("/staff/verify/{}?", newer.id))
+            && saved.location.contains("notice=queued")
+            && saved.location.contains(older.reference.as_str()),
+        "on to the next form: {}",
+        saved.location
+    );
+    let after = stored(&app, older.id).await?;
+    ensure!(
+        after.status == RegistrationStatus::AwaitingCall,
+        "in the queue"
+    );
+    let hetu = &after.fields["hetu"];
+    ensure!(
+        hetu.status == FieldStatus::Corrected
+            && hetu.corrected_by.as_deref() == Some("mari")
+            && hetu.value == Some(Value::Text("131052-308T".into()))
+            && hetu.raw.as_deref() == Some("131052-308A"),
+        "the code corrected, the reading kept: {hetu:?}"
+    );
+    let phone = &after.fields["phone"];
+    ensure!(
+        phone.status == FieldStatus::Accepted && phone.corrected_by.is_none(),
+        "the phone confirmed as read: {phone:?}"
+    );
+    let corrections = app.store.field_corrections(older.id).await?;
+    let summary: Vec<(String, bool)> = corrections
+        .iter()
+        .map(|c| (c.field.clone(), c.corrected))
+        .collect();
+    ensure!(
+        summary.len() == 3
+            && summary.contains(&("hetu".into(), true))
+            && summary.contains(&("phone".into(), false))
+            && summary.contains(&("surname".into(), true)),
+        "who changed what: {summary:?}"
+    );
+    let surname = corrections
+        .iter()
+        .find(|c| c.field == "surname")
+        .ok_or("surname")?;
+    ensure!(
+        surname.old_value == Some(Value::Text("NIEM1NEN".into()))
+            && surname.new_value == Some(Value::Text("NIEMINEN".into()))
+            && surname.staff_name.as_deref() == Some("mari"),
+        "old and new value, and who: {surname:?}"
+    );
+    let audit = app.store.audit_for_registration(older.id).await?;
+    ensure!(
+        audit.iter().any(|e| e.action == "verify"
+            && e.detail.contains("hetu")
+            && !e.detail.contains("131052")),
+        "the check is audited, without the values"
+    );
+    ensure!(
+        audit
+            .iter()
+            .any(|e| e.action == "view" && e.detail == "verify"),
+        "showing the form is audited"
+    );
+    let queue = app
+        .store
+        .queue(&QueueFilter::default(), OffsetDateTime::now_utc())
+        .await?;
+    ensure!(
+        queue.iter().any(|e| e.id == older.id),
+        "the caseworkers' queue has it"
+    );
+    let again = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("hetu", "131052-308T"),
+                ("phone", "+358407654321"),
+                ("surname", "NIEMINEN"),
+            ],
+        )
+        .await;
+    ensure!(
+        again.location.contains("not_awaiting"),
+        "checked once: {}",
+        again.location
+    );
+
+    // The last one: an optional field may be emptied; the list is done.
+    let form = mari.get(&format!("/staff/verify/{}", newer.id)).await;
+    let seen = between(&form.body(), "name=\"seen\" value=\"", "\"")
+        .ok_or("no fingerprint")?
+        .to_string();
+    let last = mari
+        .post(
+            &format!("/staff/verify/{}", newer.id),
+            &[("seen", &seen), ("email", "")],
+        )
+        .await;
+    ensure!(
+        last.location.starts_with("/staff/verify?notice=queued"),
+        "back to the list: {}",
+        last.location
+    );
+    let done = mari.get(&last.location).await;
+    ensure!(done.body().contains("0 lomaketta"), "the list is empty");
+    ensure!(
+        stored(&app, newer.id).await?.fields["email"]
+            .value
+            .is_none(),
+        "emptied"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn a_verified_form_of_a_known_person_is_folded(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let now = OffsetDateTime::now_utc();
+    let first = flagged_paper(
+        &app,
+        "131052-308T",
+        "040 765 4321",
+        &[],
+        now - time::Duration::days(1),
+    )
+    .await?;
+    ensure!(
+        first.status == RegistrationStatus::AwaitingCall,
+        "nothing flagged: straight to the queue"
+    );
+    // The same person on an earlier pile, the code misread: only once it
+    // is corrected is the person known.
+    let second = flagged_paper(
+        &app,
+        "131052-308T",
+        "050 111 2233",
+        &[("hetu", None, "131O52-308T")],
+        now - time::Duration::days(3),
+    )
+    .await?;
+    ensure!(
+        app.store.duplicate_of(second.id).await?.is_none(),
+        "an unsure code is no evidence"
+    );
+    let path = format!("/staff/verify/{}", second.id);
+    let seen = between(
+        &mari.get(&path).await.body(),
+        "name=\"seen\" value=\"",
+        "\"",
+    )
+    .ok_or("no fingerprint")?
+    .to_string();
+    let saved = mari
+        .post(&path, &[("seen", &seen), ("hetu", "131052-308T")])
+        .await;
+    ensure!(
+        saved.location.contains("notice=folded"),
+        "says it joined: {}",
+        saved.location
+    );
+    ensure!(
+        app.store.duplicate_of(second.id).await? == Some(first.id),
+        "folded into the one in the queue"
+    );
+    let standing = stored(&app, first.id).await?;
+    ensure!(
+        standing.received_at == stored(&app, second.id).await?.received_at,
+        "the earlier received date stands"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn a_scanned_form_shows_the_pictures_of_its_fields(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
+    let request = ImportRequest {
+        paths: vec![format!("{SAMPLES}/002-printed.jpg").into()],
+        office: "vaasa".into(),
+        received_on: date!(2026 - 04 - 03),
+        scanned_by: "test".into(),
+    };
+    let batch = store_batch(&pipeline, &request, BatchEntry::Import).await?;
+    let options = WorkerOptions::new(Duration::from_secs(60), 1);
+    let summary = process_batch(&pipeline, &batch, options, |_| {}).await?;
+    ensure!(summary.forms == 1, "one form: {summary:?}");
+    let registration = app
+        .store
+        .batch_registrations(batch.id)
+        .await?
+        .pop()
+        .ok_or("no registration")?;
+    let flagged: Vec<String> = registration
+        .fields
+        .iter()
+        .filter(|(_, f)| f.status == FieldStatus::NeedsReview)
+        .map(|(id, _)| id.clone())
+        .collect();
+    ensure!(
+        !flagged.is_empty(),
+        "the sample has a field to check (002-printed.jpg reads its surname with doubt)"
+    );
+    let id = registration.id;
+    let form = mari.get(&format!("/staff/verify/{id}")).await;
+    for field in &flagged {
+        let src = format!("/staff/verify/{id}/crop?field={field}");
+        ensure!(
+            form.body().contains(&src.replace('&', "&#38;")) || form.body().contains(&src),
+            "the form shows the picture of {field}"
+        );
+        let crop = mari.get(&src).await;
+        ensure!(
+            crop.status == StatusCode::OK
+                && crop.content_type == "image/png"
+                && crop.bytes.starts_with(b"\x89PNG"),
+            "the crop of {field}: {} {}",
+            crop.status,
+            crop.content_type
+        );
+        let decoded = image::load_from_memory(&crop.bytes)?;
+        ensure!(
+            decoded.width() > 100 && decoded.height() > 40 && decoded.width() < 1680,
+            "a field's size, not a page's: {}x{}",
+            decoded.width(),
+            decoded.height()
+        );
+    }
+    let pages = mari.get(&format!("/staff/verify/{id}/pages")).await;
+    ensure!(
+        pages.status == StatusCode::OK && pages.body().contains("<svg"),
+        "the whole page: {}",
+        pages.status
+    );
+    let whole = mari
+        .get(&format!("/staff/verify/{id}/image?form_page=1"))
+        .await;
+    ensure!(
+        whole.status == StatusCode::OK && whole.bytes.starts_with(&[0xFF, 0xD8]),
+        "the page image is a JPEG: {}",
+        whole.status
+    );
+    ensure!(
+        mari.get(&format!("/staff/verify/{id}/crop?field=nonsense"))
+            .await
+            .status
+            == StatusCode::NOT_FOUND,
+        "no such field"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// A triage item with the given text, on a file of a fresh batch.
+async fn triage_item(
+    app: &TestApp,
+    pipeline: &Pipeline,
+    text: &str,
+) -> Result<(uuid::Uuid, ScanBatch), Failed> {
+    let batch = app
+        .store
+        .create_batch("vaasa", date!(2026 - 04 - 03), "test", BatchEntry::Import)
+        .await?;
+    let letter = tempfile::NamedTempFile::new()?;
+    std::fs::write(letter.path(), format!("{text}\n{}", uuid::Uuid::new_v4()))?;
+    let file: ScanFile = pipeline.admit_path(&batch, letter.path()).await?;
+    let recorded = app
+        .store
+        .record_other_page(&file, &batch, 1, text, None, "test")
+        .await?;
+    match recorded {
+        intake::store::PageRecorded::Triage(id) => Ok((id, batch)),
+        other => Err(format!("not a triage item: {other:?}").into()),
+    }
+}
+
+async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let kaisa = Browser::sign_in(&app, "kaisa", Role::Caseworker).await?;
+    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
+    let letter = "Hei,\nolen työtön ja haluan että minulle soitetaan. Henkilötunnukseni on \
+                  131052-308T ja puhelin 040 111 2222.\n\nTerveisin\nMatti Virtanen";
+    let (convert_id, batch) = triage_item(&app, &pipeline, letter).await?;
+    let (link_id, _) = triage_item(&app, &pipeline, "Hej, det gäller min anmälan.").await?;
+    let (close_id, _) = triage_item(&app, &pipeline, "Reklam").await?;
+
+    ensure!(
+        mari.get("/staff/triage").await.status == StatusCode::FORBIDDEN,
+        "the mailroom does not do triage"
+    );
+    let list = kaisa.get("/staff/triage").await;
+    ensure!(
+        list.body().contains(&convert_id.to_string()) && list.body().contains("3 avoinna"),
+        "three open items"
+    );
+    let path = format!("/staff/triage/{convert_id}");
+    let item = kaisa.get(&path).await;
+    let body = item.body();
+    ensure!(
+        body.contains("value=\"131052-308T\"")
+            && body.contains("value=\"+358401112222\"")
+            && body.contains("value=\"Virtanen\"")
+            && body.contains("value=\"Matti\""),
+        "prefilled from the text"
+    );
+    ensure!(
+        body.contains("<option value=\"fi\" selected>"),
+        "the language of the letter"
+    );
+    let mut fields = vec![
+        ("hetu", "131052-308T"),
+        ("surname", "Virtanen"),
+        ("first_names", "Matti"),
+        ("phone", "+358401112222"),
+        ("service_language", "fi"),
+        ("situation", "unemployed"),
+        ("call_time", "any"),
+    ];
+    let missing = kaisa.post(&format!("{path}/convert"), &fields).await;
+    ensure!(
+        missing.status == StatusCode::UNPROCESSABLE_ENTITY
+            && missing.body().contains("href=\"#c-contact_consent\""),
+        "the web rules hold: consent is needed: {}",
+        missing.status
+    );
+    fields.push(("contact_consent", "yes"));
+    let made = kaisa.post(&format!("{path}/convert"), &fields).await;
+    ensure!(
+        made.location
+            .starts_with("/staff/triage?notice=converted&reference="),
+        "converted: {}",
+        made.location
+    );
+    let reference = made.location.rsplit('=').next().unwrap_or_default();
+    let reference = intake::record::Reference::parse(reference).ok_or("a reference")?;
+    let registration = app
+        .store
+        .registration_by_reference(&reference)
+        .await?
+        .ok_or("the registration")?;
+    ensure!(
+        registration.channel == Channel::Paper
+            && registration.office == "vaasa"
+            && registration.received_at == batch.received_at()
+            && registration.status == RegistrationStatus::AwaitingCall,
+        "paper, the batch's office and day, in the queue: {registration:?}"
+    );
+    let item = app.store.triage_item(convert_id).await?.ok_or("item")?;
+    ensure!(
+        item.status == TriageStatus::Converted
+            && item.registration_id == Some(registration.id)
+            && item.handled_by.as_deref() == Some("kaisa"),
+        "the item says what became of it"
+    );
+    let audit = app.store.audit_for_registration(registration.id).await?;
+    ensure!(
+        audit.iter().any(|e| e.action == "triage_convert"),
+        "audited on the registration"
+    );
+    let twice = kaisa.post(&format!("{path}/convert"), &fields).await;
+    ensure!(
+        twice.location.contains("not_open"),
+        "made once: {}",
+        twice.location
+    );
+
+    let link = format!("/staff/triage/{link_id}/link");
+    let unknown = kaisa
+        .post(&link, &[("reference", "ABCD2345"), ("link_note", "")])
+        .await;
+    ensure!(
+        unknown.status == StatusCode::UNPROCESSABLE_ENTITY
+            && unknown.body().contains("href=\"#reference\""),
+        "an unknown reference: {}",
+        unknown.status
+    );
+    let linked = kaisa
+        .post(
+            &link,
+            &[
+                ("reference", &reference.as_str().to_lowercase()),
+                ("link_note", "asks about the same"),
+            ],
+        )
+        .await;
+    ensure!(
+        linked.location.contains("notice=linked"),
+        "linked: {}",
+        linked.location
+    );
+    let item = app.store.triage_item(link_id).await?.ok_or("item")?;
+    ensure!(
+        item.status == TriageStatus::Linked
+            && item.registration_id == Some(registration.id)
+            && item.note.as_deref() == Some("asks about the same"),
+        "linked with its note"
+    );
+    ensure!(
+        app.store.triage_items_of(registration.id).await?.len() == 2,
+        "the registration has both letters"
+    );
+
+    let close = format!("/staff/triage/{close_id}/close");
+    let bare = kaisa.post(&close, &[("close_note", "  ")]).await;
+    ensure!(
+        bare.status == StatusCode::UNPROCESSABLE_ENTITY,
+        "closing needs a note: {}",
+        bare.status
+    );
+    let closed = kaisa.post(&close, &[("close_note", "advertising")]).await;
+    ensure!(
+        closed.location.contains("notice=closed"),
+        "closed: {}",
+        closed.location
+    );
+    let staff = app.store.staff_members().await?;
+    let kaisa_id = staff.iter().find(|m| m.name == "kaisa").ok_or("kaisa")?.id;
+    ensure!(
+        app.store
+            .close_triage(close_id, kaisa_id, "again", OffsetDateTime::now_utc())
+            .await?
+            == TriageDone::NotOpen,
+        "dealt with once"
+    );
+    let audit = app.store.audit_for_staff(kaisa_id).await?;
+    for action in [
+        "triage_view",
+        "triage_convert",
+        "triage_link",
+        "triage_close",
+    ] {
+        ensure!(
+            audit.iter().any(|e| e.action == action),
+            "{action} is audited"
+        );
+    }
+    ensure!(
+        kaisa
+            .get("/staff/triage")
+            .await
+            .body()
+            .contains("0 avoinna"),
+        "nothing open"
+    );
+    app.finish().await;
+    Ok(())
+}

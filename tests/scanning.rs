@@ -1,0 +1,689 @@
+//! Getting scans in, on SQLite and on PostgreSQL: `intake import` of a
+//! mixed pile, a re-scan, the drop folder, a worker killed with SIGKILL in
+//! the middle of a file, and two workers sharing one batch.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use common::{Backend, Case, TestApp, run_on_both_backends};
+use intake::pipeline::drop_folder::DropFolder;
+use intake::pipeline::import::{ImportRequest, store_batch};
+use intake::record::{Channel, FieldStatus, RegistrationStatus};
+use intake::store::{BatchEntry, FileState, Store};
+use libtest_mimic::Failed;
+use time::macros::date;
+
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+const FORMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/forms");
+const INTAKE: &str = env!("CARGO_BIN_EXE_intake");
+
+fn main() {
+    let cases: &[(&'static str, Case)] = &[
+        ("a_mixed_pile_is_imported_exactly", |b| {
+            Box::pin(a_mixed_pile_is_imported_exactly(b))
+        }),
+        ("the_drop_folder_takes_a_file_only_when_complete", |b| {
+            Box::pin(the_drop_folder_takes_a_file_only_when_complete(b))
+        }),
+        (
+            "a_worker_killed_mid_file_leaves_every_page_done_once",
+            |b| Box::pin(a_worker_killed_mid_file_leaves_every_page_done_once(b)),
+        ),
+        (
+            "two_workers_share_a_batch_without_reading_a_page_twice",
+            |b| Box::pin(two_workers_share_a_batch_without_reading_a_page_twice(b)),
+        ),
+        ("a_job_is_leased_retried_and_given_up", |b| {
+            Box::pin(a_job_is_leased_retried_and_given_up(b))
+        }),
+    ];
+    run_on_both_backends(cases)
+}
+
+/// The app's database and data folder, with no worker of its own: the
+/// cases choose who reads.
+async fn app_without_worker(backend: &Backend) -> TestApp {
+    TestApp::spawn_with(backend, |config| config.scanning.process = false).await
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(SAMPLES).join(name)
+}
+
+/// The serials of the forms a sample's truth file lists.
+fn truth_serials(name: &str) -> Vec<String> {
+    let truth = sample(name).with_extension("truth.json");
+    let truth = std::fs::read_to_string(&truth).expect("a truth file");
+    let truth: serde_json::Value = serde_json::from_str(&truth).expect("truth is JSON");
+    truth["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .filter_map(|d| d["serial"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn truth_fields(name: &str) -> BTreeMap<String, serde_json::Value> {
+    let truth = sample(name).with_extension("truth.json");
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
+    let fields = &truth["documents"][0]["fields"];
+    fields
+        .as_object()
+        .expect("fields")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// `intake` as a user runs it, on the test's database and data folder.
+fn intake_command(app: &TestApp) -> Command {
+    let mut command = Command::new(INTAKE);
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("INTAKE_CONFIG")
+        .env_remove("INTAKE_DROP_DIR")
+        .env("INTAKE_DATA_DIR", &app.config.data_dir)
+        .env("INTAKE_FORMS_DIR", FORMS)
+        .env("RUST_LOG", "intake=info");
+    command
+}
+
+async fn a_mixed_pile_is_imported_exactly(backend: Backend) -> Result<(), Failed> {
+    let app = app_without_worker(&backend).await;
+    let pile = tempfile::tempdir()?;
+    // Forms turned 1 and 3 quarter turns and upside down, a digital form, a
+    // batch PDF with a letter, two forms and blank backs, a corrupt PDF, an
+    // empty file, and the same bytes twice.
+    let forms = [
+        "001-printed.jpg",
+        "005-forms.tif",
+        "011-handwriting.png",
+        "007-batch.pdf",
+        "003-digital.pdf",
+    ];
+    for name in forms {
+        std::fs::copy(sample(name), pile.path().join(name))?;
+    }
+    std::fs::create_dir(pile.path().join("later"))?;
+    std::fs::copy(
+        sample("001-printed.jpg"),
+        pile.path().join("later/001-again.jpg"),
+    )?;
+    std::fs::write(
+        pile.path().join("broken.pdf"),
+        b"%PDF-1.7\n1 0 obj << /Type",
+    )?;
+    std::fs::write(pile.path().join("empty.png"), b"")?;
+
+    let output = intake_command(&app)
+        .args([
+            "import",
+            "--office",
+            "mustasaari",
+            "--received",
+            "2026-04-03",
+        ])
+        .args(["--scanned-by", "test", "--json", "--database"])
+        .arg(&app.config.database_url)
+        .arg(pile.path())
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        output.status.success(),
+        "import failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim())
+        .map_err(|e| format!("the summary is one JSON object ({e}): {stdout}"))?;
+    ensure!(summary["forms"] == 6, "six forms: {summary}");
+    ensure!(summary["other"] == 1, "one letter: {summary}");
+    ensure!(summary["blank"] == 3, "three blank backs: {summary}");
+    ensure!(summary["duplicates"] == 1, "one duplicate: {summary}");
+    let quarantined: BTreeMap<String, String> = summary["quarantined"]
+        .as_array()
+        .ok_or("quarantined is a list")?
+        .iter()
+        .map(|q| {
+            (
+                q["file"].as_str().unwrap_or("").to_string(),
+                q["reason"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    ensure!(
+        quarantined.keys().cloned().collect::<Vec<_>>() == ["broken.pdf", "empty.png"],
+        "the broken and the empty file are quarantined: {quarantined:?}"
+    );
+    ensure!(
+        quarantined["empty.png"].contains("empty"),
+        "{quarantined:?}"
+    );
+    ensure!(quarantined["broken.pdf"].contains("PDF"), "{quarantined:?}");
+
+    let store = &app.store;
+    let batch = batch_id(&summary)?;
+    let registrations = store.batch_registrations(batch).await?;
+    let serials: BTreeSet<String> = registrations
+        .iter()
+        .filter_map(|r| match &r.provenance {
+            intake::record::Provenance::Paper { serial, .. } => serial.clone(),
+            _ => None,
+        })
+        .collect();
+    let expected: BTreeSet<String> = forms.iter().flat_map(|f| truth_serials(f)).collect();
+    ensure!(
+        serials == expected,
+        "serials {serials:?}, expected {expected:?}"
+    );
+    let received = intake::calendar::start_of_finnish_day(date!(2026 - 04 - 03));
+    let mut awaiting_review = 0;
+    for registration in &registrations {
+        ensure!(registration.channel == Channel::Paper, "paper channel");
+        ensure!(registration.office == "mustasaari", "the batch's office");
+        ensure!(registration.received_at == received, "the batch's day");
+        let flagged = registration
+            .fields
+            .values()
+            .any(|f| f.status == FieldStatus::NeedsReview);
+        let expected_status = if flagged {
+            awaiting_review += 1;
+            RegistrationStatus::AwaitingReview
+        } else {
+            RegistrationStatus::AwaitingCall
+        };
+        ensure!(
+            registration.status == expected_status,
+            "a sheet with flagged fields waits for review, the rest for a call"
+        );
+        let due = store.callback_due(registration.id).await?;
+        ensure!(
+            due == Some(intake::calendar::first_contact_due(received)),
+            "due 5 working days after the batch's day (Easter 2026 counted): {due:?}"
+        );
+    }
+    ensure!(
+        summary["needs_review"] == awaiting_review,
+        "needs_review counts the sheets waiting for review"
+    );
+
+    // The digital form is exact.
+    let digital_serial = &truth_serials("003-digital.pdf")[0];
+    let digital = registrations
+        .iter()
+        .find(|r| matches!(&r.provenance, intake::record::Provenance::Paper { serial: Some(s), .. } if s == digital_serial))
+        .ok_or("the digital form")?;
+    for (id, value) in truth_fields("003-digital.pdf") {
+        if let Some(text) = value.as_str() {
+            ensure!(
+                digital.text(&id) == Some(text) || (text.is_empty() && digital.text(&id).is_none()),
+                "digital field {id}"
+            );
+        }
+    }
+
+    // Every page of every readable file is recorded once, the letter is a
+    // triage item, and form pages keep an image for the verification station.
+    let pages = store.batch_pages(batch).await?;
+    let per_file: BTreeMap<&str, usize> = pages.iter().fold(BTreeMap::new(), |mut m, p| {
+        *m.entry(p.file_name.as_str()).or_default() += 1;
+        m
+    });
+    ensure!(
+        per_file.get("007-batch.pdf") == Some(&6),
+        "six pages: {per_file:?}"
+    );
+    ensure!(
+        !per_file.contains_key("001-again.jpg"),
+        "the duplicate is not read"
+    );
+    let letter = pages
+        .iter()
+        .find(|p| p.outcome == "other")
+        .ok_or("the letter")?;
+    ensure!(letter.triage_id.is_some(), "the letter is a triage item");
+    for page in pages
+        .iter()
+        .filter(|p| p.outcome == "form" && p.file_name != "003-digital.pdf")
+    {
+        let image = page
+            .image_path
+            .as_deref()
+            .ok_or("a form page has an image")?;
+        ensure!(
+            app.config.data_dir.join(image).is_file(),
+            "the page image is on disk"
+        );
+    }
+    let files = store.batch_files(batch).await?;
+    for file in &files {
+        let original = std::fs::read(app.config.data_dir.join(&file.path))?;
+        ensure!(
+            format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&original)) == file.sha256,
+            "{}: the original is kept unchanged",
+            file.name
+        );
+    }
+
+    // A re-scan of one sheet (other bytes, same serial) joins its
+    // registration; the same digital file again is a duplicate.
+    let rescan = tempfile::tempdir()?;
+    image::open(sample("001-printed.jpg"))?.save(rescan.path().join("001-rescan.png"))?;
+    std::fs::copy(
+        sample("003-digital.pdf"),
+        rescan.path().join("003-again.pdf"),
+    )?;
+    let output = intake_command(&app)
+        .args([
+            "import",
+            "--office",
+            "vaasa",
+            "--received",
+            "2026-04-07",
+            "--json",
+        ])
+        .arg("--database")
+        .arg(&app.config.database_url)
+        .arg(rescan.path())
+        .output()?;
+    ensure!(output.status.success(), "the second import succeeds");
+    let second: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    ensure!(
+        second["forms"] == 1 && second["duplicates"] == 1,
+        "{second}"
+    );
+    let rescanned = store.batch_registrations(batch_id(&second)?).await?;
+    ensure!(rescanned.len() == 1, "one registration");
+    ensure!(
+        registrations.iter().any(|r| r.id == rescanned[0].id),
+        "the re-scan joined the first registration"
+    );
+    ensure!(
+        rescanned[0].received_at == received,
+        "the earliest received date stands"
+    );
+    ensure!(
+        store.count_registrations().await? == 6,
+        "no second registration"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+fn batch_id(summary: &serde_json::Value) -> Result<uuid::Uuid, Failed> {
+    let id = summary["batch"]
+        .as_str()
+        .ok_or("the summary names its batch")?;
+    Ok(uuid::Uuid::parse_str(id)?)
+}
+
+async fn the_drop_folder_takes_a_file_only_when_complete(backend: Backend) -> Result<(), Failed> {
+    let app = app_without_worker(&backend).await;
+    let root = app.config.data_dir.join("drop");
+    let mut folder = DropFolder::new(&root, &app.config.offices, Duration::from_secs(5));
+    folder.prepare()?;
+    let pipeline = intake::pipeline::Pipeline::new(app.store.clone(), &app.config)?;
+    let today = date!(2026 - 11 - 23);
+
+    let whole = std::fs::read(sample("009-printed.png"))?;
+    let arriving = root.join("pietarsaari").join("scan.png");
+    let (first, rest) = whole.split_at(whole.len() / 3);
+    std::fs::write(&arriving, first)?;
+    std::fs::write(
+        root.join("pietarsaari").join("junk.pdf"),
+        b"not a pdf at all",
+    )?;
+
+    let start = Instant::now();
+    let taken = folder.sweep(&pipeline, start, today).await?;
+    ensure!(taken.is_empty(), "nothing is taken on first sight");
+    {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().append(true).open(&arriving)?;
+        file.write_all(&rest[..rest.len() / 2])?;
+    }
+    let taken = folder
+        .sweep(&pipeline, start + Duration::from_secs(6), today)
+        .await?;
+    ensure!(
+        taken.iter().all(|t| t.name != "scan.png"),
+        "a growing file is not taken"
+    );
+    ensure!(arriving.exists(), "it stays in the folder");
+    {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().append(true).open(&arriving)?;
+        file.write_all(&rest[rest.len() / 2..])?;
+    }
+    let mut all = taken;
+    all.extend(
+        folder
+            .sweep(&pipeline, start + Duration::from_secs(12), today)
+            .await?,
+    );
+    ensure!(!all.iter().any(|t| t.name == "scan.png"), "just completed");
+    all.extend(
+        folder
+            .sweep(&pipeline, start + Duration::from_secs(18), today)
+            .await?,
+    );
+    let scan = all
+        .iter()
+        .find(|t| t.name == "scan.png")
+        .ok_or("the completed file is taken once it stops changing")?;
+    ensure!(scan.state == FileState::Queued, "it is queued for reading");
+    ensure!(
+        scan.moved_to == root.join("done/pietarsaari/scan.png"),
+        "moved to done/: {:?}",
+        scan.moved_to
+    );
+    ensure!(!arriving.exists(), "no longer in the folder");
+    let junk = all
+        .iter()
+        .find(|t| t.name == "junk.pdf")
+        .ok_or("the junk file")?;
+    ensure!(junk.state == FileState::Quarantined, "junk is quarantined");
+    let reason = std::fs::read_to_string(root.join("failed/pietarsaari/junk.pdf.reason.txt"))?;
+    ensure!(!reason.trim().is_empty(), "the reason is beside it");
+    ensure!(
+        root.join("failed/pietarsaari/junk.pdf").exists(),
+        "junk moved to failed/"
+    );
+
+    // The stored original is the whole file, not the part first seen.
+    let files = app.store.batch_files(scan.batch_id).await?;
+    let stored = files
+        .iter()
+        .find(|f| f.name == "scan.png")
+        .ok_or("scan.png is stored")?;
+    ensure!(
+        std::fs::read(app.config.data_dir.join(&stored.path))? == whole,
+        "the whole file was stored"
+    );
+    let batch = app.store.batch(stored.batch_id).await?.ok_or("its batch")?;
+    ensure!(
+        batch.office == "pietarsaari"
+            && batch.received_on == today
+            && batch.entry == BatchEntry::DropFolder,
+        "a drop-folder batch of the folder's office, received today"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// A pile for the worker cases: several files, the first a six-page PDF.
+async fn queued_pile(app: &TestApp) -> Result<intake::store::ScanBatch, Failed> {
+    let pile = tempfile::tempdir()?;
+    for name in [
+        "007-batch.pdf",
+        "002-printed.jpg",
+        "004-handwriting.jpg",
+        "006-handwriting.jpg",
+        "009-printed.png",
+        "010-handwriting.png",
+    ] {
+        std::fs::copy(sample(name), pile.path().join(name))?;
+    }
+    let pipeline = intake::pipeline::Pipeline::new(app.store.clone(), &app.config)?;
+    let request = ImportRequest {
+        paths: vec![pile.path().to_owned()],
+        office: "vaasa".into(),
+        received_on: date!(2026 - 11 - 20),
+        scanned_by: "test".into(),
+    };
+    Ok(store_batch(&pipeline, &request, BatchEntry::Import).await?)
+}
+
+/// `intake worker` in its own process, reading one file at a time with a
+/// short lease so a dead worker's job comes back soon.
+fn start_worker(app: &TestApp, name: &str) -> Result<Child, Failed> {
+    let config = app.config.data_dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &config,
+        "[scanning]\nlease_seconds = 3\nworkers = 1\nsettle_seconds = 1\n",
+    )?;
+    let log = std::fs::File::create(worker_log(app, name))?;
+    Ok(intake_command(app)
+        .arg("--config")
+        .arg(&config)
+        .args(["worker", "--database"])
+        .arg(&app.config.database_url)
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()?)
+}
+
+fn worker_log(app: &TestApp, name: &str) -> PathBuf {
+    app.config.data_dir.join(format!("{name}.log"))
+}
+
+/// What the workers said, for a failure message.
+fn worker_logs(app: &TestApp, names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| {
+            let log = std::fs::read_to_string(worker_log(app, name)).unwrap_or_default();
+            format!("--- worker {name}:\n{log}")
+        })
+        .collect()
+}
+
+/// Polls until `done` says yes; fails after `limit`.
+async fn wait_for<F, Fut>(limit: Duration, what: &str, mut done: F) -> Result<(), Failed>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, Failed>>,
+{
+    let start = Instant::now();
+    loop {
+        if done().await? {
+            return Ok(());
+        }
+        ensure!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Every page of every file recorded exactly once, and one registration per
+/// sheet serial.
+async fn every_page_once(store: &Store, batch: uuid::Uuid) -> Result<(), Failed> {
+    let files = store.batch_files(batch).await?;
+    let pages = store.batch_pages(batch).await?;
+    for file in &files {
+        let mut numbers: Vec<u32> = pages
+            .iter()
+            .filter(|p| p.file_id == file.id)
+            .map(|p| p.page)
+            .collect();
+        numbers.sort();
+        let expected: Vec<u32> = (1..=file.page_count.unwrap_or(0)).collect();
+        ensure!(
+            numbers == expected,
+            "{}: pages {numbers:?}, expected {expected:?}",
+            file.name
+        );
+        ensure!(file.state == FileState::Done, "{} is done", file.name);
+    }
+    let serials: BTreeSet<&str> = pages.iter().filter_map(|p| p.serial.as_deref()).collect();
+    let registrations = store.batch_registrations(batch).await?;
+    ensure!(
+        registrations.len() == serials.len(),
+        "{} registrations for {} sheets",
+        registrations.len(),
+        serials.len()
+    );
+    Ok(())
+}
+
+/// A file a worker is inside: some of its pages recorded, not all.
+async fn half_read_file(store: &Store) -> Result<Option<(uuid::Uuid, String)>, Failed> {
+    for (_, file, worker) in store.running_jobs().await? {
+        let recorded = store.recorded_pages(file).await?.len() as u32;
+        let total = store
+            .scan_file(file)
+            .await?
+            .and_then(|f| f.page_count)
+            .unwrap_or(0);
+        if recorded > 0 && recorded < total {
+            return Ok(Some((file, worker)));
+        }
+    }
+    Ok(None)
+}
+
+async fn a_worker_killed_mid_file_leaves_every_page_done_once(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = app_without_worker(&backend).await;
+    let batch = queued_pile(&app).await?;
+    let store = app.store.clone();
+
+    let mut first = start_worker(&app, "first")?;
+    // Wait until the worker is inside a file: some of its pages recorded,
+    // not all.
+    let started = Instant::now();
+    let victim = loop {
+        if let Some(found) = half_read_file(&store).await? {
+            break found;
+        }
+        ensure!(
+            started.elapsed() < Duration::from_secs(180),
+            "timed out waiting for a file half read"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    first.kill()?; // SIGKILL
+    first.wait()?;
+    let (file, killed) = victim;
+    let done_before = store.recorded_pages(file).await?;
+
+    let mut second = start_worker(&app, "second")?;
+    let finished = wait_for(Duration::from_secs(400), "the batch to finish", || {
+        let store = store.clone();
+        async move { Ok(store.open_jobs_of_batch(batch.id).await? == 0) }
+    })
+    .await;
+    second.kill()?;
+    second.wait()?;
+    finished?;
+
+    every_page_once(&store, batch.id).await?;
+    let pages = store.batch_pages(batch.id).await?;
+    for page in pages.iter().filter(|p| p.file_id == file) {
+        let by_killed = page.processed_by == killed;
+        ensure!(
+            by_killed == done_before.contains(&page.page),
+            "page {} was recorded by the worker that did it first",
+            page.page
+        );
+    }
+    ensure!(store.queue_counts().await?.dead == 0, "no job was given up");
+    app.finish().await;
+    Ok(())
+}
+
+async fn two_workers_share_a_batch_without_reading_a_page_twice(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = app_without_worker(&backend).await;
+    let store = app.store.clone();
+    // Both workers are up and idle before the pile arrives, so both are
+    // there to take a share of it.
+    let mut workers = vec![start_worker(&app, "one")?, start_worker(&app, "two")?];
+    wait_for(Duration::from_secs(60), "both workers to start", || {
+        let ready = ["one", "two"].iter().all(|name| {
+            std::fs::read_to_string(worker_log(&app, name))
+                .is_ok_and(|log| log.contains("watching the drop folder"))
+        });
+        async move { Ok(ready) }
+    })
+    .await?;
+    let batch = queued_pile(&app).await?;
+    let finished = wait_for(Duration::from_secs(400), "the batch to finish", || {
+        let store = store.clone();
+        async move { Ok(store.open_jobs_of_batch(batch.id).await? == 0) }
+    })
+    .await;
+    for worker in &mut workers {
+        worker.kill()?;
+        worker.wait()?;
+    }
+    finished?;
+    every_page_once(&store, batch.id).await?;
+    let attempts = store.job_attempts_of_batch(batch.id).await?;
+    ensure!(
+        attempts.iter().all(|&n| n == 1),
+        "every file was claimed once: {attempts:?}"
+    );
+    let pages = store.batch_pages(batch.id).await?;
+    let by: BTreeSet<&str> = pages.iter().map(|p| p.processed_by.as_str()).collect();
+    ensure!(
+        by.len() == 2,
+        "both workers read pages: {by:?}\n{}",
+        worker_logs(&app, &["one", "two"])
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn a_job_is_leased_retried_and_given_up(backend: Backend) -> Result<(), Failed> {
+    let app = app_without_worker(&backend).await;
+    let store = &app.store;
+    let pile = tempfile::tempdir()?;
+    std::fs::copy(sample("002-printed.jpg"), pile.path().join("002.jpg"))?;
+    std::fs::copy(sample("009-printed.png"), pile.path().join("009.png"))?;
+    let pipeline = intake::pipeline::Pipeline::new(store.clone(), &app.config)?;
+    let request = ImportRequest {
+        paths: vec![pile.path().to_owned()],
+        office: "vaasa".into(),
+        received_on: date!(2026 - 11 - 20),
+        scanned_by: "test".into(),
+    };
+    store_batch(&pipeline, &request, BatchEntry::Import).await?;
+    let minute = Duration::from_secs(60);
+
+    // A lease that has run out (its worker died) is taken by the next claim.
+    let first = store.claim_job("a", Duration::ZERO).await?.ok_or("a job")?;
+    ensure!(first.attempts == 1, "first attempt");
+    let second = store.claim_job("b", minute).await?.ok_or("the job again")?;
+    ensure!(second.id == first.id && second.attempts == 2, "claimed again");
+    let other = store.claim_job("c", minute).await?.ok_or("the other file's job")?;
+    ensure!(other.id != first.id, "b holds the first");
+    ensure!(store.claim_job("x", minute).await?.is_none(), "both leased");
+    ensure!(
+        !store.renew_lease(first.id, "a", minute).await?,
+        "a has lost it"
+    );
+    ensure!(
+        !store.complete_job(first.id, "a").await?,
+        "a cannot finish it"
+    );
+    // A passing failure: queued again after its backoff (none here).
+    ensure!(
+        store
+            .retry_job(first.id, "b", "the database went away", Duration::ZERO)
+            .await?,
+        "b retries it"
+    );
+    let third = store.claim_job("f", minute).await?.ok_or("due again")?;
+    ensure!(third.id == first.id && third.attempts == 3, "third attempt");
+    // The dead letter keeps the reason and is not claimed again.
+    ensure!(store.bury_job(third.id, "f", "always fails").await?, "buried");
+    ensure!(store.queue_counts().await?.dead == 1, "one dead job");
+    // The other file's job, retried with a backoff, waits it out; the dead
+    // one is not claimed again.
+    ensure!(
+        store.retry_job(other.id, "c", "passing", minute).await?,
+        "retried"
+    );
+    ensure!(
+        store.claim_job("e", minute).await?.is_none(),
+        "nothing is due before the backoff"
+    );
+    app.finish().await;
+    Ok(())
+}

@@ -1,0 +1,1564 @@
+//! The staff side driven through the real router, every case on SQLite and
+//! on PostgreSQL: roles on every staff route, sessions, lock-out, the
+//! callback queue (claims, attempts, the letter rule, due dates), duplicates
+//! across channels, the audit log, export and the dashboard.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{Backend, Case, TestApp};
+use intake::form::{Channel, FormDefinition};
+use intake::record::normalise::normalise_submission;
+use intake::record::{FieldStatus, Provenance, Reference, Registration, RegistrationStatus};
+use intake::staff::schedule::finnish_moment;
+use intake::staff::{CallOutcome, Role};
+use intake::store::callbacks::{AttemptLogged, Claim, NewCallAttempt, QueueFilter};
+use intake::store::{NewRegistration, staff::StaffMember};
+use intake::web::staff::{Access, routes};
+use libtest_mimic::Failed;
+use reqwest::StatusCode;
+use time::macros::{date, datetime};
+use time::{Duration, OffsetDateTime};
+
+const PASSWORD: &str = "a long enough password";
+
+fn main() {
+    let cases: &[(&str, Case)] = &[
+        ("every_staff_route_refuses_the_wrong_people", |b| {
+            Box::pin(every_staff_route_refuses_the_wrong_people(b))
+        }),
+        ("sign_in_sets_a_safe_cookie_and_sign_out_ends_it", |b| {
+            Box::pin(sign_in_sets_a_safe_cookie_and_sign_out_ends_it(b))
+        }),
+        ("repeated_failures_lock_the_account", |b| {
+            Box::pin(repeated_failures_lock_the_account(b))
+        }),
+        ("an_idle_session_ends", |b| {
+            Box::pin(an_idle_session_ends(b))
+        }),
+        ("two_concurrent_claims_one_wins", |b| {
+            Box::pin(two_concurrent_claims_one_wins(b))
+        }),
+        ("three_unreached_calls_send_a_letter", |b| {
+            Box::pin(three_unreached_calls_send_a_letter(b))
+        }),
+        ("a_reached_call_confirms_identity_and_closes", |b| {
+            Box::pin(a_reached_call_confirms_identity_and_closes(b))
+        }),
+        ("other_outcomes_do_what_they_say", |b| {
+            Box::pin(other_outcomes_do_what_they_say(b))
+        }),
+        ("due_dates_skip_a_holiday_weekend", |b| {
+            Box::pin(due_dates_skip_a_holiday_weekend(b))
+        }),
+        ("duplicates_across_channels_are_one_registration", |b| {
+            Box::pin(duplicates_across_channels_are_one_registration(b))
+        }),
+        ("queue_filters_and_search", |b| {
+            Box::pin(queue_filters_and_search(b))
+        }),
+        ("audit_log_records_views_and_changes", |b| {
+            Box::pin(audit_log_records_views_and_changes(b))
+        }),
+        ("export_and_dashboard", |b| {
+            Box::pin(export_and_dashboard(b))
+        }),
+        ("user_add_command_makes_an_account", |b| {
+            Box::pin(user_add_command_makes_an_account(b))
+        }),
+    ];
+    common::run_on_both_backends(cases)
+}
+
+// ---------------------------------------------------------------- helpers
+
+struct Page {
+    status: StatusCode,
+    location: String,
+    set_cookie: Vec<String>,
+    body: String,
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
+}
+
+async fn page(response: reqwest::Response) -> Page {
+    let header = |name| {
+        response
+            .headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    Page {
+        status: response.status(),
+        location: header(reqwest::header::LOCATION).pop().unwrap_or_default(),
+        set_cookie: header(reqwest::header::SET_COOKIE),
+        body: response.text().await.unwrap_or_default(),
+    }
+}
+
+fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
+    let start = text.find(before)? + before.len();
+    let end = start + text[start..].find(after)?;
+    Some(&text[start..end])
+}
+
+/// A signed-in staff member's browser, without JavaScript or redirects.
+struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookie: String,
+    csrf: String,
+}
+
+impl Browser {
+    async fn sign_in(app: &TestApp, name: &str) -> Result<Browser, Failed> {
+        Browser::sign_in_with(app, name, PASSWORD, &[]).await
+    }
+
+    async fn sign_in_with(
+        app: &TestApp,
+        name: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Browser, Failed> {
+        let page = sign_in_attempt(app, name, password, headers).await?;
+        ensure!(
+            page.status == StatusCode::SEE_OTHER,
+            "signing in as {name}: {} {}",
+            page.status,
+            page.body
+        );
+        let cookie = page
+            .set_cookie
+            .iter()
+            .find(|c| c.starts_with("intake_staff="))
+            .and_then(|c| c.split(';').next())
+            .ok_or("no session cookie")?
+            .to_string();
+        let mut browser = Browser {
+            base: app.base.clone(),
+            client: client(),
+            cookie,
+            csrf: String::new(),
+        };
+        let home = browser.get("/staff").await;
+        ensure!(home.status == StatusCode::OK, "home page {}", home.status);
+        browser.csrf = between(&home.body, "name=\"csrf\" value=\"", "\"")
+            .ok_or("no CSRF token on the home page")?
+            .to_string();
+        Ok(browser)
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("the server answers");
+        page(response).await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, serde_urlencoded::to_string(&all).unwrap())
+            .await
+    }
+
+    async fn post_raw(&self, path: &str, body: String) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers");
+        page(response).await
+    }
+}
+
+async fn sign_in_attempt(
+    app: &TestApp,
+    name: &str,
+    password: &str,
+    headers: &[(&str, &str)],
+) -> Result<Page, Failed> {
+    let client = client();
+    let form = page(
+        client
+            .get(format!("{}/staff/sign-in", app.base))
+            .send()
+            .await?,
+    )
+    .await;
+    let token = intake::synthetic::form_token(&form.body).ok_or("no sign-in token")?;
+    let body = serde_urlencoded::to_string([
+        ("name", name),
+        ("password", password),
+        ("form_token", &token),
+        ("next", "/staff"),
+    ])?;
+    let mut request = client
+        .post(format!("{}/staff/sign-in", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    Ok(page(request.send().await?).await)
+}
+
+async fn add_user(app: &TestApp, name: &str, role: Role) -> Result<StaffMember, Failed> {
+    Ok(intake::staff::accounts::add_user(&app.store, name, role, PASSWORD.into()).await?)
+}
+
+/// Someone to register: a valid identity code, a name, a phone.
+#[derive(Clone)]
+struct Person {
+    hetu: String,
+    surname: String,
+    first_names: String,
+    phone: String,
+    office: &'static str,
+    language: &'static str,
+    call_time: &'static str,
+}
+
+fn person(surname: &str, phone: &str) -> Person {
+    Person {
+        hetu: intake::synthetic::hetu(&mut rand::rng()),
+        surname: surname.into(),
+        first_names: "Matti Juhani".into(),
+        phone: phone.into(),
+        office: "vaasa",
+        language: "fi",
+        call_time: "any",
+    }
+}
+
+impl Person {
+    fn inputs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("office", self.office.into()),
+            ("hetu", self.hetu.clone()),
+            ("surname", self.surname.clone()),
+            ("first_names", self.first_names.clone()),
+            ("phone", self.phone.clone()),
+            ("service_language", self.language.into()),
+            ("situation", "unemployed".into()),
+            ("call_time", self.call_time.into()),
+            ("contact_consent", "yes".into()),
+            ("signed", "yes".into()),
+            ("website", String::new()),
+        ]
+    }
+}
+
+/// Registers on the web form; returns the stored registration.
+async fn register_web(app: &TestApp, who: &Person) -> Result<Registration, Failed> {
+    let token = app.form_token("fi").await;
+    let mut fields = who.inputs();
+    fields.retain(|(k, _)| *k != "signed");
+    fields.push(("form_token", token));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, receipt) = app.post("/fi", &fields).await;
+    ensure!(status == StatusCode::OK, "web submission: {status}");
+    let reference = common::reference(&receipt).ok_or("no reference on the receipt")?;
+    let reference = Reference::parse(&reference).ok_or("bad reference")?;
+    Ok(app
+        .store
+        .registration_by_reference(&reference)
+        .await?
+        .ok_or("not stored")?)
+}
+
+/// A paper form as the scanning side stores it, received at a moment.
+async fn register_paper(
+    app: &TestApp,
+    who: &Person,
+    received_at: OffsetDateTime,
+    hetu_unsure: bool,
+) -> Result<Registration, Failed> {
+    let form = FormDefinition::load_by_id(&app.config.forms_dir, intake::WEB_FORM_ID)?;
+    let inputs: HashMap<String, String> = who
+        .inputs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let mut fields = normalise_submission(&form, Channel::Paper, &inputs)
+        .map_err(|e| format!("paper fields: {e:?}"))?;
+    if hetu_unsure {
+        let hetu = fields.get_mut("hetu").ok_or("no hetu")?;
+        hetu.status = FieldStatus::NeedsReview;
+        hetu.reason = Some("low confidence".into());
+    }
+    let new = NewRegistration {
+        form: form.id().to_string(),
+        form_version: form.version(),
+        office: who.office.into(),
+        fields,
+        provenance: Provenance::Paper {
+            original_sha256: "ab".repeat(32),
+            pages: vec![1, 2],
+            serial: None,
+        },
+        submission_key: None,
+    };
+    Ok(app.store.register_at(new, received_at).await?)
+}
+
+fn registration_path(registration: &Registration) -> String {
+    format!("/staff/registrations/{}", registration.id)
+}
+
+async fn status_of(
+    app: &TestApp,
+    registration: &Registration,
+) -> Result<RegistrationStatus, Failed> {
+    Ok(app
+        .store
+        .registration(registration.id)
+        .await?
+        .ok_or("gone")?
+        .status)
+}
+
+// ------------------------------------------------------------------ cases
+
+async fn every_staff_route_refuses_the_wrong_people(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let mut members = Vec::new();
+    for (name, role) in [
+        ("mari", Role::Mailroom),
+        ("kaisa", Role::Caseworker),
+        ("aino", Role::Admin),
+    ] {
+        let member = add_user(&app, name, role).await?;
+        members.push((role, Browser::sign_in(&app, name).await?, member));
+    }
+    let registration = register_web(&app, &person("Virtanen", "040 111 2233")).await?;
+    let staff_id = members[0].2.id.to_string();
+    let anonymous = client();
+    let routes = routes();
+    ensure!(
+        routes.len() >= 15,
+        "the route list is whole: {}",
+        routes.len()
+    );
+    // The paper side is walked too: upload, verification, triage.
+    for (method, path, access) in [
+        ("POST", "/staff/mailroom", Access::Mailroom),
+        ("POST", "/staff/verify/{id}", Access::Mailroom),
+        ("GET", "/staff/verify/{id}/crop", Access::Mailroom),
+        ("POST", "/staff/triage/{id}/convert", Access::Caseworker),
+        ("GET", "/staff/triage/{id}/image", Access::Caseworker),
+    ] {
+        ensure!(
+            routes
+                .iter()
+                .any(|r| r.method.as_str() == method && r.path == path && r.access == access),
+            "{method} {path} is in the table"
+        );
+    }
+    for route in routes.iter().filter(|r| r.access != Access::Public) {
+        let path = route
+            .path
+            .replace(
+                "{id}",
+                &if route.path.starts_with("/staff/admin/staff/") {
+                    staff_id.clone()
+                } else {
+                    registration.id.to_string()
+                },
+            )
+            .replace("{lang}", "en");
+        let label = format!("{} {}", route.method, route.path);
+        // No session, and a session that does not exist.
+        for cookie in ["", "intake_staff=made-up-secret"] {
+            let response = anonymous
+                .request(route.method.clone(), format!("{}{path}", app.base))
+                .header("cookie", cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("")
+                .send()
+                .await?;
+            let refused = page(response).await;
+            ensure!(
+                refused.status == StatusCode::SEE_OTHER
+                    && refused.location.starts_with("/staff/sign-in"),
+                "{label} without a session: {} to {}",
+                refused.status,
+                refused.location
+            );
+        }
+        for (role, browser, _) in &members {
+            let allowed = route.access.allows(Some(*role));
+            let answer = if route.method == reqwest::Method::GET {
+                browser.get(&path).await
+            } else {
+                // No CSRF token: only the right role gets as far as its check.
+                browser.post_raw(&path, String::new()).await
+            };
+            if !allowed {
+                ensure!(
+                    answer.status == StatusCode::FORBIDDEN,
+                    "{label} as {role}: {} (should be refused)",
+                    answer.status
+                );
+                continue;
+            }
+            ensure!(
+                answer.status != StatusCode::FORBIDDEN
+                    && !answer.location.starts_with("/staff/sign-in"),
+                "{label} as {role}: {} to {}",
+                answer.status,
+                answer.location
+            );
+            if route.method == reqwest::Method::POST {
+                ensure!(
+                    answer.status == StatusCode::BAD_REQUEST,
+                    "{label} as {role} without a CSRF token: {}",
+                    answer.status
+                );
+                let forged = browser.post_raw(&path, "csrf=forged".to_string()).await;
+                ensure!(
+                    forged.status == StatusCode::BAD_REQUEST,
+                    "{label} as {role} with a forged CSRF token: {}",
+                    forged.status
+                );
+            }
+        }
+    }
+    // Every staff page tells search engines and caches nothing new: spot
+    // check that a page with personal data is not cached.
+    let response = client()
+        .get(format!("{}{}", app.base, registration_path(&registration)))
+        .header("cookie", &members[1].1.cookie)
+        .send()
+        .await?;
+    ensure!(
+        response
+            .headers()
+            .get("cache-control")
+            .is_some_and(|v| v == "no-store"),
+        "staff pages are not cached"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_it(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn_with(&backend, |c| c.trust_forwarded_for = true).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+
+    let wrong = sign_in_attempt(&app, "kaisa", "not the password", &[]).await?;
+    ensure!(
+        wrong.status == StatusCode::UNAUTHORIZED,
+        "wrong password: {}",
+        wrong.status
+    );
+    ensure!(
+        wrong.set_cookie.is_empty(),
+        "no cookie for a wrong password"
+    );
+    ensure!(wrong.body.contains("tai salasana on väärin"), "says so");
+    let unknown = sign_in_attempt(&app, "nobody", PASSWORD, &[]).await?;
+    ensure!(
+        unknown.status == StatusCode::UNAUTHORIZED
+            && unknown.body.contains("tai salasana on väärin"),
+        "an unknown name gets the same answer: {}",
+        unknown.status
+    );
+
+    let plain = sign_in_attempt(&app, "KAISA ", PASSWORD, &[]).await?;
+    let cookie = plain.set_cookie.first().ok_or("no cookie")?;
+    ensure!(
+        plain.status == StatusCode::SEE_OTHER,
+        "signed in: {}",
+        plain.status
+    );
+    ensure!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Path=/staff"),
+        "cookie flags: {cookie}"
+    );
+    ensure!(
+        !cookie.contains("Secure"),
+        "plain HTTP: no Secure flag: {cookie}"
+    );
+    let behind_tls =
+        sign_in_attempt(&app, "kaisa", PASSWORD, &[("x-forwarded-proto", "https")]).await?;
+    let cookie = behind_tls.set_cookie.first().ok_or("no cookie")?;
+    ensure!(
+        cookie.contains("; Secure"),
+        "over TLS the cookie is Secure: {cookie}"
+    );
+
+    // A stale sign-in form is refused.
+    let stale = client()
+        .post(format!("{}/staff/sign-in", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "name=kaisa&password={}&form_token=1.2.3",
+            PASSWORD.replace(' ', "+")
+        ))
+        .send()
+        .await?;
+    ensure!(
+        stale.status() == StatusCode::BAD_REQUEST,
+        "forged sign-in form: {}",
+        stale.status()
+    );
+
+    let browser = Browser::sign_in(&app, "kaisa").await?;
+    ensure!(
+        browser.get("/staff/queue").await.status == StatusCode::OK,
+        "queue"
+    );
+    let out = browser.post("/staff/sign-out", &[]).await;
+    ensure!(
+        out.status == StatusCode::SEE_OTHER && out.location.contains("signed_out"),
+        "sign-out: {} {}",
+        out.status,
+        out.location
+    );
+    ensure!(
+        out.set_cookie.iter().any(|c| c.contains("Max-Age=0")),
+        "the cookie is cleared"
+    );
+    let after = browser.get("/staff/queue").await;
+    ensure!(
+        after.status == StatusCode::SEE_OTHER && after.location.starts_with("/staff/sign-in"),
+        "the old cookie opens nothing: {} {}",
+        after.status,
+        after.location
+    );
+
+    // The language switch remembers a choice and comes back.
+    let again = Browser::sign_in(&app, "kaisa").await?;
+    let switch = again.get("/staff/language/sv?back=/staff/queue").await;
+    ensure!(
+        switch.location == "/staff/queue",
+        "back to the page: {}",
+        switch.location
+    );
+    let lang_cookie = switch.set_cookie.first().ok_or("no language cookie")?;
+    let swedish = client()
+        .get(format!("{}/staff/queue", app.base))
+        .header(
+            "cookie",
+            format!(
+                "{}; {}",
+                again.cookie,
+                lang_cookie.split(';').next().unwrap_or("")
+            ),
+        )
+        .send()
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        swedish.contains("<html lang=\"sv\"") && swedish.contains("Samtalskö"),
+        "the queue in Swedish"
+    );
+    let outside = again
+        .get("/staff/language/fi?back=https://example.com/")
+        .await;
+    ensure!(
+        outside.location == "/staff",
+        "no leaving the site: {}",
+        outside.location
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn repeated_failures_lock_the_account(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let kaisa = add_user(&app, "kaisa", Role::Caseworker).await?;
+    add_user(&app, "aino", Role::Admin).await?;
+    let max = app.config.staff.max_failed_sign_ins;
+    for n in 1..=max {
+        let wrong = sign_in_attempt(
+            &app,
+            "kaisa",
+            "wrong password!",
+            &[("accept-language", "en")],
+        )
+        .await?;
+        ensure!(
+            wrong.status == StatusCode::UNAUTHORIZED,
+            "attempt {n}: {}",
+            wrong.status
+        );
+        if n == max {
+            ensure!(
+                wrong.body.contains("locked"),
+                "the last one says the account is locked"
+            );
+        }
+    }
+    let right = sign_in_attempt(&app, "kaisa", PASSWORD, &[("accept-language", "en")]).await?;
+    ensure!(
+        right.status == StatusCode::UNAUTHORIZED && right.body.contains("locked"),
+        "the right password does not open a locked account: {}",
+        right.status
+    );
+    let admin = Browser::sign_in(&app, "aino").await?;
+    let list = admin.get("/staff/admin/staff").await;
+    ensure!(
+        list.body
+            .contains(&format!("/staff/admin/staff/{}/unlock", kaisa.id)),
+        "unlock offered"
+    );
+    let unlocked = admin
+        .post(&format!("/staff/admin/staff/{}/unlock", kaisa.id), &[])
+        .await;
+    ensure!(
+        unlocked.status == StatusCode::SEE_OTHER,
+        "unlock: {}",
+        unlocked.status
+    );
+    Browser::sign_in(&app, "kaisa").await?;
+    let log = app.store.audit_for_staff(kaisa.id).await?;
+    let refused = log.iter().filter(|e| e.action == "sign_in_refused").count();
+    ensure!(
+        refused == max as usize,
+        "every refusal is logged: {refused}"
+    );
+    ensure!(
+        log.iter().any(|e| e.action == "sign_in"),
+        "the sign-in is logged"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn an_idle_session_ends(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    let browser = Browser::sign_in(&app, "kaisa").await?;
+    let token = browser
+        .cookie
+        .trim_start_matches("intake_staff=")
+        .to_string();
+    let settings = &app.config.staff;
+    let now = OffsetDateTime::now_utc();
+    ensure!(
+        app.store
+            .staff_session(&token, settings, now)
+            .await?
+            .is_some(),
+        "a fresh session is alive"
+    );
+    let later = now + settings.idle_timeout() + Duration::seconds(1);
+    ensure!(
+        app.store
+            .staff_session(&token, settings, later)
+            .await?
+            .is_none(),
+        "idle too long"
+    );
+    let after = browser.get("/staff").await;
+    ensure!(
+        after.status == StatusCode::SEE_OTHER && after.location.contains("reason=expired"),
+        "the expired session sends to sign-in: {}",
+        after.location
+    );
+    // Absolute lifetime: used all the time, it still ends.
+    let browser = Browser::sign_in(&app, "kaisa").await?;
+    let token = browser
+        .cookie
+        .trim_start_matches("intake_staff=")
+        .to_string();
+    let mut at = OffsetDateTime::now_utc();
+    let end = at + settings.session_lifetime();
+    while at + Duration::minutes(20) < end {
+        at += Duration::minutes(20);
+        ensure!(
+            app.store
+                .staff_session(&token, settings, at)
+                .await?
+                .is_some(),
+            "kept alive by use at {at}"
+        );
+    }
+    ensure!(
+        app.store
+            .staff_session(&token, settings, end + Duration::minutes(1))
+            .await?
+            .is_none(),
+        "past its lifetime"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn two_concurrent_claims_one_wins(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    add_user(&app, "ville", Role::Caseworker).await?;
+    let aino = add_user(&app, "aino", Role::Admin).await?;
+    let registration = register_web(&app, &person("Laine", "040 222 3344")).await?;
+    let (kaisa, ville) = (
+        Browser::sign_in(&app, "kaisa").await?,
+        Browser::sign_in(&app, "ville").await?,
+    );
+    let claim = format!("{}/claim", registration_path(&registration));
+    let (a, b) = tokio::join!(kaisa.post(&claim, &[]), ville.post(&claim, &[]));
+    let won: Vec<bool> = [&a, &b]
+        .iter()
+        .map(|p| p.location.contains("notice=claimed"))
+        .collect();
+    ensure!(
+        won.iter().filter(|w| **w).count() == 1,
+        "exactly one claim wins: {} / {}",
+        a.location,
+        b.location
+    );
+    let loser = [&a, &b]
+        .iter()
+        .find(|p| !p.location.contains("notice=claimed"))
+        .ok_or("a loser")?
+        .location
+        .clone();
+    ensure!(loser.contains("notice=held"), "the other is told: {loser}");
+    let (winner, other, winner_name) = if won[0] {
+        (&kaisa, &ville, "kaisa")
+    } else {
+        (&ville, &kaisa, "ville")
+    };
+    let seen = other.get(&registration_path(&registration)).await;
+    ensure!(
+        seen.body.contains(winner_name),
+        "the other sees who holds it"
+    );
+    ensure!(!seen.body.contains("/attempts\""), "and gets no call form");
+
+    // Many at once, through the store: still exactly one.
+    let second = register_web(&app, &person("Mäkinen", "040 333 4455")).await?;
+    let now = OffsetDateTime::now_utc();
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let member = add_user(&app, &format!("caller{n}"), Role::Caseworker).await?;
+        let store = app.store.clone();
+        let settings = app.config.staff.clone();
+        tasks.push(tokio::spawn(async move {
+            store.claim(second.id, member.id, &settings, now).await
+        }));
+    }
+    let mut claimed = 0;
+    for task in tasks {
+        if let Claim::Claimed { .. } = task.await?? {
+            claimed += 1;
+        }
+    }
+    ensure!(claimed == 1, "eight claims at once: {claimed} won");
+
+    // An admin takes the first over; the holder can no longer log a call.
+    let admin = Browser::sign_in(&app, "aino").await?;
+    let taken = admin
+        .post(
+            &format!("{}/take-over", registration_path(&registration)),
+            &[],
+        )
+        .await;
+    ensure!(
+        taken.location.contains("notice=taken"),
+        "take-over: {}",
+        taken.location
+    );
+    let late = winner
+        .post(
+            &format!("{}/attempts", registration_path(&registration)),
+            &[("outcome", "no_answer"), ("note", "")],
+        )
+        .await;
+    ensure!(
+        late.location.contains("not_holder"),
+        "the old holder is told: {}",
+        late.location
+    );
+    let log = app.store.audit_for_registration(registration.id).await?;
+    let take_over = log
+        .iter()
+        .find(|e| e.action == "take_over")
+        .ok_or("the take-over is audited")?;
+    ensure!(
+        take_over.staff_id == Some(aino.id) && take_over.detail.contains(winner_name),
+        "by the admin, from the holder: {}",
+        take_over.detail
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn three_unreached_calls_send_a_letter(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    let registration = register_web(&app, &person("Nieminen", "040 444 5566")).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    let path = registration_path(&registration);
+    for (n, outcome) in ["no_answer", "busy", "voicemail"].into_iter().enumerate() {
+        let claimed = kaisa.post(&format!("{path}/claim"), &[]).await;
+        ensure!(
+            claimed.location.contains("notice=claimed"),
+            "claim {n}: {}",
+            claimed.location
+        );
+        let logged = kaisa
+            .post(
+                &format!("{path}/attempts"),
+                &[("outcome", outcome), ("note", "tried")],
+            )
+            .await;
+        ensure!(
+            logged.location == "/staff/queue?notice=logged",
+            "{outcome}: {}",
+            logged.location
+        );
+        let status = status_of(&app, &registration).await?;
+        if n < 2 {
+            ensure!(
+                status == RegistrationStatus::AwaitingCall,
+                "still in the queue after {n}"
+            );
+            let detail = app
+                .store
+                .callback_detail(registration.id, OffsetDateTime::now_utc())
+                .await?
+                .ok_or("detail")?;
+            ensure!(
+                detail
+                    .next_call_at
+                    .is_some_and(|at| at > OffsetDateTime::now_utc()),
+                "comes back later"
+            );
+            ensure!(detail.holder.is_none(), "and is given back");
+            let ready = kaisa.get("/staff/queue").await;
+            ensure!(
+                !ready.body.contains(registration.reference.as_str()),
+                "not among those to call now"
+            );
+            let all = kaisa.get("/staff/queue?when=all").await;
+            ensure!(
+                all.body.contains(registration.reference.as_str()),
+                "but listed with the later ones"
+            );
+        } else {
+            ensure!(
+                status == RegistrationStatus::SendLetter,
+                "a letter after three: {status:?}"
+            );
+        }
+    }
+    let letters = kaisa.get("/staff/queue?status=send_letter").await;
+    ensure!(
+        letters.body.contains(registration.reference.as_str()),
+        "in the letter list"
+    );
+    // Closing without a reached call takes only "letter sent".
+    kaisa.post(&format!("{path}/claim"), &[]).await;
+    let refused = kaisa
+        .post(&format!("{path}/close"), &[("result", "not_starting")])
+        .await;
+    ensure!(
+        refused.location.contains("not_allowed"),
+        "not without a call: {}",
+        refused.location
+    );
+    let closed = kaisa
+        .post(&format!("{path}/close"), &[("result", "letter_sent")])
+        .await;
+    ensure!(
+        closed.location.contains("notice=closed"),
+        "letter sent: {}",
+        closed.location
+    );
+    ensure!(
+        status_of(&app, &registration).await? == RegistrationStatus::Closed,
+        "closed"
+    );
+    let detail = app
+        .store
+        .callback_detail(registration.id, OffsetDateTime::now_utc())
+        .await?
+        .ok_or("detail")?;
+    let outcomes: Vec<CallOutcome> = detail.call_attempts.iter().map(|a| a.outcome).collect();
+    ensure!(
+        outcomes
+            == [
+                CallOutcome::NoAnswer,
+                CallOutcome::Busy,
+                CallOutcome::Voicemail
+            ],
+        "each attempt its own entry: {outcomes:?}"
+    );
+    ensure!(detail.attempts == 3, "three attempts counted");
+
+    // The maximum is configurable.
+    let strict = TestApp::spawn_with(&backend, |c| c.staff.max_call_attempts = 1).await;
+    let one = strict_one_attempt(&strict).await?;
+    ensure!(
+        one == RegistrationStatus::SendLetter,
+        "one attempt allowed: {one:?}"
+    );
+    strict.finish().await;
+    app.finish().await;
+    Ok(())
+}
+
+async fn strict_one_attempt(app: &TestApp) -> Result<RegistrationStatus, Failed> {
+    let member = add_user(app, "kaisa", Role::Caseworker).await?;
+    let registration = register_web(app, &person("Koskinen", "040 555 6677")).await?;
+    let now = OffsetDateTime::now_utc();
+    app.store
+        .claim(registration.id, member.id, &app.config.staff, now)
+        .await?;
+    let attempt = NewCallAttempt {
+        outcome: CallOutcome::NoAnswer,
+        note: String::new(),
+        call_back_at: None,
+    };
+    app.store
+        .log_attempt(registration.id, member.id, &attempt, &app.config.staff, now)
+        .await?;
+    status_of(app, &registration).await
+}
+
+async fn a_reached_call_confirms_identity_and_closes(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    let registration = register_web(&app, &person("Heikkinen", "040 666 7788")).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    let path = registration_path(&registration);
+    let before = kaisa.get(&path).await;
+    ensure!(
+        before.body.contains("href=\"tel:+358406667788\""),
+        "the phone is a tel: link"
+    );
+    kaisa.post(&format!("{path}/claim"), &[]).await;
+    let page = kaisa.get(&path).await;
+    ensure!(
+        page.body.contains("name=\"outcome\""),
+        "the holder gets the call form"
+    );
+    let missing = kaisa
+        .post(&format!("{path}/attempts"), &[("note", "x")])
+        .await;
+    ensure!(
+        missing.status == StatusCode::UNPROCESSABLE_ENTITY
+            && missing.body.contains("href=\"#outcome-reached\""),
+        "an outcome is needed: {}",
+        missing.status
+    );
+    let reached = kaisa
+        .post(
+            &format!("{path}/attempts"),
+            &[("outcome", "reached"), ("note", "talked")],
+        )
+        .await;
+    ensure!(
+        reached.location.ends_with("notice=reached#close"),
+        "on to closing: {}",
+        reached.location
+    );
+    let page = kaisa.get(&path).await;
+    ensure!(
+        page.body.contains("id=\"close\""),
+        "the close form is offered"
+    );
+    let unconfirmed = kaisa
+        .post(&format!("{path}/close"), &[("result", "registered")])
+        .await;
+    ensure!(
+        unconfirmed.status == StatusCode::UNPROCESSABLE_ENTITY
+            && unconfirmed.body.contains("href=\"#identity_confirmed\""),
+        "registering needs the identity confirmed: {}",
+        unconfirmed.status
+    );
+    let closed = kaisa
+        .post(
+            &format!("{path}/close"),
+            &[
+                ("result", "registered"),
+                ("identity_confirmed", "yes"),
+                ("close_note", "registered in the national system"),
+            ],
+        )
+        .await;
+    ensure!(
+        closed.location == "/staff/queue?notice=closed",
+        "closed: {}",
+        closed.location
+    );
+    let stored = app
+        .store
+        .registration(registration.id)
+        .await?
+        .ok_or("gone")?;
+    ensure!(stored.identity_verified, "identity confirmed");
+    ensure!(stored.status == RegistrationStatus::Closed, "closed");
+    let detail = app
+        .store
+        .callback_detail(registration.id, OffsetDateTime::now_utc())
+        .await?
+        .ok_or("detail")?;
+    ensure!(detail.first_contact_at.is_some(), "first contact noted");
+    ensure!(detail.holder.is_none(), "no one holds a closed one");
+    let again = kaisa.post(&format!("{path}/claim"), &[]).await;
+    ensure!(
+        again.location.contains("not_open"),
+        "a closed one cannot be claimed"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn other_outcomes_do_what_they_say(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let member = add_user(&app, "kaisa", Role::Caseworker).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+
+    // Call back later: at the agreed time, and it is not counted towards a letter.
+    let later = register_web(&app, &person("Järvinen", "040 777 8899")).await?;
+    let path = registration_path(&later);
+    kaisa.post(&format!("{path}/claim"), &[]).await;
+    let no_time = kaisa
+        .post(
+            &format!("{path}/attempts"),
+            &[("outcome", "call_back_later")],
+        )
+        .await;
+    ensure!(
+        no_time.status == StatusCode::UNPROCESSABLE_ENTITY
+            && no_time.body.contains("#call-back-date"),
+        "call back later needs a time: {}",
+        no_time.status
+    );
+    let tomorrow = intake::calendar::finnish_date(OffsetDateTime::now_utc()) + Duration::days(1);
+    let agreed = kaisa
+        .post(
+            &format!("{path}/attempts"),
+            &[
+                ("outcome", "call_back_later"),
+                ("call_back_date", &tomorrow.to_string()),
+                ("call_back_time", "13:15"),
+            ],
+        )
+        .await;
+    ensure!(
+        agreed.location.contains("notice=logged"),
+        "logged: {}",
+        agreed.location
+    );
+    let detail = app
+        .store
+        .callback_detail(later.id, OffsetDateTime::now_utc())
+        .await?
+        .ok_or("detail")?;
+    ensure!(
+        detail.next_call_at == Some(finnish_moment(tomorrow, 13, 15)),
+        "comes back at the agreed time: {:?}",
+        detail.next_call_at
+    );
+    ensure!(
+        detail.call_attempts[0].call_back_at == Some(finnish_moment(tomorrow, 13, 15)),
+        "the attempt keeps the time"
+    );
+
+    // A wrong number: a letter at once. Refused: closed.
+    for (surname, phone, outcome, status) in [
+        (
+            "Saarinen",
+            "040 888 9900",
+            "wrong_number",
+            RegistrationStatus::SendLetter,
+        ),
+        (
+            "Lehtonen",
+            "040 999 0011",
+            "refused",
+            RegistrationStatus::Closed,
+        ),
+    ] {
+        let registration = register_web(&app, &person(surname, phone)).await?;
+        let path = registration_path(&registration);
+        kaisa.post(&format!("{path}/claim"), &[]).await;
+        kaisa
+            .post(&format!("{path}/attempts"), &[("outcome", outcome)])
+            .await;
+        let now_status = status_of(&app, &registration).await?;
+        ensure!(now_status == status, "{outcome}: {now_status:?}");
+    }
+
+    // Logging a call without holding the registration is refused.
+    let unclaimed = register_web(&app, &person("Back", "040 123 0000")).await?;
+    let refused = app
+        .store
+        .log_attempt(
+            unclaimed.id,
+            member.id,
+            &NewCallAttempt {
+                outcome: CallOutcome::Reached,
+                note: String::new(),
+                call_back_at: None,
+            },
+            &app.config.staff,
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+    ensure!(
+        refused == AttemptLogged::NotHolder,
+        "not without a claim: {refused:?}"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn due_dates_skip_a_holiday_weekend(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let member = add_user(&app, "kaisa", Role::Caseworker).await?;
+    // Thursday before Easter 2026: Good Friday, the weekend and Easter
+    // Monday are not working days.
+    let received = finnish_moment(date!(2026 - 04 - 02), 9, 0);
+    let registration =
+        register_paper(&app, &person("Hämäläinen", "040 246 8100"), received, false).await?;
+    let due = app
+        .store
+        .callback_due(registration.id)
+        .await?
+        .ok_or("no due date")?;
+    ensure!(due == date!(2026 - 04 - 13), "due on Monday 13.4.: {due}");
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    let queue = kaisa.get("/staff/queue").await;
+    ensure!(
+        queue.body.contains("datetime=\"2026-04-13\""),
+        "the queue shows the due date"
+    );
+    ensure!(
+        queue.body.contains("class=\"overdue\""),
+        "long past: marked overdue"
+    );
+
+    // An unanswered call that Thursday afternoon comes back on Tuesday morning.
+    let thursday_afternoon = datetime!(2026-04-02 11:00 UTC);
+    let settings = &app.config.staff;
+    let claim = app
+        .store
+        .claim(registration.id, member.id, settings, thursday_afternoon)
+        .await?;
+    ensure!(matches!(claim, Claim::Claimed { .. }), "claimed: {claim:?}");
+    let attempt = NewCallAttempt {
+        outcome: CallOutcome::NoAnswer,
+        note: String::new(),
+        call_back_at: None,
+    };
+    app.store
+        .log_attempt(
+            registration.id,
+            member.id,
+            &attempt,
+            settings,
+            thursday_afternoon,
+        )
+        .await?;
+    let detail = app
+        .store
+        .callback_detail(registration.id, thursday_afternoon)
+        .await?
+        .ok_or("detail")?;
+    ensure!(
+        detail.next_call_at == Some(datetime!(2026-04-07 05:00 UTC)),
+        "Tuesday 7.4. at 8:00: {:?}",
+        detail.next_call_at
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn duplicates_across_channels_are_one_registration(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    let now = OffsetDateTime::now_utc();
+
+    // Paper first (three days ago), then the web: one registration, the
+    // paper's day stands.
+    let anna = person("Korhonen", "040 135 7911");
+    let paper = register_paper(&app, &anna, now - Duration::days(3), false).await?;
+    let web = register_web(&app, &anna).await?;
+    let queue = app
+        .store
+        .queue(&QueueFilter::default(), OffsetDateTime::now_utc())
+        .await?;
+    ensure!(queue.len() == 1, "one line in the queue: {}", queue.len());
+    ensure!(queue[0].id == paper.id, "the first stands");
+    ensure!(
+        queue[0].channels == [Channel::Paper, Channel::Web],
+        "both channels: {:?}",
+        queue[0].channels
+    );
+    let page = kaisa.get(&registration_path(&paper)).await;
+    ensure!(
+        page.body.contains(web.reference.as_str()) && page.body.contains(paper.reference.as_str()),
+        "both sources on its page"
+    );
+    let folded = kaisa.get(&registration_path(&web)).await;
+    ensure!(
+        folded.status == StatusCode::SEE_OTHER && folded.location == registration_path(&paper),
+        "the folded one leads to the first: {}",
+        folded.location
+    );
+    let by_reference = kaisa
+        .get(&format!("/staff/queue?q={}", web.reference))
+        .await;
+    ensure!(
+        by_reference.body.contains(paper.reference.as_str()),
+        "found by the folded one's reference"
+    );
+
+    // Web first, then paper stamped earlier: the earlier day stands.
+    let eero = person("Mäkelä", "040 864 2000");
+    let web_first = register_web(&app, &eero).await?;
+    let stamped = finnish_moment(
+        intake::calendar::finnish_date(now) - Duration::days(6),
+        9,
+        0,
+    );
+    register_paper(&app, &eero, stamped, false).await?;
+    let stood = app.store.registration(web_first.id).await?.ok_or("gone")?;
+    ensure!(
+        stood.received_at == stamped,
+        "received_at moved to the paper's: {}",
+        stood.received_at
+    );
+    let due = app.store.callback_due(web_first.id).await?.ok_or("due")?;
+    ensure!(
+        due == intake::calendar::first_contact_due(stamped),
+        "and so did the due date: {due}"
+    );
+
+    // Paper twice: the second's identity code was unsure, the phone and the
+    // name (in capitals) match.
+    let liisa = person("Nyström", "+358 40 975 3100");
+    let first = register_paper(&app, &liisa, now - Duration::days(2), false).await?;
+    let mut capitals = liisa.clone();
+    capitals.surname = "NYSTRÖM".into();
+    capitals.first_names = "MATTI  JUHANI".into();
+    capitals.hetu = intake::synthetic::hetu(&mut rand::rng());
+    let second = register_paper(&app, &capitals, now - Duration::days(1), true).await?;
+    ensure!(
+        app.store.duplicate_of(second.id).await? == Some(first.id),
+        "phone and name fold paper into paper"
+    );
+
+    // The same phone with another name is someone else.
+    let mut sibling = liisa.clone();
+    sibling.first_names = "Aino".into();
+    sibling.hetu = intake::synthetic::hetu(&mut rand::rng());
+    let other = register_web(&app, &sibling).await?;
+    ensure!(
+        app.store.duplicate_of(other.id).await?.is_none(),
+        "a different person"
+    );
+
+    // A folded web registration's status link shows the one that stands,
+    // under the reference its receipt gave.
+    let mut twin = eero.clone();
+    twin.phone = "040 864 2001".into();
+    let token = app.form_token("en").await;
+    let mut fields = twin.inputs();
+    fields.retain(|(k, _)| *k != "signed");
+    fields.push(("form_token", token));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, receipt) = app.post("/en", &fields).await;
+    let status_path = common::status_path(&receipt).ok_or("no status link")?;
+    let own_reference = common::reference(&receipt).ok_or("no reference")?;
+    let (_, status_page) = app.get(&status_path).await;
+    ensure!(status_page.contains(&own_reference), "its own reference");
+    ensure!(
+        status_page.contains(&format!(
+            "datetime=\"{}\"",
+            intake::calendar::first_contact_due(stamped)
+        )),
+        "the earliest received day's due date"
+    );
+    let total = app
+        .store
+        .queue(&QueueFilter::default(), OffsetDateTime::now_utc())
+        .await?;
+    ensure!(
+        total.len() == 4,
+        "four people in the queue: {}",
+        total.len()
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn queue_filters_and_search(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    let mut swede = person("Lindqvist", "050 123 4567");
+    swede.office = "pietarsaari";
+    swede.language = "sv";
+    let swede = register_web(&app, &swede).await?;
+    let finn = person("Virtanen", "040 765 4321");
+    let finn_record = register_web(&app, &finn).await?;
+    let paper = register_paper(
+        &app,
+        &person("Westerlund", "040 111 0000"),
+        OffsetDateTime::now_utc() - Duration::days(1),
+        false,
+    )
+    .await?;
+    let shows = |body: &str, who: &Registration| body.contains(who.reference.as_str());
+    for (query, expected) in [
+        ("office=pietarsaari", vec![&swede]),
+        ("language=sv", vec![&swede]),
+        ("channel=paper", vec![&paper]),
+        ("channel=web", vec![&swede, &finn_record]),
+        ("q=lindq", vec![&swede]),
+        ("q=050+123+4567", vec![&swede]),
+        ("q=0407654321", vec![&finn_record]),
+        (
+            &format!("q={}", finn.hetu.to_lowercase()),
+            vec![&finn_record],
+        ),
+        (
+            &format!("q={}", paper.reference.as_str().to_lowercase()),
+            vec![&paper],
+        ),
+        ("q=nobody", vec![]),
+    ] {
+        let body = kaisa.get(&format!("/staff/queue?{query}")).await.body;
+        for who in [&swede, &finn_record, &paper] {
+            let wanted = expected.iter().any(|e| e.id == who.id);
+            ensure!(
+                shows(&body, who) == wanted,
+                "{query}: {} shown {} (wanted {wanted})",
+                who.reference,
+                shows(&body, who)
+            );
+        }
+    }
+    // Due order: the paper one (received yesterday) is due first.
+    let body = kaisa.get("/staff/queue").await.body;
+    let position = |who: &Registration| body.find(who.reference.as_str()).unwrap_or(usize::MAX);
+    ensure!(position(&paper) < position(&swede), "due order");
+    app.finish().await;
+    Ok(())
+}
+
+async fn audit_log_records_views_and_changes(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let kaisa_member = add_user(&app, "kaisa", Role::Caseworker).await?;
+    add_user(&app, "aino", Role::Admin).await?;
+    let registration = register_web(&app, &person("Ahlskog", "040 222 0000")).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    let path = registration_path(&registration);
+    kaisa.get(&path).await;
+    kaisa.post(&format!("{path}/claim"), &[]).await;
+    kaisa
+        .post(&format!("{path}/attempts"), &[("outcome", "no_answer")])
+        .await;
+    let log = app.store.audit_for_registration(registration.id).await?;
+    let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
+    ensure!(
+        actions == ["view", "claim", "attempt"],
+        "view, claim, attempt in order: {actions:?}"
+    );
+    ensure!(
+        log.iter().all(|e| e.staff_id == Some(kaisa_member.id)),
+        "all by kaisa"
+    );
+    ensure!(
+        log[0].detail.starts_with("no_answer"),
+        "the outcome is in the entry"
+    );
+
+    let admin = Browser::sign_in(&app, "aino").await?;
+    let per_registration = admin
+        .get(&format!(
+            "/staff/admin/registrations/{}/audit",
+            registration.id
+        ))
+        .await;
+    ensure!(
+        per_registration.status == StatusCode::OK,
+        "{}",
+        per_registration.status
+    );
+    ensure!(
+        per_registration.body.contains("kaisa") && per_registration.body.contains("kirjasi soiton"),
+        "the admin reads it per registration"
+    );
+    let per_staff = admin
+        .get(&format!("/staff/admin/staff/{}/audit", kaisa_member.id))
+        .await;
+    ensure!(
+        per_staff.body.contains(registration.reference.as_str()),
+        "and per staff member"
+    );
+    // The admin's own view of the registration page is audited too.
+    admin.get(&path).await;
+    let log = app.store.audit_for_registration(registration.id).await?;
+    ensure!(
+        log.first()
+            .is_some_and(|e| e.action == "view" && e.staff_name.as_deref() == Some("aino")),
+        "the admin's view is there"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn export_and_dashboard(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    add_user(&app, "aino", Role::Admin).await?;
+    let registration = register_web(&app, &person("Björklund", "040 313 1313")).await?;
+    register_web(&app, &person("Sundqvist", "040 414 1414")).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    let path = registration_path(&registration);
+    kaisa.post(&format!("{path}/claim"), &[]).await;
+    kaisa
+        .post(&format!("{path}/attempts"), &[("outcome", "reached")])
+        .await;
+    kaisa
+        .post(
+            &format!("{path}/close"),
+            &[
+                ("result", "registered"),
+                ("identity_confirmed", "yes"),
+                ("close_note", "ok, \"fine\""),
+            ],
+        )
+        .await;
+
+    let dashboard = kaisa.get("/staff/dashboard").await;
+    ensure!(
+        dashboard.status == StatusCode::OK,
+        "dashboard {}",
+        dashboard.status
+    );
+    ensure!(dashboard.body.contains("<svg"), "an SVG chart");
+    ensure!(
+        between(&dashboard.body, "id=\"queue-size\">", "<") == Some("1"),
+        "one left in the queue"
+    );
+    ensure!(
+        between(&dashboard.body, "id=\"median\">", "<").is_some_and(|m| m != "–"),
+        "a median time to first contact"
+    );
+
+    let admin = Browser::sign_in(&app, "aino").await?;
+    let today = intake::calendar::finnish_date(OffsetDateTime::now_utc());
+    let range = format!("from={}&to={}", today - Duration::days(1), today);
+    let csv = admin
+        .get(&format!("/staff/export/closed.csv?{range}"))
+        .await;
+    ensure!(csv.status == StatusCode::OK, "csv {}", csv.status);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    ensure!(lines.len() == 2, "a header and one row: {}", lines.len());
+    ensure!(
+        lines[0].starts_with("reference,sources,channels"),
+        "header: {}",
+        lines[0]
+    );
+    ensure!(
+        lines[1].starts_with(registration.reference.as_str())
+            && lines[1].contains("registered")
+            && lines[1].contains("\"ok, \"\"fine\"\"\""),
+        "the row: {}",
+        lines[1]
+    );
+    let json = admin
+        .get(&format!("/staff/export/closed.json?{range}"))
+        .await;
+    let records: serde_json::Value = serde_json::from_str(&json.body)?;
+    ensure!(
+        records[0]["registration"]["reference"] == registration.reference.as_str()
+            && records[0]["result"] == "registered"
+            && records[0]["registration"]["identity_verified"] == true,
+        "the JSON record: {records}"
+    );
+    let bad = admin
+        .get("/staff/export/closed.csv?from=tomorrow&to=x")
+        .await;
+    ensure!(
+        bad.status == StatusCode::UNPROCESSABLE_ENTITY,
+        "bad dates: {}",
+        bad.status
+    );
+    let log = app.store.audit_for_registration(registration.id).await?;
+    ensure!(
+        log.iter().filter(|e| e.action == "export").count() == 2,
+        "both exports are audited"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn user_add_command_makes_an_account(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let run = |name: &str, role: &str, password: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+            .args(["user", "add", name, "--role", role, "--password-stdin"])
+            .env("DATABASE_URL", &app.config.database_url)
+            .env("INTAKE_DATA_DIR", &app.config.data_dir)
+            .env("RUST_LOG", "error")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the intake binary runs");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("writes");
+        child.wait_with_output().expect("it ends")
+    };
+    let made = tokio::task::block_in_place(|| run("Eeva", "admin", PASSWORD));
+    ensure!(
+        made.status.success(),
+        "user add: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let admin = Browser::sign_in(&app, "eeva").await?;
+    ensure!(
+        admin.get("/staff/admin/staff").await.status == StatusCode::OK,
+        "the new admin is an admin"
+    );
+    let short = tokio::task::block_in_place(|| run("lasse", "caseworker", "short"));
+    ensure!(!short.status.success(), "a short password is refused");
+    let taken = tokio::task::block_in_place(|| run("eeva", "caseworker", PASSWORD));
+    ensure!(
+        !taken.status.success() && String::from_utf8_lossy(&taken.stderr).contains("taken"),
+        "a taken name is refused"
+    );
+    let members = app.store.staff_members().await?;
+    ensure!(
+        members.len() == 1 && members[0].role == Role::Admin,
+        "one account: {members:?}"
+    );
+    app.finish().await;
+    Ok(())
+}

@@ -1,0 +1,625 @@
+//! The whole story in a real headless Chromium, from nothing: a jobseeker
+//! sends the web form; a scanned paper form is read with a field flagged; a
+//! mailroom person signs in and checks it with the keyboard only; a
+//! caseworker signs in, finds both in the queue in due order, claims the
+//! first, logs a call that was not answered, then one that was, and closes
+//! it. Every staff page is kept as `target/screenshots/story-*.png`.
+//! SQLite always, PostgreSQL when reachable (see `tests/common`). Without
+//! Chromium or chromedriver the trials are ignored, unless
+//! `INTAKE_REQUIRE_BROWSER=1` makes that a failure.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::TcpListener as PortProbe;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use common::{Backend, TestApp};
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use intake::pipeline::Pipeline;
+use intake::pipeline::import::{ImportRequest, process_batch, store_batch};
+use intake::pipeline::worker::WorkerOptions;
+use intake::record::{FieldStatus, RegistrationStatus};
+use intake::staff::Role;
+use intake::store::BatchEntry;
+use libtest_mimic::{Arguments, Trial};
+
+const REQUIRE_BROWSER: &str = "INTAKE_REQUIRE_BROWSER";
+const INSTALL_HINT: &str = "apt-get install chromium chromium-driver";
+const PAGE_WAIT: Duration = Duration::from_secs(15);
+const PASSWORD: &str = "a long enough password";
+/// A typed sample that reads with a doubtful field (its surname).
+const SAMPLE: &str = "002-printed";
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+const CHROMIUM_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1200,1400",
+];
+
+fn main() {
+    // fantoccini and the app's reqwest enable different rustls back ends.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let args = Arguments::from_args();
+    let tools = find_tools();
+    let required = std::env::var(REQUIRE_BROWSER).is_ok_and(|v| v == "1");
+    if let Err(missing) = &tools
+        && !required
+    {
+        println!("SKIPPED the story: {missing} ({INSTALL_HINT})");
+    }
+    let postgres = common::postgres_backend();
+    let postgres_required = std::env::var("INTAKE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    if let Err(why) = &postgres
+        && !postgres_required
+    {
+        println!("SKIPPING the PostgreSQL story: {why}.");
+    }
+    let mut trials = Vec::new();
+    for (name, backend) in [
+        ("story::sqlite", Ok(Backend::Sqlite)),
+        ("story::postgres", postgres),
+    ] {
+        let tools = tools.clone();
+        let ignored = match (&tools, &backend) {
+            (Err(_), _) => !required,
+            (_, Err(_)) => !postgres_required,
+            _ => false,
+        };
+        let trial = Trial::test(name, move || {
+            let tools = tools.map_err(|missing| format!("{missing} ({INSTALL_HINT})"))?;
+            let backend = backend?;
+            run(&tools, backend).map_err(|e| format!("{e:#}").into())
+        });
+        trials.push(trial.with_ignored_flag(ignored));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn run(tools: &Tools, backend: Backend) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let app = TestApp::spawn_with(&backend, |c| c.scanning.process = false).await;
+        let driver = Chromedriver::start(&tools.chromedriver).await?;
+        let browser = driver.open_session(&tools.chromium).await?;
+        let shots = Shots::new(&backend);
+        let outcome = story(&app, &browser, &shots).await;
+        if outcome.is_err() {
+            let _ = shots.take(&browser, "failed").await;
+        }
+        let _ = browser.close().await;
+        app.finish().await;
+        outcome
+    })
+}
+
+async fn story(app: &TestApp, browser: &Client, shots: &Shots) -> anyhow::Result<()> {
+    for (name, role) in [("mari", Role::Mailroom), ("kaisa", Role::Caseworker)] {
+        intake::staff::accounts::add_user(&app.store, name, role, PASSWORD.into()).await?;
+    }
+    let web_reference = jobseeker_sends_the_web_form(app, browser).await?;
+    let (paper, paper_batch) = import_the_paper_sample(app).await?;
+
+    // The mailroom checks the paper form, by keyboard only.
+    sign_in(app, browser, "mari").await?;
+    shots.take(browser, "mailroom-home").await?;
+    browser
+        .goto(&format!("{}/staff/mailroom", app.base))
+        .await?;
+    wait_for(browser, "#files").await?;
+    shots.take(browser, "mailroom-upload").await?;
+    browser
+        .goto(&format!(
+            "{}/staff/mailroom/batches/{}",
+            app.base, paper_batch
+        ))
+        .await?;
+    wait_for(browser, "table").await?;
+    shots.take(browser, "mailroom-batch").await?;
+    browser.goto(&format!("{}/staff/verify", app.base)).await?;
+    wait_for(browser, "#start").await?;
+    shots.take(browser, "verify-list").await?;
+    let list = browser.source().await?;
+    anyhow::ensure!(
+        list.contains(paper.reference.as_str()),
+        "the verification list shows {}",
+        paper.reference
+    );
+    anyhow::ensure!(
+        focused_id(browser).await? == "start",
+        "the list starts on its first form"
+    );
+    press(browser, &Key::Enter.to_string()).await?;
+    wait_for(browser, ".verify-form").await?;
+    shots.take(browser, "verify-form").await?;
+    // The whole page is a link away; then back to the form, whose first
+    // field has the focus again.
+    let form_url = browser.current_url().await?;
+    let pages = wait_for(browser, "#whole-page").await?.attr("href").await?;
+    browser
+        .goto(&format!("{}{}", app.base, pages.unwrap_or_default()))
+        .await?;
+    wait_for(browser, ".page-image svg").await?;
+    shots.take(browser, "verify-whole-page").await?;
+    browser.goto(form_url.as_str()).await?;
+    wait_for(browser, ".verify-form").await?;
+    correct_by_keyboard(browser, &truth(SAMPLE)?).await?;
+    wait_for(browser, ".notice").await?;
+    shots.take(browser, "verify-done").await?;
+    let notice = browser.find(Locator::Css(".notice")).await?.text().await?;
+    anyhow::ensure!(
+        notice.contains(paper.reference.as_str()),
+        "the list says {} is done: {notice}",
+        paper.reference
+    );
+    let checked = app
+        .store
+        .registration(paper.id)
+        .await?
+        .context("the paper registration")?;
+    anyhow::ensure!(
+        checked.status == RegistrationStatus::AwaitingCall,
+        "the checked form is in the queue: {:?}",
+        checked.status
+    );
+    anyhow::ensure!(
+        checked
+            .fields
+            .values()
+            .all(|f| f.status != FieldStatus::NeedsReview),
+        "nothing left to check"
+    );
+    browser.delete_all_cookies().await?;
+
+    // The caseworker: both in due order; the paper one, received earlier, first.
+    sign_in(app, browser, "kaisa").await?;
+    shots.take(browser, "caseworker-home").await?;
+    browser.goto(&format!("{}/staff/queue", app.base)).await?;
+    wait_for(browser, "table.queue").await?;
+    shots.take(browser, "queue").await?;
+    let rows = references_in_queue(browser).await?;
+    anyhow::ensure!(
+        rows == [paper.reference.to_string(), web_reference.clone()],
+        "the queue in due order: {rows:?}"
+    );
+    click(
+        browser,
+        "table.queue tbody tr:first-child button[type='submit']",
+    )
+    .await?;
+    wait_for(browser, "#phone").await?;
+    shots.take(browser, "claimed").await?;
+    click(browser, "#outcome-no_answer").await?;
+    click(browser, ".attempt-form button[type='submit']").await?;
+    wait_for(browser, ".notice").await?;
+    shots.take(browser, "queue-after-no-answer").await?;
+    let rows = references_in_queue(browser).await?;
+    anyhow::ensure!(
+        rows == [web_reference.clone()],
+        "the unanswered one waits for a later call: {rows:?}"
+    );
+
+    // Later: the caseworker finds it among those waiting, and calls again.
+    by_name(browser, "when")
+        .await?
+        .select_by_value("all")
+        .await?;
+    click(browser, ".filters button[type='submit']").await?;
+    wait_for(browser, "table.queue").await?;
+    click(
+        browser,
+        &format!("a.reference-link[href='/staff/registrations/{}']", paper.id),
+    )
+    .await?;
+    wait_for(browser, "#call-title").await?;
+    click(browser, "form[action$='/claim'] button").await?;
+    wait_for(browser, "#outcome-reached").await?;
+    click(browser, "#outcome-reached").await?;
+    click(browser, ".attempt-form button[type='submit']").await?;
+    wait_for(browser, "#close").await?;
+    shots.take(browser, "reached").await?;
+    click(browser, "#identity_confirmed").await?;
+    click(browser, "#result-registered").await?;
+    by_name(browser, "close_note")
+        .await?
+        .send_keys("Registered in the national system.")
+        .await?;
+    click(browser, "#close button[type='submit']").await?;
+    wait_for(browser, ".notice").await?;
+    shots.take(browser, "queue-after-close").await?;
+
+    let closed = app
+        .store
+        .callback_detail(paper.id, time::OffsetDateTime::now_utc())
+        .await?
+        .context("the closed registration")?;
+    anyhow::ensure!(
+        closed.registration.status == RegistrationStatus::Closed
+            && closed.registration.identity_verified,
+        "closed with identity confirmed: {:?}",
+        closed.registration.status
+    );
+    let outcomes: Vec<&str> = closed
+        .call_attempts
+        .iter()
+        .map(|a| a.outcome.as_str())
+        .collect();
+    anyhow::ensure!(
+        outcomes == ["no_answer", "reached"],
+        "two calls logged: {outcomes:?}"
+    );
+    browser
+        .goto(&format!("{}/staff/registrations/{}", app.base, paper.id))
+        .await?;
+    wait_for(browser, "#result").await?;
+    shots.take(browser, "closed-registration").await?;
+
+    // Other mail: a pile with a letter in it, as triage shows it.
+    let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
+    let request = ImportRequest {
+        paths: vec![PathBuf::from(format!("{SAMPLES}/007-batch.pdf"))],
+        office: "vaasa".into(),
+        received_on: intake::calendar::finnish_date(time::OffsetDateTime::now_utc()),
+        scanned_by: "story".into(),
+    };
+    let batch = store_batch(&pipeline, &request, BatchEntry::Import).await?;
+    let options = WorkerOptions::new(Duration::from_secs(60), 1);
+    process_batch(&pipeline, &batch, options, |_| {}).await?;
+    browser.goto(&format!("{}/staff/triage", app.base)).await?;
+    wait_for(browser, "table.triage-list").await?;
+    shots.take(browser, "triage-list").await?;
+    click(browser, "table.triage-list tbody a").await?;
+    wait_for(browser, "#convert-title").await?;
+    shots.take(browser, "triage-item").await?;
+    Ok(())
+}
+
+async fn jobseeker_sends_the_web_form(app: &TestApp, browser: &Client) -> anyhow::Result<String> {
+    browser.goto(&format!("{}/fi", app.base)).await?;
+    by_name(browser, "office")
+        .await?
+        .select_by_value("vaasa")
+        .await?;
+    for (name, text) in [
+        ("hetu", "131052-308T"),
+        ("surname", "Virtanen"),
+        ("first_names", "Aino Helmi"),
+        ("phone", "040 123 4567"),
+    ] {
+        by_name(browser, name).await?.send_keys(text).await?;
+    }
+    click(browser, "#service_language-fi").await?;
+    click(browser, "input[name='situation'][value='unemployed']").await?;
+    click(browser, "input[name='contact_consent']").await?;
+    click(browser, "button[type='submit']").await?;
+    let reference = browser
+        .wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Id("reference"))
+        .await
+        .context("the receipt")?
+        .text()
+        .await?;
+    Ok(reference.trim().to_string())
+}
+
+/// The sample read as the mailroom's import reads it, received three days
+/// ago; it must come out with at least one field to check.
+async fn import_the_paper_sample(
+    app: &TestApp,
+) -> anyhow::Result<(intake::record::Registration, uuid::Uuid)> {
+    let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
+    let today = intake::calendar::finnish_date(time::OffsetDateTime::now_utc());
+    let request = ImportRequest {
+        paths: vec![PathBuf::from(format!("{SAMPLES}/{SAMPLE}.jpg"))],
+        office: "vaasa".into(),
+        received_on: today - time::Duration::days(3),
+        scanned_by: "story".into(),
+    };
+    let batch = store_batch(&pipeline, &request, BatchEntry::Import).await?;
+    let options = WorkerOptions::new(Duration::from_secs(60), 1);
+    process_batch(&pipeline, &batch, options, |_| {}).await?;
+    let registration = app
+        .store
+        .batch_registrations(batch.id)
+        .await?
+        .pop()
+        .context("the sample made no registration")?;
+    anyhow::ensure!(
+        registration.status == RegistrationStatus::AwaitingReview,
+        "{SAMPLE} should read with a field to check, but it is {:?}",
+        registration.status
+    );
+    Ok((registration, batch.id))
+}
+
+/// The values really on the sample, from its truth file.
+fn truth(sample: &str) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
+    let path = format!("{SAMPLES}/{sample}.truth.json");
+    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    let fields = truth["documents"][0]["fields"]
+        .as_object()
+        .context("truth fields")?;
+    Ok(fields.clone().into_iter().collect())
+}
+
+/// Types the true value into every flagged field: the first has the focus,
+/// Tab moves on, Enter saves. No clicks.
+async fn correct_by_keyboard(
+    browser: &Client,
+    truth: &BTreeMap<String, serde_json::Value>,
+) -> anyhow::Result<()> {
+    let inputs = browser
+        .find_all(Locator::Css(
+            ".verify-form input[id^='f-'], .verify-form select",
+        ))
+        .await?;
+    anyhow::ensure!(!inputs.is_empty(), "the form has no field to check");
+    let mut ids = Vec::new();
+    for input in &inputs {
+        ids.push(input.attr("id").await?.unwrap_or_default());
+    }
+    for (i, id) in ids.iter().enumerate() {
+        anyhow::ensure!(
+            focused_id(browser).await? == *id,
+            "the focus should be on {id}, not {:?}",
+            focused_id(browser).await?
+        );
+        let field = id.trim_start_matches("f-");
+        let element = browser.active_element().await?;
+        let value = truth.get(field).cloned().unwrap_or(serde_json::Value::Null);
+        let kind = (
+            element.tag_name().await?,
+            element.attr("type").await?.unwrap_or_default(),
+        );
+        match (kind.0.as_str(), kind.1.as_str()) {
+            ("select", _) => {
+                let wanted = value.as_str().unwrap_or("");
+                let label = element
+                    .find(Locator::Css(&format!("option[value='{wanted}']")))
+                    .await?
+                    .text()
+                    .await?;
+                press(browser, &label).await?;
+            }
+            (_, "checkbox") => {
+                let ticked = element.is_selected().await?;
+                if ticked != (value == serde_json::Value::Bool(true)) {
+                    press(browser, " ").await?;
+                }
+            }
+            _ => {
+                let text = value.as_str().unwrap_or("");
+                let select_all = format!("{}a{}", Key::Control, Key::Null);
+                press(browser, &format!("{select_all}{}{text}", Key::Backspace)).await?;
+            }
+        }
+        let last = i + 1 == ids.len();
+        if last && kind.0 == "input" && kind.1 == "text" {
+            press(browser, &Key::Enter.to_string()).await?;
+        } else {
+            press(browser, &Key::Tab.to_string()).await?;
+            if last {
+                anyhow::ensure!(
+                    focused_id(browser).await? == "save",
+                    "after the last field comes the save button"
+                );
+                press(browser, &Key::Enter.to_string()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn sign_in(app: &TestApp, browser: &Client, name: &str) -> anyhow::Result<()> {
+    browser.goto(&format!("{}/staff/sign-in", app.base)).await?;
+    wait_for(browser, "#name").await?;
+    anyhow::ensure!(
+        focused_id(browser).await? == "name",
+        "the name has the focus"
+    );
+    press(
+        browser,
+        &format!("{name}{}{PASSWORD}{}", Key::Tab, Key::Enter),
+    )
+    .await?;
+    wait_for(browser, ".home-links").await?;
+    Ok(())
+}
+
+async fn references_in_queue(browser: &Client) -> anyhow::Result<Vec<String>> {
+    let mut references = Vec::new();
+    for link in browser
+        .find_all(Locator::Css("table.queue tbody .reference-link"))
+        .await?
+    {
+        references.push(link.text().await?.trim().to_string());
+    }
+    Ok(references)
+}
+
+/// Keys to whatever has the focus, as a person typing.
+async fn press(browser: &Client, keys: &str) -> anyhow::Result<()> {
+    browser
+        .active_element()
+        .await?
+        .send_keys(keys)
+        .await
+        .context("typing")
+}
+
+async fn focused_id(browser: &Client) -> anyhow::Result<String> {
+    Ok(browser
+        .active_element()
+        .await?
+        .attr("id")
+        .await?
+        .unwrap_or_default())
+}
+
+async fn wait_for(browser: &Client, css: &str) -> anyhow::Result<Element> {
+    browser
+        .wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .with_context(|| format!("`{css}` did not appear"))
+}
+
+async fn by_name(browser: &Client, name: &str) -> anyhow::Result<Element> {
+    browser
+        .find(Locator::Css(&format!("[name='{name}']")))
+        .await
+        .with_context(|| format!("no field named `{name}`"))
+}
+
+async fn click(browser: &Client, css: &str) -> anyhow::Result<()> {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .with_context(|| format!("the page has no `{css}`"))?
+        .click()
+        .await
+        .with_context(|| format!("clicking `{css}`"))
+}
+
+/// Numbered screenshots of whole pages, under `target/screenshots`.
+struct Shots {
+    prefix: String,
+    count: std::sync::atomic::AtomicUsize,
+}
+
+impl Shots {
+    fn new(backend: &Backend) -> Shots {
+        let prefix = format!("story-{}", backend.name());
+        // Pictures of an earlier run would mix with this one's.
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(&format!("{prefix}-")) && name.ends_with(".png") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Shots {
+            prefix,
+            count: Default::default(),
+        }
+    }
+
+    async fn take(&self, browser: &Client, what: &str) -> anyhow::Result<()> {
+        let n = self
+            .count
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&folder)?;
+        let (width, height) = browser.get_window_size().await?;
+        let needed = browser
+            .execute(
+                "return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight;",
+                vec![],
+            )
+            .await?
+            .as_u64()
+            .unwrap_or(height);
+        if needed > height {
+            browser
+                .set_window_size(u32::try_from(width)?, u32::try_from(needed)?)
+                .await?;
+        }
+        let png = browser.screenshot().await;
+        if needed > height {
+            browser
+                .set_window_size(u32::try_from(width)?, u32::try_from(height)?)
+                .await?;
+        }
+        let path = folder.join(format!("{}-{n:02}-{what}.png", self.prefix));
+        std::fs::write(&path, png?).with_context(|| format!("writing {}", path.display()))
+    }
+}
+
+#[derive(Clone)]
+struct Tools {
+    chromedriver: PathBuf,
+    chromium: PathBuf,
+}
+
+fn find_tools() -> Result<Tools, String> {
+    let find = |name: &str| {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .chain([Path::new("/usr/bin").join(name)])
+            .find(|candidate| candidate.is_file())
+    };
+    Ok(Tools {
+        chromedriver: find("chromedriver").ok_or("chromedriver not found")?,
+        chromium: find("chromium").ok_or("chromium not found")?,
+    })
+}
+
+/// A chromedriver process, killed when this is dropped (also on panic).
+struct Chromedriver {
+    process: Child,
+    url: String,
+}
+
+impl Chromedriver {
+    async fn start(program: &Path) -> anyhow::Result<Chromedriver> {
+        let port = PortProbe::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut driver = Chromedriver {
+            process: Command::new(program)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .with_context(|| format!("starting {}", program.display()))?,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if let Some(exit) = driver.process.try_wait()? {
+                bail!("chromedriver exited before it was ready: {exit}");
+            }
+            let answer = http
+                .get(format!("{}/status", driver.url))
+                .timeout(Duration::from_secs(1))
+                .send()
+                .await;
+            if answer.is_ok_and(|r| r.status().is_success()) {
+                return Ok(driver);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        driver.process.kill().ok();
+        Err(anyhow!("chromedriver did not answer on {}", driver.url))
+    }
+
+    async fn open_session(&self, chromium: &Path) -> anyhow::Result<Client> {
+        let options = serde_json::json!({ "binary": chromium, "args": CHROMIUM_ARGS });
+        let capabilities = serde_json::Map::from_iter([("goog:chromeOptions".into(), options)]);
+        ClientBuilder::rustls()?
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .with_context(|| format!("opening a session of {}", chromium.display()))
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
