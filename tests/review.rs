@@ -40,6 +40,9 @@ fn main() {
         ("a_verified_form_of_a_known_person_is_folded", |b| {
             Box::pin(a_verified_form_of_a_known_person_is_folded(b))
         }),
+        ("a_form_that_cannot_pass_is_sent_on_as_it_is", |b| {
+            Box::pin(a_form_that_cannot_pass_is_sent_on_as_it_is(b))
+        }),
         ("a_scanned_form_shows_the_pictures_of_its_fields", |b| {
             Box::pin(a_scanned_form_shows_the_pictures_of_its_fields(b))
         }),
@@ -686,6 +689,215 @@ async fn a_verified_form_of_a_known_person_is_folded(backend: Backend) -> Result
     Ok(())
 }
 
+async fn a_form_that_cannot_pass_is_sent_on_as_it_is(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa", Role::Caseworker).await?;
+    let now = OffsetDateTime::now_utc();
+    // Consent not ticked, the code written wrongly by the person.
+    let stuck = flagged_paper(
+        &app,
+        "131052-308T",
+        "040 765 4321",
+        &[
+            ("hetu", None, "131052-308A"),
+            ("surname", Some("NIEM1NEN"), "NIEM1NEN"),
+            ("contact_consent", None, ""),
+        ],
+        now - time::Duration::days(3),
+    )
+    .await?;
+    // A person already in the queue, and a form of theirs that cannot pass.
+    let code = intake::synthetic::hetu(&mut rand::rng());
+    let known = flagged_paper(
+        &app,
+        &code,
+        "050 555 0000",
+        &[],
+        now - time::Duration::days(1),
+    )
+    .await?;
+    let again = flagged_paper(
+        &app,
+        &code,
+        "050 555 0000",
+        &[("hetu", None, "0102O3A0307"), ("contact_consent", None, "")],
+        now - time::Duration::days(2),
+    )
+    .await?;
+    ensure!(
+        known.status == RegistrationStatus::AwaitingCall
+            && stuck.status == RegistrationStatus::AwaitingReview,
+        "as stored"
+    );
+
+    let path = format!("/staff/verify/{}", stuck.id);
+    let form = mari.get(&path).await;
+    let body = form.body();
+    let send_on = between(&body, "id=\"send-on\"", ">").ok_or("no second button")?;
+    ensure!(
+        send_on.contains("name=\"verify_action\"")
+            && send_on.contains("value=\"send_on\"")
+            && body.contains("Lähetä soittojonoon sellaisenaan"),
+        "a second submit button, in the page's language"
+    );
+    ensure!(
+        body.find("id=\"save\"") < body.find("id=\"send-on\""),
+        "Enter still saves: the save button comes first"
+    );
+    let seen = between(&body, "name=\"seen\" value=\"", "\"")
+        .ok_or("no fingerprint")?
+        .to_string();
+    let answers = [
+        ("seen", seen.as_str()),
+        ("hetu", "131052-308A"),
+        ("surname", "NIEMINEN"),
+        ("verify_action", "send_on"),
+    ];
+
+    // Without the session's token nothing happens.
+    let forged = mari
+        .client
+        .post(format!("{}{path}", mari.base))
+        .header("cookie", &mari.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(
+            std::iter::once(("csrf", "forged"))
+                .chain(answers)
+                .collect::<Vec<_>>(),
+        )?)
+        .send()
+        .await?;
+    ensure!(
+        forged.status() == StatusCode::BAD_REQUEST,
+        "a forged token: {}",
+        forged.status()
+    );
+    ensure!(
+        stored(&app, stuck.id).await?.status == RegistrationStatus::AwaitingReview,
+        "nothing sent on"
+    );
+
+    let sent = mari.post(&path, &answers).await;
+    ensure!(
+        sent.status == StatusCode::SEE_OTHER
+            && sent
+                .location
+                .starts_with(&format!("/staff/verify/{}?", again.id))
+            && sent.location.contains("notice=sent_on")
+            && sent.location.contains(stuck.reference.as_str()),
+        "on to the next form: {} {}",
+        sent.status,
+        sent.location
+    );
+    let next = mari.get(&sent.location).await;
+    ensure!(
+        next.body().contains("lähetettiin soittojonoon"),
+        "the next form says what became of the last"
+    );
+    let after = stored(&app, stuck.id).await?;
+    ensure!(
+        after.status == RegistrationStatus::AwaitingCall,
+        "in the queue: {:?}",
+        after.status
+    );
+    for field in ["hetu", "contact_consent"] {
+        let reading = &after.fields[field];
+        ensure!(
+            reading.status == FieldStatus::NeedsReview
+                && reading.reason.as_deref() == Some("low confidence")
+                && reading.corrected_by.as_deref() == Some("mari"),
+            "{field} left to check, its reason kept, who sent it on: {reading:?}"
+        );
+    }
+    ensure!(
+        after.fields["hetu"].raw.as_deref() == Some("131052-308A")
+            && after.fields["hetu"].value.is_none(),
+        "the reading kept as read"
+    );
+    let surname = &after.fields["surname"];
+    ensure!(
+        surname.status == FieldStatus::Corrected
+            && surname.value == Some(Value::Text("NIEMINEN".into())),
+        "what passes is kept as a check keeps it: {surname:?}"
+    );
+    let corrections = app.store.field_corrections(stuck.id).await?;
+    ensure!(
+        corrections.len() == 1
+            && corrections[0].field == "surname"
+            && corrections[0].corrected
+            && corrections[0].staff_name.as_deref() == Some("mari"),
+        "the correction recorded: {corrections:?}"
+    );
+    let audit = app.store.audit_for_registration(stuck.id).await?;
+    ensure!(
+        audit.iter().any(|e| e.action == "verify_sent_on"
+            && e.detail.contains("surname")
+            && e.detail.contains("hetu")
+            && e.detail.contains("contact_consent")
+            && !e.detail.contains("131052")),
+        "sending on is audited, without the values: {audit:?}"
+    );
+    let queue = app
+        .store
+        .queue(&QueueFilter::default(), OffsetDateTime::now_utc())
+        .await?;
+    ensure!(
+        queue.iter().any(|e| e.id == stuck.id),
+        "the caseworkers' queue has it"
+    );
+    let shown = kaisa
+        .get(&format!("/staff/registrations/{}", stuck.id))
+        .await;
+    ensure!(
+        shown.status == StatusCode::OK && shown.body().contains("lähettänyt eteenpäin mari"),
+        "the caseworker sees the field was sent on unchecked: {}",
+        shown.status
+    );
+    ensure!(
+        mari.post(&path, &answers)
+            .await
+            .location
+            .contains("not_awaiting"),
+        "sent on once"
+    );
+
+    // The same person, known by phone and name: folded like a check.
+    let path = format!("/staff/verify/{}", again.id);
+    let seen = between(
+        &mari.get(&path).await.body(),
+        "name=\"seen\" value=\"",
+        "\"",
+    )
+    .ok_or("no fingerprint")?
+    .to_string();
+    let folded = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("hetu", "0102O3A0307"),
+                ("verify_action", "send_on"),
+            ],
+        )
+        .await;
+    ensure!(
+        folded.location.starts_with("/staff/verify?notice=folded"),
+        "says it joined, back to the empty list: {}",
+        folded.location
+    );
+    ensure!(
+        app.store.duplicate_of(again.id).await? == Some(known.id),
+        "folded into the one in the queue"
+    );
+    ensure!(
+        app.store.review_list().await?.is_empty(),
+        "nothing left to verify"
+    );
+    app.finish().await;
+    Ok(())
+}
+
 async fn a_scanned_form_shows_the_pictures_of_its_fields(backend: Backend) -> Result<(), Failed> {
     let app = app(&backend).await;
     let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
@@ -914,6 +1126,24 @@ async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Faile
     ensure!(
         app.store.triage_items_of(registration.id).await?.len() == 2,
         "the registration has both letters"
+    );
+    let shown = kaisa
+        .get(&format!("/staff/registrations/{}", registration.id))
+        .await;
+    let body = shown.body();
+    ensure!(
+        shown.status == StatusCode::OK
+            && body.contains(&format!("href=\"/staff/triage/{link_id}\""))
+            && body.contains("Hej, det gäller min anmälan.")
+            && body.contains(&format!("href=\"/staff/triage/{convert_id}\""))
+            && body.contains("Hei, / olen työtön")
+            && body.contains("datetime=\"2026-04-03\">3.4.2026</time>"),
+        "the registration page lists its letters, with date and first lines: {}",
+        shown.status
+    );
+    ensure!(
+        kaisa.get(&format!("/staff/triage/{link_id}")).await.status == StatusCode::OK,
+        "the link leads to the letter"
     );
 
     let close = format!("/staff/triage/{close_id}/close");

@@ -20,6 +20,9 @@ use crate::record::{FieldReading, FieldStatus, RegistrationStatus, Value};
 
 /// The audit action of a verified registration.
 pub const VERIFY_ACTION: &str = "verify";
+/// The audit action of a registration sent on to the callback queue with
+/// fields that could not pass the web rules still flagged.
+pub const VERIFY_SENT_ON_ACTION: &str = "verify_sent_on";
 
 /// One line of the verification list.
 #[derive(Debug, Clone)]
@@ -163,6 +166,30 @@ impl Store {
         review: &Review,
         now: OffsetDateTime,
     ) -> Result<Reviewed, StoreError> {
+        self.apply(review, &[], now).await
+    }
+
+    /// Sends a registration on to the callback queue as it is: the fields
+    /// decided are kept as [`Store::apply_review`] keeps them, the
+    /// `unresolved` ones (they cannot pass the web rules) stay
+    /// `needs_review` with their reason, marked with who sent them on, for
+    /// the caseworker to settle on the call. Audited as
+    /// [`VERIFY_SENT_ON_ACTION`]; all or nothing, in one transaction.
+    pub async fn send_on_review(
+        &self,
+        review: &Review,
+        unresolved: &[String],
+        now: OffsetDateTime,
+    ) -> Result<Reviewed, StoreError> {
+        self.apply(review, unresolved, now).await
+    }
+
+    async fn apply(
+        &self,
+        review: &Review,
+        unresolved: &[String],
+        now: OffsetDateTime,
+    ) -> Result<Reviewed, StoreError> {
         let mut tx = self.writer.begin().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE",
@@ -184,7 +211,12 @@ impl Store {
         let fields: String = row.try_get("fields")?;
         let mut fields: BTreeMap<String, FieldReading> = serde_json::from_str(&fields)
             .map_err(|e| StoreError::Corrupt(format!("fields: {e}")))?;
-        let mut decided: Vec<&str> = review.decisions.iter().map(|d| d.field.as_str()).collect();
+        let mut decided: Vec<&str> = review
+            .decisions
+            .iter()
+            .map(|d| d.field.as_str())
+            .chain(unresolved.iter().map(String::as_str))
+            .collect();
         decided.sort_unstable();
         if review_fingerprint(&fields) != review.seen || decided != flagged_fields(&fields) {
             return Ok(Reviewed::Changed);
@@ -223,6 +255,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        for field in unresolved {
+            let reading = fields
+                .get_mut(field)
+                .expect("every unresolved field is flagged, so present");
+            // Still to settle, its reason kept: who sent it on is noted.
+            reading.corrected_by = Some(review.staff_name.clone());
+        }
         let text = |id: &str| {
             fields
                 .get(id)
@@ -243,17 +282,24 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         // Field ids only: the values themselves stay out of the log.
-        let detail = format!(
+        let mut detail = format!(
             "corrected: {}; confirmed: {}",
             list_or_dash(&corrected),
             list_or_dash(&confirmed)
         );
+        let action = if unresolved.is_empty() {
+            VERIFY_ACTION
+        } else {
+            let sent_on: Vec<&str> = unresolved.iter().map(String::as_str).collect();
+            detail.push_str(&format!("; sent on unresolved: {}", sent_on.join(", ")));
+            VERIFY_SENT_ON_ACTION
+        };
         audit::record(
             &mut tx,
             now,
             Some(review.staff_id),
             Some(review.registration),
-            VERIFY_ACTION,
+            action,
             &detail,
         )
         .await?;

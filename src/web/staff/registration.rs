@@ -72,6 +72,43 @@ struct SourceLine {
     matched: Option<&'static str>,
 }
 
+/// A letter (triage item) linked to the registration.
+struct LetterLine {
+    id: String,
+    received_iso: String,
+    received: String,
+    /// The first lines of its text.
+    opening: String,
+}
+
+/// How much of a letter's text the page shows.
+const LETTER_LINES: usize = 3;
+const LETTER_CHARS: usize = 240;
+
+/// The first lines of a letter's text (blank lines skipped), cut short.
+fn letter_opening(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .split(['\n', '\u{c}'])
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let mut opening = lines
+        .iter()
+        .take(LETTER_LINES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" / ");
+    let mut cut = lines.len() > LETTER_LINES;
+    if opening.chars().count() > LETTER_CHARS {
+        opening = opening.chars().take(LETTER_CHARS).collect();
+        cut = true;
+    }
+    if cut {
+        opening.push_str(" …");
+    }
+    opening
+}
+
 struct AttemptLine {
     at_iso: String,
     at: String,
@@ -123,6 +160,7 @@ struct RegistrationPage {
     call_log: Vec<AttemptLine>,
     fields: Vec<FieldLine>,
     sources: Vec<SourceLine>,
+    letters: Vec<LetterLine>,
     closed: Option<ClosedView>,
     csrf: String,
     /// What the keyboard starts on: the error summary, the phone number
@@ -191,6 +229,7 @@ async fn show<R: Requirement>(
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
     let sources = state.store.registration_sources(id).await?;
+    let letters = state.store.triage_items_of(id).await?;
     // Nothing is shown that is not in the audit log first.
     state
         .store
@@ -323,6 +362,15 @@ async fn show<R: Requirement>(
                 matched: s.matched_on.map(|m| match_label(t, m)),
             })
             .collect(),
+        letters: letters
+            .iter()
+            .map(|item| LetterLine {
+                id: item.id.to_string(),
+                received_iso: item.received_on.to_string(),
+                received: local_date(item.received_on),
+                opening: letter_opening(&item.text),
+            })
+            .collect(),
         closed: detail.result.map(|result| ClosedView {
             result: result_label(t, result),
             by: detail.closed_by.clone().unwrap_or_default(),
@@ -356,11 +404,16 @@ fn field_line(
     let marker = reading.and_then(|r| match r.status {
         FieldStatus::Accepted => None,
         FieldStatus::NeedsReview => Some(format!(
-            "{}{}",
+            "{}{}{}",
             t.field_needs_review,
             r.reason
                 .as_deref()
                 .map(|reason| format!(": {reason}"))
+                .unwrap_or_default(),
+            // Sent on from the verification station as it was.
+            r.corrected_by
+                .as_deref()
+                .map(|who| format!(" ({} {who})", t.field_sent_on_by))
                 .unwrap_or_default()
         )),
         FieldStatus::Corrected => Some(format!(
@@ -633,6 +686,16 @@ mod tests {
         );
         assert_eq!(call_back_moment("2026-07-01", "25:00"), None);
         assert_eq!(call_back_moment("", "09:00"), None);
+    }
+
+    #[test]
+    fn a_letter_shows_its_first_lines() {
+        assert_eq!(
+            letter_opening("Hei,\n\nolen työtön.\n"),
+            "Hei, / olen työtön."
+        );
+        assert_eq!(letter_opening("a\nb\u{c}c\nd"), "a / b / c …");
+        assert_eq!(letter_opening(&"x".repeat(300)).chars().count(), 242);
     }
 
     #[test]

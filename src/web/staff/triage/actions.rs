@@ -22,8 +22,7 @@ use crate::record::validate::FieldError;
 use crate::record::{Provenance, Reference};
 use crate::store::NewRegistration;
 use crate::store::triage::{TriageDone, TriageStatus};
-use crate::web::AppError;
-use crate::web::AppState;
+use crate::web::{AppError, AppState};
 
 fn to_list(notice: &str, reference: Option<&str>) -> Response {
     let mut query = vec![("notice", notice)];

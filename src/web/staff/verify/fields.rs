@@ -172,6 +172,28 @@ pub fn decide(
     }
 }
 
+/// For sending a form on as it is: the answers that pass the web rules,
+/// each checked, and the ids of the fields whose answer does not (they
+/// stay flagged).
+pub fn decide_what_passes(
+    flagged: &[(&FieldDef, &FieldReading)],
+    form: &HashMap<String, String>,
+) -> (Vec<FieldDecision>, Vec<String>) {
+    match decide(flagged, form) {
+        Ok(decisions) => (decisions, Vec::new()),
+        Err(errors) => {
+            let failed: Vec<String> = errors.into_iter().map(|(field, _)| field).collect();
+            let passing: Vec<(&FieldDef, &FieldReading)> = flagged
+                .iter()
+                .filter(|(def, _)| !failed.contains(&def.id))
+                .copied()
+                .collect();
+            let decisions = decide(&passing, form).unwrap_or_default();
+            (decisions, failed)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +262,20 @@ mod tests {
         let decisions = decide(&both, &form).unwrap();
         assert_eq!(decisions[0].value, Some(Value::Text("131052-308T".into())));
         assert_eq!(decisions[1].value, None, "an optional field may be emptied");
+    }
+
+    #[test]
+    fn sending_on_keeps_what_passes_and_leaves_the_rest() {
+        let definition = definition();
+        let hetu = definition.field("hetu").unwrap();
+        let consent = definition.field("contact_consent").unwrap();
+        let reading = flagged(None, "x", "");
+        let both = [(hetu, &reading), (consent, &reading)];
+        let form: HashMap<String, String> =
+            [("hetu".to_string(), "131052-308t".to_string())].into();
+        let (decisions, unresolved) = decide_what_passes(&both, &form);
+        assert_eq!(decisions.len(), 1);
+        assert_eq!(decisions[0].field, "hetu");
+        assert_eq!(unresolved, ["contact_consent"]);
     }
 }

@@ -36,6 +36,10 @@ use fields::FieldView;
 pub use pages::{crop, page_image, pages_page};
 use texts::{VerifyTexts, verify_texts};
 
+/// The second button of the form: its name and value.
+const SEND_ON_FIELD: &str = "verify_action";
+const SEND_ON_VALUE: &str = "send_on";
+
 #[derive(Deserialize, Default)]
 pub struct NoticeQuery {
     notice: Option<String>,
@@ -89,6 +93,7 @@ fn notice_text(t: &VerifyTexts, query: &NoticeQuery) -> Option<String> {
     Some(match query.notice.as_deref()? {
         "queued" => fill(t.notice_queued, reference),
         "folded" => fill(t.notice_folded, reference),
+        "sent_on" => fill(t.notice_sent_on, reference),
         "changed" => t.notice_changed.to_string(),
         "not_awaiting" => t.notice_not_awaiting.to_string(),
         _ => return None,
@@ -309,19 +314,27 @@ pub async fn submit(
         return changed();
     }
     let definition = definition_of(&state, &registration);
-    let decisions = match fields::decide(&flagged(definition, &registration), &form) {
-        Ok(decisions) => decisions,
-        Err(errors) => {
-            return show_form(
-                &state,
-                &staff,
-                &registration,
-                Some(&form),
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+    let flagged = flagged(definition, &registration);
+    // "Send on as it is": what passes the rules is kept, the rest stays
+    // flagged for the caseworker.
+    let send_on = form.get(SEND_ON_FIELD).map(String::as_str) == Some(SEND_ON_VALUE);
+    let (decisions, unresolved) = if send_on {
+        fields::decide_what_passes(&flagged, &form)
+    } else {
+        match fields::decide(&flagged, &form) {
+            Ok(decisions) => (decisions, Vec::new()),
+            Err(errors) => {
+                return show_form(
+                    &state,
+                    &staff,
+                    &registration,
+                    Some(&form),
+                    errors,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
         }
     };
     // The next form is the one after this in the list, else the first.
@@ -341,11 +354,17 @@ pub async fn submit(
         staff_name: staff.session.member.name.clone(),
         decisions,
     };
-    let how = match state
-        .store
-        .apply_review(&review, OffsetDateTime::now_utc())
-        .await?
-    {
+    let now = OffsetDateTime::now_utc();
+    let applied = if unresolved.is_empty() {
+        state.store.apply_review(&review, now).await?
+    } else {
+        state
+            .store
+            .send_on_review(&review, &unresolved, now)
+            .await?
+    };
+    let how = match applied {
+        Reviewed::Queued { folded_into: None } if !unresolved.is_empty() => "sent_on",
         Reviewed::Queued { folded_into: None } => "queued",
         Reviewed::Queued {
             folded_into: Some(_),
