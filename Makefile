@@ -8,9 +8,16 @@ setup:
 # The service on the embedded default: SQLite under ./data, the shipped
 # form definition, the sample scans in samples/ imported as one batch (a
 # second run finds them already stored), and some synthetic web
-# registrations; then the web pages, the worker and the drop folder.
+# registrations, and three demo staff accounts (local demo only: the
+# password is printed here); then the web pages, the worker and the drop
+# folder.
+DEMO_PASSWORD = demo-password-not-secret
 run: setup
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo build --release
+	for role in mailroom caseworker admin; do \
+	  echo "$(DEMO_PASSWORD)" | ./target/release/intake user add "demo-$$role" --role $$role --password-stdin 2>/dev/null \
+	    && echo "staff account demo-$$role, password $(DEMO_PASSWORD)" || true; \
+	done
 	./target/release/intake import samples --office vaasa
 	./target/release/intake serve --demo 12
 

@@ -650,8 +650,14 @@ async fn a_job_is_leased_retried_and_given_up(backend: Backend) -> Result<(), Fa
     let first = store.claim_job("a", Duration::ZERO).await?.ok_or("a job")?;
     ensure!(first.attempts == 1, "first attempt");
     let second = store.claim_job("b", minute).await?.ok_or("the job again")?;
-    ensure!(second.id == first.id && second.attempts == 2, "claimed again");
-    let other = store.claim_job("c", minute).await?.ok_or("the other file's job")?;
+    ensure!(
+        second.id == first.id && second.attempts == 2,
+        "claimed again"
+    );
+    let other = store
+        .claim_job("c", minute)
+        .await?
+        .ok_or("the other file's job")?;
     ensure!(other.id != first.id, "b holds the first");
     ensure!(store.claim_job("x", minute).await?.is_none(), "both leased");
     ensure!(
@@ -672,7 +678,10 @@ async fn a_job_is_leased_retried_and_given_up(backend: Backend) -> Result<(), Fa
     let third = store.claim_job("f", minute).await?.ok_or("due again")?;
     ensure!(third.id == first.id && third.attempts == 3, "third attempt");
     // The dead letter keeps the reason and is not claimed again.
-    ensure!(store.bury_job(third.id, "f", "always fails").await?, "buried");
+    ensure!(
+        store.bury_job(third.id, "f", "always fails").await?,
+        "buried"
+    );
     ensure!(store.queue_counts().await?.dead == 1, "one dead job");
     // The other file's job, retried with a backoff, waits it out; the dead
     // one is not claimed again.

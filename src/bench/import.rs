@@ -46,7 +46,14 @@ pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
     let database = format!("sqlite://{}/intake.db", data.display());
     let mut import = Command::new(&intake);
     import
-        .args(["import", "--office", "vaasa", "--json", "--database", &database])
+        .args([
+            "import",
+            "--office",
+            "vaasa",
+            "--json",
+            "--database",
+            &database,
+        ])
         .arg(&pdf)
         .env("INTAKE_DATA_DIR", &data)
         .env("INTAKE_FORMS_DIR", &bench.forms_dir);

@@ -393,7 +393,10 @@ fn read_in_window(
                 _ if skip(number) => {
                     skipped.insert(number);
                 }
-                Ok(page) if let Some(outcome) = from_text_layer(text_layer.as_mut(), &page, catalogue) => {
+                Ok(page)
+                    if let Some(outcome) =
+                        from_text_layer(text_layer.as_mut(), &page, catalogue) =>
+                {
                     finished.insert(
                         number,
                         PageRead {

@@ -135,7 +135,11 @@ impl Positioned {
     /// The QR payload printed as text, or else what the footer says.
     fn payload(&self) -> Option<QrPayload> {
         let lines = lines(self.glyphs.iter().collect());
-        let words = |line: &str| line.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let words = |line: &str| {
+            line.split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
         lines
             .iter()
             .flat_map(|line| words(line))

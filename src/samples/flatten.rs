@@ -68,13 +68,28 @@ pub fn flatten(
                     };
                     let slot = b[2] / slots as f64;
                     for (i, c) in value.chars().enumerate() {
-                        let x = b[0] + (i as f64 + 0.5) * slot - DIGIT_ADVANCE * COMB_PT * MM_PER_PT / 2.0;
-                        text(&mut ops, "FlatHelv", COMB_PT, x, baseline(b, COMB_PT), &c.to_string());
+                        let x = b[0] + (i as f64 + 0.5) * slot
+                            - DIGIT_ADVANCE * COMB_PT * MM_PER_PT / 2.0;
+                        text(
+                            &mut ops,
+                            "FlatHelv",
+                            COMB_PT,
+                            x,
+                            baseline(b, COMB_PT),
+                            &c.to_string(),
+                        );
                     }
                 }
                 FieldKind::Line => {
                     let x = b[0] + LINE_PADDING_MM;
-                    text(&mut ops, "FlatHelv", LINE_PT, x, baseline(b, LINE_PT), value);
+                    text(
+                        &mut ops,
+                        "FlatHelv",
+                        LINE_PT,
+                        x,
+                        baseline(b, LINE_PT),
+                        value,
+                    );
                 }
                 FieldKind::Choice => {
                     let Some(option) = placed.options.iter().flatten().find(|o| &o.value == value)
@@ -84,7 +99,14 @@ pub fn flatten(
                     let o = option.box_mm;
                     if field.field_type == FieldType::Consent {
                         let x = o[0] + 0.8;
-                        text(&mut ops, "FlatZaDb", CHECK_PT, x, baseline(o, CHECK_PT), "4");
+                        text(
+                            &mut ops,
+                            "FlatZaDb",
+                            CHECK_PT,
+                            x,
+                            baseline(o, CHECK_PT),
+                            "4",
+                        );
                         continue;
                     }
                     let name = format!("FlatX{}", xobjects.len());
@@ -103,7 +125,10 @@ pub fn flatten(
             operations: vec![
                 Operation::new("q", vec![]),
                 // Scaled about the top left corner.
-                Operation::new("cm", nums(&[scale, 0.0, 0.0, scale, 0.0, top * (1.0 - scale)])),
+                Operation::new(
+                    "cm",
+                    nums(&[scale, 0.0, 0.0, scale, 0.0, top * (1.0 - scale)]),
+                ),
             ],
         };
         ops.push(Operation::new("Q", vec![]));
@@ -139,8 +164,9 @@ pub fn flatten(
 fn cross_appearance() -> Stream {
     let size = pt(5.0);
     let (near, far) = (1.2, size - 1.2);
-    let content =
-        format!("q 0 G 1.3 w 1 J {near} {near} m {far} {far} l S {near} {far} m {far} {near} l S Q");
+    let content = format!(
+        "q 0 G 1.3 w 1 J {near} {near} m {far} {far} l S {near} {far} m {far} {near} l S Q"
+    );
     Stream::new(
         dictionary! {
             "Type" => "XObject",
@@ -166,10 +192,19 @@ fn text(ops: &mut Vec<Operation>, font: &str, size_pt: f64, x: f64, baseline: f6
     ops.push(Operation::new("g", vec![0.into()]));
     ops.push(Operation::new(
         "Tf",
-        vec![Object::Name(font.as_bytes().to_vec()), (size_pt as f32).into()],
+        vec![
+            Object::Name(font.as_bytes().to_vec()),
+            (size_pt as f32).into(),
+        ],
     ));
-    ops.push(Operation::new("Td", nums(&[pt(x), pt(PAGE_HEIGHT_MM - baseline)])));
-    ops.push(Operation::new("Tj", vec![Object::String(bytes, StringFormat::Literal)]));
+    ops.push(Operation::new(
+        "Td",
+        nums(&[pt(x), pt(PAGE_HEIGHT_MM - baseline)]),
+    ));
+    ops.push(Operation::new(
+        "Tj",
+        vec![Object::String(bytes, StringFormat::Literal)],
+    ));
     ops.push(Operation::new("ET", vec![]));
 }
 

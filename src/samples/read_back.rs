@@ -63,10 +63,9 @@ fn a_turned_skewed_noisy_handwritten_form_reads_right_or_flagged() {
             seed,
         };
         let entry = sample::make(&context, &plan).unwrap();
-        let truth: Json = serde_json::from_str(
-            &std::fs::read_to_string(dir.path().join(&entry.truth)).unwrap(),
-        )
-        .unwrap();
+        let truth: Json =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(&entry.truth)).unwrap())
+                .unwrap();
         let page = &truth["pages"][0];
         assert_eq!(page["quarter_turns"], turns);
         let skew = page["skew_degrees"].as_f64().unwrap();

@@ -132,7 +132,8 @@ impl PdfPages {
         file.seek(SeekFrom::Start(u64::from(*offset)))?;
         let mut head = Vec::with_capacity(16 * 1024);
         (&mut file).take(16 * 1024).read_to_end(&mut head)?;
-        let start = stream_data_start(&head).ok_or_else(|| missing("without its `stream` keyword"))?;
+        let start =
+            stream_data_start(&head).ok_or_else(|| missing("without its `stream` keyword"))?;
         file.seek(SeekFrom::Start(u64::from(*offset) + start as u64))?;
         let mut content = vec![0; length];
         file.read_exact(&mut content)?;

@@ -2,12 +2,16 @@
 //! of text, two ways, with a whitelist chosen by what the field holds, so that
 //! OCR cannot wander into symbols nobody writes there.
 
+use image::GrayImage;
+
 use crate::capture::ocr::{self, Segmentation};
 use crate::form::{FieldDef, FieldType};
 use crate::paper::FieldBox;
 
 use super::ink::{CLEAR_OF_LINES_PX, Rect, Sheet};
-use super::{ACCEPT_EMAIL, ACCEPT_LINE, LETTERS_OR_DIGITS, Seen, UNREADABLE, agree};
+use super::{
+    ACCEPT_EMAIL, ACCEPT_LINE, LETTERS_OR_DIGITS, RING_OR_DOTS, Seen, UNREADABLE, agree, diacritics,
+};
 
 const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉÜabcdefghijklmnopqrstuvwxyzåäöéü";
 const DIGITS: &str = "0123456789";
@@ -69,6 +73,11 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
             {
                 seen.problem(LETTERS_OR_DIGITS);
             }
+            if diacritics::has_checked_letter(&seen.raw)
+                && !rings_and_dots_agree(&crop, languages, &whitelist(field), &seen.raw)
+            {
+                seen.problem(RING_OR_DOTS);
+            }
         }
         Err(error) => {
             tracing::warn!(field = %field.id, %error, "OCR failed on a line");
@@ -77,6 +86,23 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
         }
     }
     seen
+}
+
+/// Whether each Å and Ä (å, ä) of `text`, read again with where each
+/// character stands, has the marks above it that it should.
+fn rings_and_dots_agree(
+    crop: &GrayImage,
+    languages: &'static str,
+    allowed: &str,
+    text: &str,
+) -> bool {
+    match ocr::read_symbols(crop, languages, allowed) {
+        Ok((read, symbols)) => {
+            let same: String = read.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            same == text && diacritics::marks_agree(crop, &symbols)
+        }
+        Err(_) => false,
+    }
 }
 
 /// Names and the post office hold letters; email its own symbols; street

@@ -22,7 +22,10 @@ pub(super) struct Glyph {
 impl Glyph {
     /// The middle of the character, about half a capital above its baseline.
     pub fn centre(&self) -> (f64, f64) {
-        (self.x + self.advance / 2.0, self.baseline - 0.33 * self.size)
+        (
+            self.x + self.advance / 2.0,
+            self.baseline - 0.33 * self.size,
+        )
     }
 
     pub fn is_space(&self) -> bool {

@@ -104,7 +104,10 @@ fn the_payload_line_names_the_page_and_an_empty_form_is_still_the_form() {
     let mut layer = TextLayer::open(&pdf).unwrap();
     let layout = Layout::from_definition(&definition());
     let page = layer.read_form(1, |_, _| Some(&layout)).unwrap();
-    assert_eq!(page.payload.to_string(), format!("INTAKE1|jobseeker-start|1|p1|{SERIAL}"));
+    assert_eq!(
+        page.payload.to_string(),
+        format!("INTAKE1|jobseeker-start|1|p1|{SERIAL}")
+    );
     assert!(
         page.raw.values().all(String::is_empty),
         "the printed form has nothing in its boxes: {:?}",
@@ -120,7 +123,10 @@ fn a_sheet_without_the_payload_line_is_named_by_its_footer() {
             .map(str::to_string)
             .collect();
     let payload = from_footer(&words).unwrap();
-    assert_eq!(payload.to_string(), "INTAKE1|jobseeker-start|1|p2|K7PX3MWH2A");
+    assert_eq!(
+        payload.to_string(),
+        "INTAKE1|jobseeker-start|1|p2|K7PX3MWH2A"
+    );
 }
 
 #[test]

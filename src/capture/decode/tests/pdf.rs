@@ -362,7 +362,10 @@ fn a_password_protected_pdf_is_named_as_such() {
 /// page is read, and gives the same pages as one read whole into memory.
 #[test]
 fn a_pdf_on_disk_gives_the_same_pages_as_one_in_memory() {
-    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/007-batch.pdf"));
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/007-batch.pdf"
+    ));
     let from_disk: Vec<_> = crate::capture::decode::open(path, &limits())
         .unwrap()
         .collect();
@@ -376,7 +379,10 @@ fn a_pdf_on_disk_gives_the_same_pages_as_one_in_memory() {
 
 #[test]
 fn image_data_that_is_not_where_the_pdf_says_is_a_clear_error() {
-    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/007-batch.pdf"));
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/007-batch.pdf"
+    ));
     let mut bytes = std::fs::read(path).unwrap();
     // Break every `endstream` after a page image: the data no longer ends
     // where its length says.

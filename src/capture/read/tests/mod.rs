@@ -341,3 +341,18 @@ fn a_letter_is_read_as_text() {
     assert!(text.contains("BOKA EN TID"), "{text:?}");
     assert!(text.contains("HUOMENNA"), "{text:?}");
 }
+
+#[test]
+fn a_dash_in_a_comb_is_told_by_its_shape() {
+    let pen = Pen::new(draw::PRINTED);
+    let mut form = Form::blank();
+    form.write(&pen, "hetu", "010594-9032");
+    form.write(&pen, "phone", "040-1234567");
+    let fields = form.read();
+    for (id, expected) in [("hetu", "010594-9032"), ("phone", "+358401234567")] {
+        let f = &fields[id];
+        assert_eq!(text(f), Some(expected), "{id}: {f:?}");
+    }
+    assert_eq!(fields["phone"].status, FieldStatus::Accepted);
+    assert_eq!(fields["phone"].raw.as_deref(), Some("040-1234567"));
+}
