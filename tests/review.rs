@@ -903,7 +903,7 @@ async fn a_scanned_form_shows_the_pictures_of_its_fields(backend: Backend) -> Re
     let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
     let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
     let request = ImportRequest {
-        paths: vec![format!("{SAMPLES}/002-printed.jpg").into()],
+        paths: vec![format!("{SAMPLES}/011-handwriting.png").into()],
         office: "vaasa".into(),
         received_on: date!(2026 - 04 - 03),
         scanned_by: "test".into(),
@@ -926,7 +926,7 @@ async fn a_scanned_form_shows_the_pictures_of_its_fields(backend: Backend) -> Re
         .collect();
     ensure!(
         !flagged.is_empty(),
-        "the sample has a field to check (002-printed.jpg reads its surname with doubt)"
+        "the sample has a field to check (011-handwriting.png reads its email address with doubt)"
     );
     let id = registration.id;
     let form = mari.get(&format!("/staff/verify/{id}")).await;

@@ -439,12 +439,13 @@ async fn queued_pile(app: &TestApp) -> Result<intake::store::ScanBatch, Failed> 
 }
 
 /// `intake worker` in its own process, reading one file at a time with a
-/// short lease so a dead worker's job comes back soon.
-fn start_worker(app: &TestApp, name: &str) -> Result<Child, Failed> {
+/// lease of `lease_seconds`: short where a dead worker's job is to come
+/// back soon, long where a lease must not run out on a busy machine.
+fn start_worker(app: &TestApp, name: &str, lease_seconds: u32) -> Result<Child, Failed> {
     let config = app.config.data_dir.join(format!("{name}.toml"));
     std::fs::write(
         &config,
-        "[scanning]\nlease_seconds = 3\nworkers = 1\nsettle_seconds = 1\n",
+        format!("[scanning]\nlease_seconds = {lease_seconds}\nworkers = 1\nsettle_seconds = 1\n"),
     )?;
     let log = std::fs::File::create(worker_log(app, name))?;
     Ok(intake_command(app)
@@ -542,7 +543,7 @@ async fn a_worker_killed_mid_file_leaves_every_page_done_once(
     let batch = queued_pile(&app).await?;
     let store = app.store.clone();
 
-    let mut first = start_worker(&app, "first")?;
+    let mut first = start_worker(&app, "first", 3)?;
     // Wait until the worker is inside a file: some of its pages recorded,
     // not all.
     let started = Instant::now();
@@ -561,7 +562,7 @@ async fn a_worker_killed_mid_file_leaves_every_page_done_once(
     let (file, killed) = victim;
     let done_before = store.recorded_pages(file).await?;
 
-    let mut second = start_worker(&app, "second")?;
+    let mut second = start_worker(&app, "second", 3)?;
     let finished = wait_for(Duration::from_secs(400), "the batch to finish", || {
         let store = store.clone();
         async move { Ok(store.open_jobs_of_batch(batch.id).await? == 0) }
@@ -593,7 +594,10 @@ async fn two_workers_share_a_batch_without_reading_a_page_twice(
     let store = app.store.clone();
     // Both workers are up and idle before the pile arrives, so both are
     // there to take a share of it.
-    let mut workers = vec![start_worker(&app, "one")?, start_worker(&app, "two")?];
+    let mut workers = vec![
+        start_worker(&app, "one", 60)?,
+        start_worker(&app, "two", 60)?,
+    ];
     wait_for(Duration::from_secs(60), "both workers to start", || {
         let ready = ["one", "two"].iter().all(|name| {
             std::fs::read_to_string(worker_log(&app, name))

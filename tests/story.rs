@@ -33,8 +33,10 @@ const REQUIRE_BROWSER: &str = "INTAKE_REQUIRE_BROWSER";
 const INSTALL_HINT: &str = "apt-get install chromium chromium-driver";
 const PAGE_WAIT: Duration = Duration::from_secs(15);
 const PASSWORD: &str = "a long enough password";
-/// A typed sample that reads with a doubtful field (its surname).
-const SAMPLE: &str = "002-printed";
+/// A hand-printed sample that reads with a doubtful field (its email
+/// address, which does not read as one).
+const SAMPLE: &str = "011-handwriting";
+const SAMPLE_FILE: &str = "011-handwriting.png";
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 const CHROMIUM_ARGS: &[&str] = &[
     "--headless=new",
@@ -322,7 +324,7 @@ async fn import_the_paper_sample(
     let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
     let today = intake::calendar::finnish_date(time::OffsetDateTime::now_utc());
     let request = ImportRequest {
-        paths: vec![PathBuf::from(format!("{SAMPLES}/{SAMPLE}.jpg"))],
+        paths: vec![PathBuf::from(format!("{SAMPLES}/{SAMPLE_FILE}"))],
         office: "vaasa".into(),
         received_on: today - time::Duration::days(3),
         scanned_by: "story".into(),

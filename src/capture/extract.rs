@@ -506,13 +506,17 @@ fn analyse(content: PageContent, catalogue: &FormCatalogue) -> PageOutcome {
     }
 }
 
+/// A page is looked for the form's QR code first: most pages are forms,
+/// and a form needs no test for blankness.
 fn analyse_image(image: GrayImage, catalogue: &FormCatalogue) -> PageOutcome {
-    if register::is_blank(&image) {
-        return PageOutcome::Blank;
-    }
-    let other = |image: GrayImage| PageOutcome::Other {
-        text: ocr::page_text(&image),
-        image: Some(image),
+    let other = |image: GrayImage| {
+        if register::is_blank(&image) {
+            return PageOutcome::Blank;
+        }
+        PageOutcome::Other {
+            text: ocr::page_text(&image),
+            image: Some(image),
+        }
     };
     let Some(layout) = catalogue.any_layout() else {
         return other(image);

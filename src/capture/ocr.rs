@@ -117,58 +117,6 @@ pub fn read(
     recognise(languages, mode, whitelist, &with_margin(crop), SOURCE_DPI)
 }
 
-/// A character of a reading and the columns it stands in, in pixels of
-/// the crop that was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Symbol {
-    pub character: char,
-    pub left: i32,
-    pub right: i32,
-}
-
-/// Reads a line like `read`, and says where each character stands: for
-/// checking by ink what the models tell poorly (a ring or two dots).
-pub fn read_symbols(
-    crop: &GrayImage,
-    languages: &'static str,
-    whitelist: &str,
-) -> Result<(Recognised, Vec<Symbol>), OcrError> {
-    let image = with_margin(crop);
-    let read = recognise(
-        languages,
-        PageSegMode::PsmSingleLine,
-        whitelist,
-        &image,
-        SOURCE_DPI,
-    )?;
-    let boxes = with_engine(languages, |api| {
-        api.get_lstm_box_text(0)
-            .map(|text| text.as_ref().to_string_lossy().into_owned())
-            .map_err(|_| OcrError::Engine("getting character boxes"))
-    })?;
-    let margin = MARGIN_PX as i32;
-    let symbols = boxes
-        .lines()
-        .filter_map(|line| {
-            // `<character> <left> <bottom> <right> <top> <page>`, bottom up.
-            let mut fields = line.rsplitn(6, ' ');
-            let _page = fields.next()?;
-            let _top = fields.next()?;
-            let right: i32 = fields.next()?.parse().ok()?;
-            let _bottom = fields.next()?;
-            let left: i32 = fields.next()?.parse().ok()?;
-            let mut text = fields.next()?.chars();
-            let character = text.next().filter(|_| text.next().is_none())?;
-            Some(Symbol {
-                character,
-                left: left - margin,
-                right: right - margin,
-            })
-        })
-        .collect();
-    Ok((read, symbols))
-}
-
 /// Reads a crop holding one line of the form's languages.
 pub fn read_line(crop: &GrayImage, whitelist: &str) -> Result<Recognised, OcrError> {
     read(crop, FIELD_LANGUAGES, Segmentation::Line, whitelist)

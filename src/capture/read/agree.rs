@@ -21,12 +21,13 @@ pub(super) struct Agreed {
     pub confidence: f32,
     /// Every reading gave the same text.
     pub unanimous: bool,
-    /// What each reading gave, in order.
+    /// What each reading gave, in order, up to the first that differed.
     pub texts: Vec<String>,
 }
 
-/// Reads each preparation of the same writing; `same` puts a text in the
-/// form in which readings are compared (white space, for instance).
+/// Reads each preparation of the same writing, until two differ; `same`
+/// puts a text in the form in which readings are compared (white space,
+/// for instance).
 pub(super) fn read_agreed(
     ways: &[(&GrayImage, Segmentation)],
     languages: &'static str,
@@ -36,6 +37,11 @@ pub(super) fn read_agreed(
     let mut agreed: Option<Agreed> = None;
     let mut texts = Vec::with_capacity(ways.len());
     for (image, segmentation) in ways {
+        // Once two readings differ, the text is doubted whatever the rest
+        // give: they are not read.
+        if agreed.as_ref().is_some_and(|a| !a.unanimous) {
+            break;
+        }
         let read = ocr::read(image, languages, *segmentation, whitelist)?;
         let text = same(&read.text);
         texts.push(text.clone());
@@ -67,6 +73,23 @@ pub(super) fn read_agreed(
             texts,
         },
     })
+}
+
+/// Whether one more reading, `way`, gives the text every reading so far
+/// agreed on: a third opinion for readings that agree but that Tesseract
+/// is unsure of.
+pub(super) fn confirmed(
+    agreed: &Agreed,
+    (image, segmentation): (&GrayImage, Segmentation),
+    languages: &'static str,
+    whitelist: &str,
+    same: fn(&str) -> String,
+) -> Result<bool, OcrError> {
+    if !agreed.unanimous || agreed.text.is_empty() {
+        return Ok(false);
+    }
+    let read = ocr::read(image, languages, segmentation, whitelist)?;
+    Ok(same(&read.text) == agreed.text)
 }
 
 /// The crop resized by `scale` (smoothly: a scan is grey, not bilevel).

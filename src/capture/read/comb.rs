@@ -100,9 +100,14 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
     let mut chars: Vec<char> = all.text.chars().collect();
     // An identity code's digits are read again on their own, with only
     // digits allowed: among letters Tesseract reads a hand-printed 5 as S
-    // or a 0 as U, which digits alone cannot be.
-    let mut digits_unanimous = false;
-    if field.field_type == FieldType::Hetu {
+    // or a 0 as U, which digits alone cannot be. Not needed when every
+    // reading gave the same code and its check character vouches for it.
+    let checked_as_read = field.field_type == FieldType::Hetu
+        && all.unanimous
+        && chars.len() == cells.len()
+        && validate::hetu(&all.text).is_ok();
+    let mut digits_unanimous = checked_as_read;
+    if field.field_type == FieldType::Hetu && !checked_as_read {
         let digit_cells: Vec<(usize, GrayImage)> = written
             .iter()
             .filter(|(position, _)| whitelist(field.field_type, *position) == DIGITS)
@@ -154,7 +159,9 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
         && agree_at(&all, &written, &[6, 10])
     {
         let sign = by_cell.get(6).copied().flatten();
-        if sign.is_some_and(|sign| SIGNS_BY_SHAPE.contains(sign)) || seen.confidence >= CHECKED_SIGN
+        if sign.is_some_and(|sign| SIGNS_BY_SHAPE.contains(sign))
+            || seen.confidence >= CHECKED_SIGN
+            || sign.is_some_and(|sign| sign_read_alone(&written, sign))
         {
             seen.confidence = seen.confidence.max(CHECKED_CODE);
         }
@@ -239,6 +246,19 @@ fn strip(crops: &[&GrayImage], gap: u32, height: u32) -> GrayImage {
         x += c.width() + gap;
     }
     out
+}
+
+/// Whether the century sign's cell, read on its own with only century
+/// signs allowed, gives `sign` again: the strips read it among digits and
+/// with every character of a code allowed.
+fn sign_read_alone(written: &[(usize, GrayImage)], sign: char) -> bool {
+    let Some((_, crop)) = written.iter().find(|(position, _)| *position == 6) else {
+        return false;
+    };
+    let (gap, height, segmentation) = STRIPS[0];
+    let alone = strip(&[crop], gap, height);
+    let read = ocr::read(&alone, ocr::FIELD_LANGUAGES, segmentation, CENTURY_SIGNS);
+    read.is_ok_and(|read| read.text.trim() == sign.to_string())
 }
 
 /// The century sign is outside the check character's reach (`-` and `A`

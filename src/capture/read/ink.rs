@@ -146,6 +146,7 @@ impl<'a> Sheet<'a> {
             image::imageops::crop_imm(self.image, r.x as u32, r.y as u32, r.w as u32, r.h as u32)
                 .to_image();
         whiten_edge_lines(&mut crop, |v| self.is_ink(v));
+        clear_stray_specks(&mut crop, |v| self.is_ink(v));
         let whole = Rect {
             x: 0,
             y: 0,
@@ -322,6 +323,105 @@ fn whiten_edge_lines(crop: &mut GrayImage, is_ink: impl Fn(u8) -> bool) {
     }
 }
 
+/// A patch of ink this small is a speck when it lies apart from the writing.
+const SPECK_MAX_PX: usize = 30;
+
+/// Whitens specks of dust or scanner noise that lie further from every
+/// larger patch of ink than the tallest one is high: Tesseract reads such a
+/// speck at the end of a line as `i`, `.` or `N`. A dot or a full stop
+/// belonging to the writing stays, being close to it.
+fn clear_stray_specks(crop: &mut GrayImage, is_ink: impl Fn(u8) -> bool) {
+    let patches = blobs(crop, 0..crop.width() as i32, &is_ink);
+    let (specks, writing): (Vec<&Blob>, Vec<&Blob>) =
+        patches.iter().partition(|b| b.pixels <= SPECK_MAX_PX);
+    let Some(reach) = writing.iter().map(|b| b.bottom - b.top + 1).max() else {
+        return;
+    };
+    let gap = |a: &Blob, b: &Blob| {
+        let across = (b.left - a.right).max(a.left - b.right).max(0);
+        let down = (b.top - a.bottom).max(a.top - b.bottom).max(0);
+        across.max(down)
+    };
+    for speck in specks {
+        if writing.iter().all(|w| gap(w, speck) > reach) {
+            for y in speck.top..=speck.bottom {
+                for x in speck.left..=speck.right {
+                    crop.put_pixel(x as u32, y as u32, image::Luma([255]));
+                }
+            }
+        }
+    }
+}
+
+/// A connected patch of ink: its pixel count, extent and centre column.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Blob {
+    pub pixels: usize,
+    pub top: i32,
+    pub bottom: i32,
+    pub left: i32,
+    pub right: i32,
+    pub centre_x: i32,
+}
+
+/// The 8-connected patches of ink in `columns` of `crop`.
+pub(super) fn blobs(
+    crop: &GrayImage,
+    columns: std::ops::Range<i32>,
+    is_ink: impl Fn(u8) -> bool,
+) -> Vec<Blob> {
+    let (x0, x1) = (columns.start, columns.end);
+    let h = crop.height() as i32;
+    let width = (x1 - x0).max(0) as usize;
+    let index = |x: i32, y: i32| y as usize * width + (x - x0) as usize;
+    let is_ink = |x: i32, y: i32| is_ink(crop.get_pixel(x as u32, y as u32).0[0]);
+    let mut seen = vec![false; width * h as usize];
+    let mut found = Vec::new();
+    for y in 0..h {
+        for x in x0..x1 {
+            if seen[index(x, y)] || !is_ink(x, y) {
+                continue;
+            }
+            seen[index(x, y)] = true;
+            let mut stack = vec![(x, y)];
+            let (mut pixels, mut top, mut bottom, mut sum_x) = (0usize, y, y, 0i64);
+            let (mut left, mut right) = (x, x);
+            while let Some((px, py)) = stack.pop() {
+                pixels += 1;
+                top = top.min(py);
+                bottom = bottom.max(py);
+                left = left.min(px);
+                right = right.max(px);
+                sum_x += i64::from(px);
+                for dy in -1..=1 {
+                    for dx in -1..=1 {
+                        let (nx, ny) = (px + dx, py + dy);
+                        if nx >= x0
+                            && nx < x1
+                            && ny >= 0
+                            && ny < h
+                            && !seen[index(nx, ny)]
+                            && is_ink(nx, ny)
+                        {
+                            seen[index(nx, ny)] = true;
+                            stack.push((nx, ny));
+                        }
+                    }
+                }
+            }
+            found.push(Blob {
+                pixels,
+                top,
+                bottom,
+                left,
+                right,
+                centre_x: (sum_x / pixels as i64) as i32,
+            });
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,6 +468,30 @@ mod tests {
         let sheet = Sheet::new(&image);
         assert_eq!(sheet.measure(r.shrink(CLEAR_OF_LINES_PX)).dark, 0);
         assert_eq!(sheet.writing_crop(r), None, "edge lines are whitened");
+    }
+
+    #[test]
+    fn a_speck_far_from_the_writing_is_left_out_of_the_crop() {
+        let mut image = GrayImage::from_pixel(300, 60, Luma([255]));
+        let mut dab = |x0: u32, y0: u32, w: u32, h: u32| {
+            for x in x0..x0 + w {
+                for y in y0..y0 + h {
+                    image.put_pixel(x, y, Luma([0]));
+                }
+            }
+        };
+        dab(10, 10, 40, 30); // the writing
+        dab(53, 36, 3, 3); // a full stop close to it
+        dab(250, 12, 2, 2); // dust
+        let sheet = Sheet::new(&image);
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            w: 300,
+            h: 60,
+        };
+        let crop = sheet.writing_crop(whole).unwrap();
+        assert_eq!(crop.dimensions(), (46, 30), "writing and its stop only");
     }
 
     #[test]

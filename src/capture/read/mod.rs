@@ -10,6 +10,7 @@ mod diacritics;
 mod ink;
 mod line;
 mod marks;
+mod stops;
 
 #[cfg(test)]
 mod tests;
@@ -53,7 +54,7 @@ pub const UNREADABLE: &str = "the writing could not be read";
 pub const NOT_ONE_PER_BOX: &str = "not one character per box";
 pub const OUT_OF_PLACE: &str = "a character that cannot stand in its box";
 pub const UNCLEAR_SIGN: &str = "the century sign is unclear";
-pub const RING_OR_DOTS: &str = "Å or Ä? the marks above a letter do not match it";
+pub const RING_OR_DOTS: &str = "Ä, Å or Ö? the marks above the letters do not match the reading";
 pub const LETTERS_OR_DIGITS: &str = "letters or digits? a number may be read as letters";
 
 /// Reads every field the layout puts on this page (`page.qr.page`), keyed
