@@ -507,22 +507,23 @@ fn analyse(content: PageContent, catalogue: &FormCatalogue) -> PageOutcome {
 }
 
 /// A page is looked for the form's QR code first: most pages are forms,
-/// and a form needs no test for blankness.
+/// and a form needs no test for blankness (registering tests a page
+/// without the code in a corner).
 fn analyse_image(image: GrayImage, catalogue: &FormCatalogue) -> PageOutcome {
-    let other = |image: GrayImage| {
+    let other = |image: GrayImage| PageOutcome::Other {
+        text: ocr::page_text(&image),
+        image: Some(image),
+    };
+    let Some(layout) = catalogue.any_layout() else {
         if register::is_blank(&image) {
             return PageOutcome::Blank;
         }
-        PageOutcome::Other {
-            text: ocr::page_text(&image),
-            image: Some(image),
-        }
-    };
-    let Some(layout) = catalogue.any_layout() else {
         return other(image);
     };
-    let Ok(page) = register::register(&image, layout) else {
-        return other(image);
+    let page = match register::register(&image, layout) {
+        Ok(page) => page,
+        Err(register::NotRegistered::Blank) => return PageOutcome::Blank,
+        Err(_) => return other(image),
     };
     let Some((definition, layout)) = catalogue.find(&page.qr.form, page.qr.version) else {
         // Our QR, but a form or version this installation does not know.

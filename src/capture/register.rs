@@ -29,6 +29,10 @@ pub use blank::is_blank;
 /// pages in the mailbox that are not our form end here.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum NotRegistered {
+    /// Nothing on the page but paper: told before the whole page is
+    /// searched for a code. Any other reason means the page is not blank.
+    #[error("the page is blank")]
+    Blank,
     #[error("no QR code was found: the page is not one of our forms, or its code is damaged")]
     NoQr,
     /// Some other document's code. What it says is not kept: it may be
@@ -56,7 +60,13 @@ const QR_AGREEMENT_MM: f64 = 3.0;
 /// `CANONICAL_WIDTH` x `CANONICAL_HEIGHT` image where a layout position in
 /// millimetres times `PX_PER_MM` is a pixel position.
 pub fn register(page: &GrayImage, layout: &Layout) -> Result<RegisteredPage, NotRegistered> {
-    let found = qr::find(page)?;
+    let found = match qr::in_corners(page) {
+        qr::InCorners::Found(found) => found,
+        // A page without our code in a corner is most often a duplex back,
+        // which is told far more quickly than the whole page is searched.
+        qr::InCorners::NotFound { .. } if is_blank(page) => return Err(NotRegistered::Blank),
+        qr::InCorners::NotFound { foreign } => qr::anywhere(page, foreign)?,
+    };
     if found.payload.form != layout.form || found.payload.version != layout.version {
         return Err(NotRegistered::OtherForm {
             qr: found.payload,

@@ -136,8 +136,9 @@ impl<'a> Sheet<'a> {
     /// The writing inside `rect`, cropped to its ink and stretched to black
     /// on white: what OCR is given. Rows and columns at the crop's edge
     /// that are mostly ink are what is left of a printed line after a
-    /// slightly-off registration, and are whitened.
-    pub fn writing_crop(&self, rect: Rect) -> Option<GrayImage> {
+    /// slightly-off registration, and are whitened; so are specks of dust
+    /// apart from the writing (how far apart, `holds` says).
+    pub fn writing_crop(&self, rect: Rect, holds: Holds) -> Option<GrayImage> {
         let r = rect.clip(self.image);
         if r.area() == 0 {
             return None;
@@ -146,7 +147,7 @@ impl<'a> Sheet<'a> {
             image::imageops::crop_imm(self.image, r.x as u32, r.y as u32, r.w as u32, r.h as u32)
                 .to_image();
         whiten_edge_lines(&mut crop, |v| self.is_ink(v));
-        clear_stray_specks(&mut crop, |v| self.is_ink(v));
+        clear_stray_specks(&mut crop, holds, |v| self.is_ink(v));
         let whole = Rect {
             x: 0,
             y: 0,
@@ -326,16 +327,33 @@ fn whiten_edge_lines(crop: &mut GrayImage, is_ink: impl Fn(u8) -> bool) {
 /// A patch of ink this small is a speck when it lies apart from the writing.
 const SPECK_MAX_PX: usize = 30;
 
+/// What a writing crop holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// A line of words, whose full stops and the dots over its letters lie
+    /// up to a letter's height from the rest.
+    Line,
+    /// One character (a comb's cell), none of whose pieces lies further
+    /// than a quarter of its height from the rest.
+    Character,
+}
+
 /// Whitens specks of dust or scanner noise that lie further from every
-/// larger patch of ink than the tallest one is high: Tesseract reads such a
-/// speck at the end of a line as `i`, `.` or `N`. A dot or a full stop
-/// belonging to the writing stays, being close to it.
-fn clear_stray_specks(crop: &mut GrayImage, is_ink: impl Fn(u8) -> bool) {
+/// larger patch of ink than the tallest one is high (a quarter of that in
+/// a character's cell): Tesseract reads such a speck at the end of a line
+/// as `i`, `.` or `N`, and a speck in a cell's corner puts the character
+/// off the strip's line. A dot or a full stop belonging to the writing
+/// stays, being close to it.
+fn clear_stray_specks(crop: &mut GrayImage, holds: Holds, is_ink: impl Fn(u8) -> bool) {
     let patches = blobs(crop, 0..crop.width() as i32, &is_ink);
     let (specks, writing): (Vec<&Blob>, Vec<&Blob>) =
         patches.iter().partition(|b| b.pixels <= SPECK_MAX_PX);
-    let Some(reach) = writing.iter().map(|b| b.bottom - b.top + 1).max() else {
+    let Some(tallest) = writing.iter().map(|b| b.bottom - b.top + 1).max() else {
         return;
+    };
+    let reach = match holds {
+        Holds::Line => tallest,
+        Holds::Character => tallest / 4,
     };
     let gap = |a: &Blob, b: &Blob| {
         let across = (b.left - a.right).max(a.left - b.right).max(0);
@@ -467,7 +485,11 @@ mod tests {
         let image = page_with_box(r);
         let sheet = Sheet::new(&image);
         assert_eq!(sheet.measure(r.shrink(CLEAR_OF_LINES_PX)).dark, 0);
-        assert_eq!(sheet.writing_crop(r), None, "edge lines are whitened");
+        assert_eq!(
+            sheet.writing_crop(r, Holds::Line),
+            None,
+            "edge lines are whitened"
+        );
     }
 
     #[test]
@@ -490,8 +512,38 @@ mod tests {
             w: 300,
             h: 60,
         };
-        let crop = sheet.writing_crop(whole).unwrap();
+        let crop = sheet.writing_crop(whole, Holds::Line).unwrap();
         assert_eq!(crop.dimensions(), (46, 30), "writing and its stop only");
+    }
+
+    #[test]
+    fn a_speck_in_a_cells_corner_is_left_out_but_a_piece_of_the_character_is_kept() {
+        let crop = |holds: Holds, pieces: &[(u32, u32, u32, u32)]| {
+            let mut image = GrayImage::from_pixel(44, 60, Luma([255]));
+            for &(x0, y0, w, h) in pieces {
+                for x in x0..x0 + w {
+                    for y in y0..y0 + h {
+                        image.put_pixel(x, y, Luma([0]));
+                    }
+                }
+            }
+            let whole = Rect {
+                x: 0,
+                y: 0,
+                w: 44,
+                h: 60,
+            };
+            Sheet::new(&image)
+                .writing_crop(whole, holds)
+                .unwrap()
+                .dimensions()
+        };
+        let (five, speck) = ((14, 16, 16, 36), (38, 4, 2, 2));
+        let broken_bar = (14, 10, 12, 2);
+        assert_eq!(crop(Holds::Character, &[five, speck]), (16, 36), "dust");
+        assert_eq!(crop(Holds::Character, &[five, broken_bar]), (16, 42));
+        // In a line the same speck may be a dot or a stop: it is kept.
+        assert_eq!(crop(Holds::Line, &[five, speck]), (26, 48));
     }
 
     #[test]
@@ -522,7 +574,7 @@ mod tests {
                 h: 3
             })
         );
-        let crop = sheet.writing_crop(whole).unwrap();
+        let crop = sheet.writing_crop(whole, Holds::Line).unwrap();
         assert_eq!(crop.dimensions(), (30, 3));
         assert!(crop.pixels().all(|p| p.0[0] == 0), "stretched to black");
     }

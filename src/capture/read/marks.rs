@@ -5,7 +5,7 @@
 
 use crate::paper::FieldBox;
 
-use super::ink::{CLEAR_OF_LINES_PX, Rect, Sheet};
+use super::ink::{CLEAR_OF_LINES_PX, Ink, Rect, Sheet};
 use super::{ACCEPT_MARK, CANCELLED_ONLY, HEAVY_BOX, SEVERAL_TICKED, Seen};
 
 /// Share of ink inside a checkbox (its printed border excluded). The inside
@@ -24,6 +24,8 @@ const AROUND_FROM_PX: i32 = 3;
 const AROUND_TO_PX: i32 = 6;
 const FILL_AROUND_BELOW: f32 = 0.3;
 const CANCEL_AROUND_FROM: f32 = 0.6;
+/// Ink no wider or taller than this (about 0.75 mm) is a speck, not a mark.
+const SPECK_PX: i32 = 6;
 /// How far from a boundary a measurement must be to count as certain.
 const SURE_INSIDE: f32 = 0.015;
 const SURE_AROUND: f32 = 0.1;
@@ -65,6 +67,13 @@ pub(super) fn classify(inside: f32, around: f32) -> (Mark, f32) {
     }
 }
 
+/// Whether the ink in a box is one speck of dust (or a touch of the pen
+/// point): less than a tick's worth, within `SPECK_PX` each way. Any
+/// stroke, however faint, is longer.
+fn is_speck(inside: &Ink) -> bool {
+    inside.ratio < TICK_FROM && inside.bounds.is_some_and(|b| b.w.max(b.h) <= SPECK_PX)
+}
+
 /// A choice (or the single consent box): `raw` is the ticked option's
 /// value, empty when none is ticked.
 pub(super) fn read_choice(sheet: &Sheet, placed: &FieldBox) -> Seen {
@@ -76,8 +85,12 @@ pub(super) fn read_choice(sheet: &Sheet, placed: &FieldBox) -> Seen {
     let mut cancelled = false;
     for (option, b) in options.iter().zip(&boxes) {
         let b = b.offset(shift);
-        let inside = sheet.measure(b.shrink(CLEAR_OF_LINES_PX)).ratio;
-        let (mark, confidence) = classify(inside, sheet.around(b, AROUND_FROM_PX, AROUND_TO_PX));
+        let inside = sheet.measure(b.shrink(CLEAR_OF_LINES_PX));
+        let (mark, confidence) = if is_speck(&inside) {
+            (Mark::Empty, 1.0)
+        } else {
+            classify(inside.ratio, sheet.around(b, AROUND_FROM_PX, AROUND_TO_PX))
+        };
         seen.doubt(confidence);
         match mark {
             Mark::Ticked => ticked.push(option.value.as_str()),
@@ -129,6 +142,24 @@ mod tests {
         assert_eq!(classify(0.98, 0.01), (Mark::Ticked, 1.0), "filled in");
         assert_eq!(classify(0.98, 0.45).0, Mark::Heavy);
         assert_eq!(classify(1.0, 0.9), (Mark::Cancelled, 1.0));
+    }
+
+    #[test]
+    fn a_speck_of_dust_in_a_box_is_no_mark_but_a_faint_stroke_is_doubted() {
+        // The inside of a 5 mm box: 28 x 28 px.
+        let ink = |dark: u32, w: i32, h: i32| Ink {
+            dark,
+            ratio: dark as f32 / 784.0,
+            bounds: Some(Rect { x: 10, y: 10, w, h }),
+        };
+        let speck = ink(20, 5, 5);
+        assert_eq!(classify(speck.ratio, 0.0).0, Mark::Faint, "by ink alone");
+        assert!(is_speck(&speck));
+        assert!(!is_speck(&ink(20, 16, 2)), "a faint stroke");
+        assert!(
+            !is_speck(&ink(36, 6, 6)),
+            "a heavy dot is as much ink as a tick"
+        );
     }
 
     #[test]

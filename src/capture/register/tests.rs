@@ -373,6 +373,12 @@ fn duplex_back() -> GrayImage {
 fn a_duplex_back_with_noise_shadow_dust_and_show_through_is_blank() {
     assert!(is_blank(&duplex_back()));
     assert!(is_blank(&GrayImage::from_pixel(1654, 2339, Luma([255]))));
+    // Registering says so before searching the whole page for a code; a
+    // letter is searched and has none.
+    assert_eq!(
+        register(&duplex_back(), &layout()).err(),
+        Some(NotRegistered::Blank)
+    );
 }
 
 #[test]
