@@ -72,7 +72,7 @@ pub(super) fn anywhere(
     foreign: Option<QrPayloadError>,
 ) -> Result<FoundQr, NotRegistered> {
     let (w, h) = page.dimensions();
-    // More coarsely than the corners.
+    // A whole page is large: read nearer 6 pixels per millimetre.
     let step = ((px_per_mm(page) / (PX_PER_MM_WANTED * 0.75)).round() as u32).max(1);
     match read(page, (0, 0, w, h), step) {
         Some(Ok(found)) => Ok(found),
