@@ -11,7 +11,7 @@ export OMP_THREAD_LIMIT=1
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --all-targets --no-fail-fast 2>&1 | tee "$log"
+cargo test --workspace --all-targets --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 awk '/^test result:/ {

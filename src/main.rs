@@ -6,10 +6,13 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
-use intake::config::Config;
-use intake::form::FormDefinition;
-use intake::paper;
-use intake::store::Store;
+use intake_core::form::FormDefinition;
+use intake_paper::printable;
+use intake_service::config::Config;
+use intake_service::store::Store;
+
+#[cfg(feature = "devtools")]
+mod dev;
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +39,7 @@ enum Command {
         #[arg(long, env = "DATABASE_URL")]
         database: Option<String>,
         /// Store this many synthetic web registrations first, so the queue has something in it.
+        #[cfg(feature = "devtools")]
         #[arg(long, default_value_t = 0)]
         demo: usize,
         /// Serve only: leave reading scans (the worker, the drop folder) to `intake worker`.
@@ -99,14 +103,16 @@ enum Command {
         json: bool,
     },
     /// Synthetic filled-in, scanned forms with truth files.
+    #[cfg(feature = "devtools")]
     Samples {
         #[command(subcommand)]
-        command: SamplesCommand,
+        command: dev::SamplesCommand,
     },
     /// Benchmarks that print numbers.
+    #[cfg(feature = "devtools")]
     Bench {
         #[command(subcommand)]
-        bench: Bench,
+        bench: dev::Bench,
     },
 }
 
@@ -130,7 +136,7 @@ enum UserCommand {
 enum FormCommand {
     /// Check a definition and list its fields.
     Check {
-        #[arg(default_value = intake::WEB_FORM_ID)]
+        #[arg(default_value = intake_core::form::WEB_FORM_ID)]
         form: String,
     },
     /// Write the printable A4 paper form, each copy with its own sheet serial.
@@ -147,47 +153,6 @@ enum FormCommand {
         /// JSON (the only format so far; accepted for clarity in scripts).
         #[arg(long)]
         json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum SamplesCommand {
-    /// Write N sample sheets (and their truth files) into a folder.
-    Generate {
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, default_value_t = 20)]
-        count: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
-}
-
-#[derive(Subcommand)]
-enum Bench {
-    /// Durable web submissions per second and their latency over loopback.
-    /// Recognition scored against the truth files of generated samples.
-    Accuracy { dir: PathBuf },
-    /// Recognition pages per minute, against the tesseract command line.
-    Throughput { dir: PathBuf },
-    /// `intake import` of one long PDF made from the samples' pages, against
-    /// `intake extract` of it: pages per minute and peak memory of each.
-    Import {
-        dir: PathBuf,
-        #[arg(long, default_value_t = 300)]
-        pages: usize,
-        /// Keep the assembled PDF at this path.
-        #[arg(long)]
-        keep: Option<PathBuf>,
-    },
-    Submit {
-        /// `sqlite` for a temporary file, or postgres://... for a fresh schema there; repeatable.
-        #[arg(long = "database", default_values_t = vec!["sqlite".to_string()])]
-        databases: Vec<String>,
-        #[arg(long, default_value_t = 5000)]
-        submissions: usize,
-        #[arg(long, default_value_t = 32)]
-        concurrency: usize,
     },
 }
 
@@ -257,6 +222,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve {
             listen,
             database,
+            #[cfg(feature = "devtools")]
             demo,
             no_processing,
         } => {
@@ -265,9 +231,10 @@ async fn run() -> anyhow::Result<()> {
             let listener = TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("listening on {}", config.listen))?;
-            let app = intake::Application::build(config).await?;
+            let app = intake_service::Application::build(config).await?;
+            #[cfg(feature = "devtools")]
             if demo > 0 {
-                let stored = intake::demo::seed(&app, demo).await?;
+                let stored = intake_devtools::demo::seed(&app, demo).await?;
                 println!("stored {stored} synthetic web registrations for the demo");
             }
             println!(
@@ -289,7 +256,10 @@ async fn run() -> anyhow::Result<()> {
                 redact_url(&config.database_url),
                 config.drop_dir().display()
             );
-            intake::Application::build(config).await?.work().await
+            intake_service::Application::build(config)
+                .await?
+                .work()
+                .await
         }
         Command::Import {
             paths,
@@ -314,11 +284,11 @@ async fn run() -> anyhow::Result<()> {
                 },
         } => {
             let config = load_config(cli.config.as_deref(), None, database)?;
-            let role = intake::staff::Role::parse(&role).context("--role")?;
+            let role = intake_service::accounts::Role::parse(&role).context("--role")?;
             let password = read_new_password(password_stdin)?;
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
-            let member = intake::staff::accounts::add_user(&store, &name, role, password).await?;
+            let member = store.add_user(&name, role, password).await?;
             println!("added {} as {}", member.name, member.role);
             Ok(())
         }
@@ -340,67 +310,15 @@ async fn run() -> anyhow::Result<()> {
             let config = load_config(cli.config.as_deref(), None, None)?;
             extract(&config, &files)
         }
-        Command::Samples {
-            command: SamplesCommand::Generate { out, count, seed },
-        } => {
+        #[cfg(feature = "devtools")]
+        Command::Samples { command } => {
             let config = load_config(cli.config.as_deref(), None, None)?;
-            let form = FormDefinition::load_by_id(&config.forms_dir, intake::WEB_FORM_ID)?;
-            let options = intake::samples::GenerateOptions { out, count, seed };
-            let report = intake::samples::generate(&form, &options)?;
-            println!("{report}");
-            Ok(())
+            dev::samples(&config, command)
         }
-        Command::Bench {
-            bench: Bench::Accuracy { dir },
-        } => {
+        #[cfg(feature = "devtools")]
+        Command::Bench { bench } => {
             let config = load_config(cli.config.as_deref(), None, None)?;
-            println!("{}", intake::bench::accuracy::run(&dir, &config.forms_dir)?);
-            Ok(())
-        }
-        Command::Bench {
-            bench: Bench::Throughput { dir },
-        } => {
-            let config = load_config(cli.config.as_deref(), None, None)?;
-            println!(
-                "{}",
-                intake::bench::throughput::run(&dir, &config.forms_dir)?
-            );
-            Ok(())
-        }
-        Command::Bench {
-            bench: Bench::Import { dir, pages, keep },
-        } => {
-            let config = load_config(cli.config.as_deref(), None, None)?;
-            let bench = intake::bench::import::ImportBench {
-                dir,
-                pages,
-                forms_dir: config.forms_dir.canonicalize()?,
-                keep,
-            };
-            println!("{}", intake::bench::import::run(&bench)?);
-            Ok(())
-        }
-        Command::Bench {
-            bench:
-                Bench::Submit {
-                    databases,
-                    submissions,
-                    concurrency,
-                },
-        } => {
-            println!(
-                "web submissions over loopback, {concurrency} at a time, each stored durably before its receipt:"
-            );
-            for database in databases {
-                let report = intake::bench::submit(intake::bench::SubmitBench {
-                    database,
-                    submissions,
-                    concurrency,
-                })
-                .await?;
-                println!("{report}");
-            }
-            Ok(())
+            dev::bench(&config, bench).await
         }
     }
 }
@@ -411,7 +329,7 @@ fn import_request(
     office: String,
     received: Option<String>,
     scanned_by: Option<String>,
-) -> anyhow::Result<intake::pipeline::import::ImportRequest> {
+) -> anyhow::Result<intake_service::pipeline::import::ImportRequest> {
     if config.office(&office).is_none() {
         let known: Vec<&str> = config.offices.iter().map(|o| o.id.as_str()).collect();
         anyhow::bail!(
@@ -425,12 +343,12 @@ fn import_request(
             time::macros::format_description!("[year]-[month]-[day]"),
         )
         .with_context(|| format!("--received `{text}` is not a date YYYY-MM-DD"))?,
-        None => intake::calendar::finnish_date(time::OffsetDateTime::now_utc()),
+        None => intake_core::calendar::finnish_date(time::OffsetDateTime::now_utc()),
     };
     let scanned_by = scanned_by
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "mailroom".into());
-    Ok(intake::pipeline::import::ImportRequest {
+    Ok(intake_service::pipeline::import::ImportRequest {
         paths,
         office,
         received_on,
@@ -442,14 +360,14 @@ fn import_request(
 /// error, and prints the summary.
 async fn import(
     config: Config,
-    request: intake::pipeline::import::ImportRequest,
+    request: intake_service::pipeline::import::ImportRequest,
     json: bool,
     no_wait: bool,
 ) -> anyhow::Result<()> {
-    use intake::pipeline::import::{ProgressReport, describe, process_batch, store_batch};
-    use intake::pipeline::worker::WorkerOptions;
-    use intake::store::BatchEntry;
-    let app = intake::Application::build(config).await?;
+    use intake_service::pipeline::import::{ProgressReport, describe, process_batch, store_batch};
+    use intake_service::pipeline::worker::WorkerOptions;
+    use intake_service::store::BatchEntry;
+    let app = intake_service::Application::build(config).await?;
     let pipeline = app.pipeline();
     let batch = store_batch(pipeline, &request, BatchEntry::Import).await?;
     if no_wait {
@@ -482,8 +400,8 @@ async fn import(
 /// Prints one JSON line per document, or `{"source","error"}` for what
 /// could not be read; fails when anything could not be read.
 fn extract(config: &Config, files: &[PathBuf]) -> anyhow::Result<()> {
-    use intake::capture::decode::DecodeLimits;
-    use intake::capture::extract::{FormCatalogue, extract_file};
+    use intake_paper::capture::decode::DecodeLimits;
+    use intake_paper::capture::extract::{FormCatalogue, extract_file};
     let catalogue = FormCatalogue::load(&config.forms_dir)?;
     let limits = DecodeLimits::default();
     let mut unreadable = 0;
@@ -537,9 +455,9 @@ fn form_command(config: &Config, command: FormCommand) -> anyhow::Result<()> {
         } => {
             anyhow::ensure!(copies >= 1, "--copies must be 1 or more");
             let form = load(&form)?;
-            let layout = paper::Layout::from_definition(&form);
-            let serials: Vec<String> = (0..copies).map(|_| paper::new_serial()).collect();
-            let pdf = paper::render(&form, &layout, &serials)?;
+            let layout = printable::Layout::from_definition(&form);
+            let serials: Vec<String> = (0..copies).map(|_| printable::new_serial()).collect();
+            let pdf = printable::render(&form, &layout, &serials)?;
             std::fs::write(&output, pdf)
                 .with_context(|| format!("writing {}", output.display()))?;
             println!(
@@ -551,7 +469,7 @@ fn form_command(config: &Config, command: FormCommand) -> anyhow::Result<()> {
         FormCommand::Layout { form, json: _ } => {
             println!(
                 "{}",
-                paper::Layout::from_definition(&load(&form)?).to_json()
+                printable::Layout::from_definition(&load(&form)?).to_json()
             );
         }
     }

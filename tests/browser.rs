@@ -11,8 +11,8 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail, ensure};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use intake::config::Config;
-use intake::store::Store;
+use intake_service::config::Config;
+use intake_service::store::Store;
 use libtest_mimic::{Arguments, Trial};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -286,7 +286,7 @@ impl TestApp {
             forms_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("forms"),
             ..Config::default()
         };
-        let app = intake::Application::build(config).await?;
+        let app = intake_service::Application::build(config).await?;
         let store = app.store().clone();
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);

@@ -11,16 +11,16 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::{Backend, Case, TestApp};
-use intake::form::{Channel, FormDefinition};
-use intake::pipeline::Pipeline;
-use intake::pipeline::import::{ImportRequest, process_batch, store_batch};
-use intake::pipeline::worker::WorkerOptions;
-use intake::record::normalise::normalise_submission;
-use intake::record::{FieldStatus, Provenance, Registration, RegistrationStatus, Value};
-use intake::staff::Role;
-use intake::store::callbacks::QueueFilter;
-use intake::store::triage::{TriageDone, TriageStatus};
-use intake::store::{BatchEntry, NewRegistration, ScanBatch, ScanFile};
+use intake_core::form::{Channel, FormDefinition};
+use intake_core::record::normalise::normalise_submission;
+use intake_core::record::{FieldStatus, Provenance, Registration, RegistrationStatus, Value};
+use intake_service::accounts::Role;
+use intake_service::pipeline::Pipeline;
+use intake_service::pipeline::import::{ImportRequest, process_batch, store_batch};
+use intake_service::pipeline::worker::WorkerOptions;
+use intake_service::store::callbacks::QueueFilter;
+use intake_service::store::triage::{TriageDone, TriageStatus};
+use intake_service::store::{BatchEntry, NewRegistration, ScanBatch, ScanFile};
 use libtest_mimic::Failed;
 use reqwest::StatusCode;
 use time::OffsetDateTime;
@@ -112,7 +112,7 @@ struct Browser {
 
 impl Browser {
     async fn sign_in(app: &TestApp, name: &str, role: Role) -> Result<Browser, Failed> {
-        intake::staff::accounts::add_user(&app.store, name, role, PASSWORD.into()).await?;
+        app.store.add_user(name, role, PASSWORD.into()).await?;
         let client = client();
         let form = page(
             client
@@ -121,7 +121,8 @@ impl Browser {
                 .await?,
         )
         .await;
-        let token = intake::synthetic::form_token(&form.body()).ok_or("no sign-in token")?;
+        let token =
+            intake_devtools::synthetic::form_token(&form.body()).ok_or("no sign-in token")?;
         let body = serde_urlencoded::to_string([
             ("name", name),
             ("password", PASSWORD),
@@ -223,7 +224,7 @@ async fn app(backend: &Backend) -> TestApp {
 fn definition(app: &TestApp) -> Result<FormDefinition, Failed> {
     Ok(FormDefinition::load_by_id(
         &app.config.forms_dir,
-        intake::WEB_FORM_ID,
+        intake_core::form::WEB_FORM_ID,
     )?)
 }
 
@@ -416,7 +417,7 @@ async fn verification_checks_records_and_queues(backend: Backend) -> Result<(), 
     .await?;
     let newer = flagged_paper(
         &app,
-        &intake::synthetic::hetu(&mut rand::rng()),
+        &intake_devtools::synthetic::hetu(&mut rand::rng()),
         "040 765 4322",
         &[("email", None, "aino@example")],
         now - time::Duration::days(1),
@@ -708,7 +709,7 @@ async fn a_form_that_cannot_pass_is_sent_on_as_it_is(backend: Backend) -> Result
     )
     .await?;
     // A person already in the queue, and a form of theirs that cannot pass.
-    let code = intake::synthetic::hetu(&mut rand::rng());
+    let code = intake_devtools::synthetic::hetu(&mut rand::rng());
     let known = flagged_paper(
         &app,
         &code,
@@ -996,7 +997,7 @@ async fn triage_item(
         .record_other_page(&file, &batch, 1, text, None, "test")
         .await?;
     match recorded {
-        intake::store::PageRecorded::Triage(id) => Ok((id, batch)),
+        intake_service::store::PageRecorded::Triage(id) => Ok((id, batch)),
         other => Err(format!("not a triage item: {other:?}").into()),
     }
 }
@@ -1060,7 +1061,7 @@ async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Faile
         made.location
     );
     let reference = made.location.rsplit('=').next().unwrap_or_default();
-    let reference = intake::record::Reference::parse(reference).ok_or("a reference")?;
+    let reference = intake_core::record::Reference::parse(reference).ok_or("a reference")?;
     let registration = app
         .store
         .registration_by_reference(&reference)

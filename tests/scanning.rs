@@ -10,10 +10,10 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::{Backend, Case, TestApp, run_on_both_backends};
-use intake::pipeline::drop_folder::DropFolder;
-use intake::pipeline::import::{ImportRequest, store_batch};
-use intake::record::{Channel, FieldStatus, RegistrationStatus};
-use intake::store::{BatchEntry, FileState, Store};
+use intake_core::record::{Channel, FieldStatus, RegistrationStatus};
+use intake_service::pipeline::drop_folder::DropFolder;
+use intake_service::pipeline::import::{ImportRequest, store_batch};
+use intake_service::store::{BatchEntry, FileState, Store};
 use libtest_mimic::Failed;
 use time::macros::date;
 
@@ -171,7 +171,7 @@ async fn a_mixed_pile_is_imported_exactly(backend: Backend) -> Result<(), Failed
     let serials: BTreeSet<String> = registrations
         .iter()
         .filter_map(|r| match &r.provenance {
-            intake::record::Provenance::Paper { serial, .. } => serial.clone(),
+            intake_core::record::Provenance::Paper { serial, .. } => serial.clone(),
             _ => None,
         })
         .collect();
@@ -180,7 +180,7 @@ async fn a_mixed_pile_is_imported_exactly(backend: Backend) -> Result<(), Failed
         serials == expected,
         "serials {serials:?}, expected {expected:?}"
     );
-    let received = intake::calendar::start_of_finnish_day(date!(2026 - 04 - 03));
+    let received = intake_core::calendar::start_of_finnish_day(date!(2026 - 04 - 03));
     let mut awaiting_review = 0;
     for registration in &registrations {
         ensure!(registration.channel == Channel::Paper, "paper channel");
@@ -202,7 +202,7 @@ async fn a_mixed_pile_is_imported_exactly(backend: Backend) -> Result<(), Failed
         );
         let due = store.callback_due(registration.id).await?;
         ensure!(
-            due == Some(intake::calendar::first_contact_due(received)),
+            due == Some(intake_core::calendar::first_contact_due(received)),
             "due 5 working days after the batch's day (Easter 2026 counted): {due:?}"
         );
     }
@@ -215,7 +215,7 @@ async fn a_mixed_pile_is_imported_exactly(backend: Backend) -> Result<(), Failed
     let digital_serial = &truth_serials("003-digital.pdf")[0];
     let digital = registrations
         .iter()
-        .find(|r| matches!(&r.provenance, intake::record::Provenance::Paper { serial: Some(s), .. } if s == digital_serial))
+        .find(|r| matches!(&r.provenance, intake_core::record::Provenance::Paper { serial: Some(s), .. } if s == digital_serial))
         .ok_or("the digital form")?;
     for (id, value) in truth_fields("003-digital.pdf") {
         if let Some(text) = value.as_str() {
@@ -326,7 +326,7 @@ async fn the_drop_folder_takes_a_file_only_when_complete(backend: Backend) -> Re
     let root = app.config.data_dir.join("drop");
     let mut folder = DropFolder::new(&root, &app.config.offices, Duration::from_secs(5));
     folder.prepare()?;
-    let pipeline = intake::pipeline::Pipeline::new(app.store.clone(), &app.config)?;
+    let pipeline = intake_service::pipeline::Pipeline::new(app.store.clone(), &app.config)?;
     let today = date!(2026 - 11 - 23);
 
     let whole = std::fs::read(sample("009-printed.png"))?;
@@ -416,7 +416,7 @@ async fn the_drop_folder_takes_a_file_only_when_complete(backend: Backend) -> Re
 }
 
 /// A pile for the worker cases: several files, the first a six-page PDF.
-async fn queued_pile(app: &TestApp) -> Result<intake::store::ScanBatch, Failed> {
+async fn queued_pile(app: &TestApp) -> Result<intake_service::store::ScanBatch, Failed> {
     let pile = tempfile::tempdir()?;
     for name in [
         "007-batch.pdf",
@@ -428,7 +428,7 @@ async fn queued_pile(app: &TestApp) -> Result<intake::store::ScanBatch, Failed> 
     ] {
         std::fs::copy(sample(name), pile.path().join(name))?;
     }
-    let pipeline = intake::pipeline::Pipeline::new(app.store.clone(), &app.config)?;
+    let pipeline = intake_service::pipeline::Pipeline::new(app.store.clone(), &app.config)?;
     let request = ImportRequest {
         paths: vec![pile.path().to_owned()],
         office: "vaasa".into(),
@@ -640,7 +640,7 @@ async fn a_job_is_leased_retried_and_given_up(backend: Backend) -> Result<(), Fa
     let pile = tempfile::tempdir()?;
     std::fs::copy(sample("002-printed.jpg"), pile.path().join("002.jpg"))?;
     std::fs::copy(sample("009-printed.png"), pile.path().join("009.png"))?;
-    let pipeline = intake::pipeline::Pipeline::new(store.clone(), &app.config)?;
+    let pipeline = intake_service::pipeline::Pipeline::new(store.clone(), &app.config)?;
     let request = ImportRequest {
         paths: vec![pile.path().to_owned()],
         office: "vaasa".into(),

@@ -8,14 +8,15 @@ mod common;
 use std::collections::HashMap;
 
 use common::{Backend, Case, TestApp};
-use intake::form::{Channel, FormDefinition};
-use intake::record::normalise::normalise_submission;
-use intake::record::{FieldStatus, Provenance, Reference, Registration, RegistrationStatus};
-use intake::staff::schedule::finnish_moment;
-use intake::staff::{CallOutcome, Role};
-use intake::store::callbacks::{AttemptLogged, Claim, NewCallAttempt, QueueFilter};
-use intake::store::{NewRegistration, staff::StaffMember};
-use intake::web::staff::{Access, routes};
+use intake_core::form::{Channel, FormDefinition};
+use intake_core::record::normalise::normalise_submission;
+use intake_core::record::{FieldStatus, Provenance, Reference, Registration, RegistrationStatus};
+use intake_service::accounts::Role;
+use intake_service::callbacks::CallOutcome;
+use intake_service::callbacks::schedule::finnish_moment;
+use intake_service::store::callbacks::{AttemptLogged, Claim, NewCallAttempt, QueueFilter};
+use intake_service::store::{NewRegistration, staff::StaffMember};
+use intake_service::web::staff::{Access, routes};
 use libtest_mimic::Failed;
 use reqwest::StatusCode;
 use time::macros::{date, datetime};
@@ -203,7 +204,7 @@ async fn sign_in_attempt(
             .await?,
     )
     .await;
-    let token = intake::synthetic::form_token(&form.body).ok_or("no sign-in token")?;
+    let token = intake_devtools::synthetic::form_token(&form.body).ok_or("no sign-in token")?;
     let body = serde_urlencoded::to_string([
         ("name", name),
         ("password", password),
@@ -221,7 +222,7 @@ async fn sign_in_attempt(
 }
 
 async fn add_user(app: &TestApp, name: &str, role: Role) -> Result<StaffMember, Failed> {
-    Ok(intake::staff::accounts::add_user(&app.store, name, role, PASSWORD.into()).await?)
+    Ok(app.store.add_user(name, role, PASSWORD.into()).await?)
 }
 
 /// Someone to register: a valid identity code, a name, a phone.
@@ -238,7 +239,7 @@ struct Person {
 
 fn person(surname: &str, phone: &str) -> Person {
     Person {
-        hetu: intake::synthetic::hetu(&mut rand::rng()),
+        hetu: intake_devtools::synthetic::hetu(&mut rand::rng()),
         surname: surname.into(),
         first_names: "Matti Juhani".into(),
         phone: phone.into(),
@@ -291,7 +292,7 @@ async fn register_paper(
     received_at: OffsetDateTime,
     hetu_unsure: bool,
 ) -> Result<Registration, Failed> {
-    let form = FormDefinition::load_by_id(&app.config.forms_dir, intake::WEB_FORM_ID)?;
+    let form = FormDefinition::load_by_id(&app.config.forms_dir, intake_core::form::WEB_FORM_ID)?;
     let inputs: HashMap<String, String> = who
         .inputs()
         .into_iter()
@@ -1049,7 +1050,8 @@ async fn other_outcomes_do_what_they_say(backend: Backend) -> Result<(), Failed>
         "call back later needs a time: {}",
         no_time.status
     );
-    let tomorrow = intake::calendar::finnish_date(OffsetDateTime::now_utc()) + Duration::days(1);
+    let tomorrow =
+        intake_core::calendar::finnish_date(OffsetDateTime::now_utc()) + Duration::days(1);
     let agreed = kaisa
         .post(
             &format!("{path}/attempts"),
@@ -1235,7 +1237,7 @@ async fn duplicates_across_channels_are_one_registration(backend: Backend) -> Re
     let eero = person("Mäkelä", "040 864 2000");
     let web_first = register_web(&app, &eero).await?;
     let stamped = finnish_moment(
-        intake::calendar::finnish_date(now) - Duration::days(6),
+        intake_core::calendar::finnish_date(now) - Duration::days(6),
         9,
         0,
     );
@@ -1248,7 +1250,7 @@ async fn duplicates_across_channels_are_one_registration(backend: Backend) -> Re
     );
     let due = app.store.callback_due(web_first.id).await?.ok_or("due")?;
     ensure!(
-        due == intake::calendar::first_contact_due(stamped),
+        due == intake_core::calendar::first_contact_due(stamped),
         "and so did the due date: {due}"
     );
 
@@ -1259,7 +1261,7 @@ async fn duplicates_across_channels_are_one_registration(backend: Backend) -> Re
     let mut capitals = liisa.clone();
     capitals.surname = "NYSTRÖM".into();
     capitals.first_names = "MATTI  JUHANI".into();
-    capitals.hetu = intake::synthetic::hetu(&mut rand::rng());
+    capitals.hetu = intake_devtools::synthetic::hetu(&mut rand::rng());
     let second = register_paper(&app, &capitals, now - Duration::days(1), true).await?;
     ensure!(
         app.store.duplicate_of(second.id).await? == Some(first.id),
@@ -1269,7 +1271,7 @@ async fn duplicates_across_channels_are_one_registration(backend: Backend) -> Re
     // The same phone with another name is someone else.
     let mut sibling = liisa.clone();
     sibling.first_names = "Aino".into();
-    sibling.hetu = intake::synthetic::hetu(&mut rand::rng());
+    sibling.hetu = intake_devtools::synthetic::hetu(&mut rand::rng());
     let other = register_web(&app, &sibling).await?;
     ensure!(
         app.store.duplicate_of(other.id).await?.is_none(),
@@ -1293,7 +1295,7 @@ async fn duplicates_across_channels_are_one_registration(backend: Backend) -> Re
     ensure!(
         status_page.contains(&format!(
             "datetime=\"{}\"",
-            intake::calendar::first_contact_due(stamped)
+            intake_core::calendar::first_contact_due(stamped)
         )),
         "the earliest received day's due date"
     );
@@ -1467,7 +1469,7 @@ async fn export_and_dashboard(backend: Backend) -> Result<(), Failed> {
     );
 
     let admin = Browser::sign_in(&app, "aino").await?;
-    let today = intake::calendar::finnish_date(OffsetDateTime::now_utc());
+    let today = intake_core::calendar::finnish_date(OffsetDateTime::now_utc());
     let range = format!("from={}&to={}", today - Duration::days(1), today);
     let csv = admin
         .get(&format!("/staff/export/closed.csv?{range}"))

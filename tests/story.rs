@@ -21,12 +21,12 @@ use common::{Backend, TestApp};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use intake::pipeline::Pipeline;
-use intake::pipeline::import::{ImportRequest, process_batch, store_batch};
-use intake::pipeline::worker::WorkerOptions;
-use intake::record::{FieldStatus, RegistrationStatus};
-use intake::staff::Role;
-use intake::store::BatchEntry;
+use intake_core::record::{FieldStatus, RegistrationStatus};
+use intake_service::accounts::Role;
+use intake_service::pipeline::Pipeline;
+use intake_service::pipeline::import::{ImportRequest, process_batch, store_batch};
+use intake_service::pipeline::worker::WorkerOptions;
+use intake_service::store::BatchEntry;
 use libtest_mimic::{Arguments, Trial};
 
 const REQUIRE_BROWSER: &str = "INTAKE_REQUIRE_BROWSER";
@@ -108,7 +108,7 @@ fn run(tools: &Tools, backend: Backend) -> anyhow::Result<()> {
 
 async fn story(app: &TestApp, browser: &Client, shots: &Shots) -> anyhow::Result<()> {
     for (name, role) in [("mari", Role::Mailroom), ("kaisa", Role::Caseworker)] {
-        intake::staff::accounts::add_user(&app.store, name, role, PASSWORD.into()).await?;
+        app.store.add_user(name, role, PASSWORD.into()).await?;
     }
     let web_reference = jobseeker_sends_the_web_form(app, browser).await?;
     let (paper, paper_batch) = import_the_paper_sample(app).await?;
@@ -272,7 +272,7 @@ async fn story(app: &TestApp, browser: &Client, shots: &Shots) -> anyhow::Result
     let request = ImportRequest {
         paths: vec![PathBuf::from(format!("{SAMPLES}/007-batch.pdf"))],
         office: "vaasa".into(),
-        received_on: intake::calendar::finnish_date(time::OffsetDateTime::now_utc()),
+        received_on: intake_core::calendar::finnish_date(time::OffsetDateTime::now_utc()),
         scanned_by: "story".into(),
     };
     let batch = store_batch(&pipeline, &request, BatchEntry::Import).await?;
@@ -320,9 +320,9 @@ async fn jobseeker_sends_the_web_form(app: &TestApp, browser: &Client) -> anyhow
 /// ago; it must come out with at least one field to check.
 async fn import_the_paper_sample(
     app: &TestApp,
-) -> anyhow::Result<(intake::record::Registration, uuid::Uuid)> {
+) -> anyhow::Result<(intake_core::record::Registration, uuid::Uuid)> {
     let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
-    let today = intake::calendar::finnish_date(time::OffsetDateTime::now_utc());
+    let today = intake_core::calendar::finnish_date(time::OffsetDateTime::now_utc());
     let request = ImportRequest {
         paths: vec![PathBuf::from(format!("{SAMPLES}/{SAMPLE_FILE}"))],
         office: "vaasa".into(),

@@ -4,9 +4,9 @@
 mod common;
 
 use common::{Backend, Case, TestApp, borrowed, html_escaped, reference, valid_fields};
-use intake::i18n::Lang;
-use intake::record::validate::FieldError;
-use intake::record::{Reference, RegistrationStatus, Value};
+use intake_core::i18n::Lang;
+use intake_core::record::validate::FieldError;
+use intake_core::record::{Reference, RegistrationStatus, Value};
 use libtest_mimic::Failed;
 use reqwest::StatusCode;
 
@@ -144,14 +144,14 @@ async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Faile
             "consent"
         );
         ensure!(record.office == "vaasa", "office");
-        ensure!(record.channel == intake::form::Channel::Web, "channel");
+        ensure!(record.channel == intake_core::form::Channel::Web, "channel");
         ensure!(record.status == RegistrationStatus::AwaitingCall, "status");
         ensure!(
             !record.identity_verified,
             "identity is not verified by a web form"
         );
         ensure!(
-            record.provenance == intake::record::Provenance::Web { language: lang },
+            record.provenance == intake_core::record::Provenance::Web { language: lang },
             "provenance {:?}",
             record.provenance
         );
@@ -165,7 +165,7 @@ async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Faile
             .await?
             .ok_or("no callback entry")?;
         ensure!(
-            due == intake::calendar::first_contact_due(record.received_at),
+            due == intake_core::calendar::first_contact_due(record.received_at),
             "the callback is due 5 working days on"
         );
     }
@@ -300,12 +300,12 @@ async fn honeypot_is_refused(backend: Backend) -> Result<(), Failed> {
 
 async fn expired_token_keeps_the_answers(backend: Backend) -> Result<(), Failed> {
     let app = TestApp::spawn(&backend).await;
-    let tokens = intake::web::abuse::FormTokens::new(
+    let tokens = intake_service::web::abuse::FormTokens::new(
         common::SECRET.as_bytes(),
         app.config.limits.form_token_ttl(),
     );
     let old = time::OffsetDateTime::now_utc() - time::Duration::hours(4);
-    let fields = valid_fields(&tokens.issue_at(intake::WEB_FORM_ID, old));
+    let fields = valid_fields(&tokens.issue_at(intake_core::form::WEB_FORM_ID, old));
     let (status, page) = app.post("/fi", &borrowed(&fields)).await;
     ensure!(
         status == StatusCode::UNPROCESSABLE_ENTITY,
@@ -321,7 +321,7 @@ async fn expired_token_keeps_the_answers(backend: Backend) -> Result<(), Failed>
         "nothing stored"
     );
     // The page carries a fresh token: sending it again works.
-    let token = intake::synthetic::form_token(&page).ok_or("no fresh token")?;
+    let token = intake_devtools::synthetic::form_token(&page).ok_or("no fresh token")?;
     let (status, _) = app.post("/fi", &borrowed(&valid_fields(&token))).await;
     ensure!(status == StatusCode::OK, "resubmission: {status}");
     app.finish().await;
@@ -330,9 +330,11 @@ async fn expired_token_keeps_the_answers(backend: Backend) -> Result<(), Failed>
 
 async fn forged_token_is_refused(backend: Backend) -> Result<(), Failed> {
     let app = TestApp::spawn(&backend).await;
-    let forged =
-        intake::web::abuse::FormTokens::new(b"another secret", std::time::Duration::from_secs(600))
-            .issue(intake::WEB_FORM_ID);
+    let forged = intake_service::web::abuse::FormTokens::new(
+        b"another secret",
+        std::time::Duration::from_secs(600),
+    )
+    .issue(intake_core::form::WEB_FORM_ID);
     for token in [forged.as_str(), "", "1.2.3"] {
         let (status, page) = app.post("/en", &borrowed(&valid_fields(token))).await;
         ensure!(
@@ -501,7 +503,7 @@ async fn status_page_and_withdrawal(backend: Backend) -> Result<(), Failed> {
         page.contains(&reference(&receipt).unwrap_or_default()),
         "the reference is shown"
     );
-    let token = intake::synthetic::form_token(&page).ok_or("no withdraw token")?;
+    let token = intake_devtools::synthetic::form_token(&page).ok_or("no withdraw token")?;
 
     let (status, _) = app
         .post(&format!("{path}/withdraw"), &[("form_token", "forged")])

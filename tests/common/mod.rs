@@ -5,8 +5,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use intake::config::{Config, Secret};
-use intake::store::Store;
+use intake_service::config::{Config, Secret};
+use intake_service::store::Store;
 use libtest_mimic::{Failed, Trial};
 use reqwest::StatusCode;
 use tempfile::TempDir;
@@ -133,7 +133,7 @@ impl TestApp {
             Backend::Sqlite => (format!("sqlite://{}/intake.db", dir.path().display()), None),
             Backend::Postgres { server_url } => {
                 let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
-                let url = intake::store::create_schema(server_url, &schema)
+                let url = intake_service::store::create_schema(server_url, &schema)
                     .await
                     .expect("a fresh schema");
                 (url, Some((server_url.clone(), schema)))
@@ -148,7 +148,7 @@ impl TestApp {
             ..Config::default()
         };
         adjust(&mut config);
-        let app = intake::Application::build(config.clone())
+        let app = intake_service::Application::build(config.clone())
             .await
             .expect("the app builds");
         let store = app.store().clone();
@@ -173,7 +173,7 @@ impl TestApp {
         self.server.abort();
         self.store.close().await;
         if let Some((server_url, schema)) = self.schema {
-            intake::store::drop_schema(&server_url, &schema)
+            intake_service::store::drop_schema(&server_url, &schema)
                 .await
                 .expect("dropping the test schema");
         }
@@ -192,7 +192,7 @@ impl TestApp {
     /// A fresh form token, as a browser gets it by opening the form.
     pub async fn form_token(&self, lang: &str) -> String {
         let (_, page) = self.get(&format!("/{lang}")).await;
-        intake::synthetic::form_token(&page).expect("the form carries a token")
+        intake_devtools::synthetic::form_token(&page).expect("the form carries a token")
     }
 
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {

@@ -1,0 +1,347 @@
+//! Form definitions: `forms/<id>.toml` is the single source of truth for a
+//! form's fields, labels, rules and order. This module loads a definition and
+//! checks it, so that a broken file stops start-up with a precise message.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Lang, Text};
+
+/// The id of the form the public web channel serves.
+pub const WEB_FORM_ID: &str = "jobseeker-start";
+
+/// Field ids every jobseeker-start form must carry: they are the keys of the
+/// normalised record (DOMAIN.md).
+pub const JOBSEEKER_START_FIELDS: [&str; 16] = [
+    "hetu",
+    "surname",
+    "first_names",
+    "street_address",
+    "postal_code",
+    "post_office",
+    "phone",
+    "email",
+    "service_language",
+    "situation",
+    "situation_since",
+    "desired_occupation",
+    "call_time",
+    "contact_consent",
+    "signed",
+    "signature_date",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Hetu,
+    Text,
+    PostalCode,
+    Phone,
+    Email,
+    Date,
+    Choice,
+    Consent,
+    Signature,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Web,
+    Paper,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Paper => "paper",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceOption {
+    pub value: String,
+    pub label: Text,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    pub label: Text,
+    pub hint: Option<Text>,
+    pub max_length: Option<usize>,
+    #[serde(default)]
+    pub options: Vec<ChoiceOption>,
+    /// The value a choice takes when left empty.
+    pub default: Option<String>,
+    pub autocomplete: Option<String>,
+    /// Which channels carry the field; both when absent.
+    pub channels: Option<Vec<Channel>>,
+}
+
+impl FieldDef {
+    pub fn on_channel(&self, channel: Channel) -> bool {
+        self.channels.as_ref().is_none_or(|c| c.contains(&channel))
+    }
+
+    pub fn option(&self, value: &str) -> Option<&ChoiceOption> {
+        self.options.iter().find(|o| o.value == value)
+    }
+
+    pub fn label(&self, lang: Lang) -> &str {
+        self.label.get(lang)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormHeader {
+    pub id: String,
+    pub version: u32,
+    pub title: Text,
+    pub intro: Option<Text>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormDefinition {
+    pub form: FormHeader,
+    pub fields: Vec<FieldDef>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DefinitionError {
+    #[error("{path}: cannot read the form definition: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid form definition: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("{path}: field `{field}`: {problem}")]
+    Field {
+        path: PathBuf,
+        field: String,
+        problem: String,
+    },
+    #[error("{path}: {problem}")]
+    Form { path: PathBuf, problem: String },
+}
+
+impl FormDefinition {
+    pub fn id(&self) -> &str {
+        &self.form.id
+    }
+
+    pub fn version(&self) -> u32 {
+        self.form.version
+    }
+
+    pub fn field(&self, id: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| f.id == id)
+    }
+
+    pub fn fields_for(&self, channel: Channel) -> impl Iterator<Item = &FieldDef> {
+        self.fields.iter().filter(move |f| f.on_channel(channel))
+    }
+
+    /// Loads `forms/<id>.toml` from the given folder.
+    pub fn load_by_id(forms_dir: &Path, id: &str) -> Result<FormDefinition, DefinitionError> {
+        FormDefinition::load(&forms_dir.join(format!("{id}.toml")))
+    }
+
+    pub fn load(path: &Path) -> Result<FormDefinition, DefinitionError> {
+        let source = std::fs::read_to_string(path).map_err(|source| DefinitionError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        FormDefinition::parse(path, &source)
+    }
+
+    /// Parses and checks a definition; `path` only names it in errors.
+    pub fn parse(path: &Path, source: &str) -> Result<FormDefinition, DefinitionError> {
+        let definition: FormDefinition =
+            toml::from_str(source).map_err(|e| DefinitionError::Syntax {
+                path: path.to_owned(),
+                message: e.message().to_string(),
+            })?;
+        definition.check(path)?;
+        Ok(definition)
+    }
+
+    fn check(&self, path: &Path) -> Result<(), DefinitionError> {
+        let form_problem = |problem: String| DefinitionError::Form {
+            path: path.to_owned(),
+            problem,
+        };
+        if self.form.id.trim().is_empty() {
+            return Err(form_problem("[form] id is empty".into()));
+        }
+        if self.form.version == 0 {
+            return Err(form_problem("[form] version must be 1 or more".into()));
+        }
+        if !self.form.title.is_complete() {
+            return Err(form_problem("[form] title needs sv, fi and en".into()));
+        }
+        let mut seen = HashSet::new();
+        for field in &self.fields {
+            let problem = |problem: &str| DefinitionError::Field {
+                path: path.to_owned(),
+                field: field.id.clone(),
+                problem: problem.to_string(),
+            };
+            if !is_field_id(&field.id) {
+                return Err(problem("the id must be lower-case letters, digits and _"));
+            }
+            if !seen.insert(field.id.as_str()) {
+                return Err(problem("the id is used twice"));
+            }
+            if !field.label.is_complete() {
+                return Err(problem("the label needs sv, fi and en"));
+            }
+            if field.hint.as_ref().is_some_and(|h| !h.is_complete()) {
+                return Err(problem("the hint needs sv, fi and en"));
+            }
+            if field.max_length == Some(0) {
+                return Err(problem("max_length must be 1 or more"));
+            }
+            if field.channels.as_ref().is_some_and(|c| c.is_empty()) {
+                return Err(problem("channels is empty: the field would appear nowhere"));
+            }
+            match field.field_type {
+                FieldType::Choice => {
+                    if field.options.len() < 2 {
+                        return Err(problem("a choice needs at least two options"));
+                    }
+                    let mut values = HashSet::new();
+                    for option in &field.options {
+                        if option.value.trim().is_empty() || !values.insert(&option.value) {
+                            return Err(problem("option values must be non-empty and distinct"));
+                        }
+                        if !option.label.is_complete() {
+                            return Err(problem(&format!(
+                                "option `{}` needs a label in sv, fi and en",
+                                option.value
+                            )));
+                        }
+                    }
+                    if let Some(default) = &field.default
+                        && field.option(default).is_none()
+                    {
+                        return Err(problem(&format!(
+                            "default `{default}` is not one of the options"
+                        )));
+                    }
+                }
+                _ if !field.options.is_empty() => {
+                    return Err(problem("only a choice field has options"));
+                }
+                _ if field.default.is_some() => {
+                    return Err(problem("only a choice field has a default"));
+                }
+                _ => {}
+            }
+        }
+        if self.form.id == "jobseeker-start" {
+            for id in JOBSEEKER_START_FIELDS {
+                if !seen.contains(id) {
+                    return Err(form_problem(format!(
+                        "the field `{id}` is missing: it is a key of the normalised record"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_field_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> String {
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../forms/jobseeker-start.toml"
+        ))
+        .unwrap()
+    }
+
+    fn parse(source: &str) -> Result<FormDefinition, DefinitionError> {
+        FormDefinition::parse(Path::new("forms/jobseeker-start.toml"), source)
+    }
+
+    #[test]
+    fn the_shipped_definition_loads_with_every_record_key() {
+        let definition = parse(&shipped()).unwrap();
+        for id in JOBSEEKER_START_FIELDS {
+            assert!(definition.field(id).is_some(), "{id}");
+        }
+        let web: Vec<_> = definition
+            .fields_for(Channel::Web)
+            .map(|f| f.id.as_str())
+            .collect();
+        assert!(!web.contains(&"signed"));
+        assert!(web.contains(&"contact_consent"));
+    }
+
+    #[test]
+    fn a_missing_label_names_file_field_and_problem() {
+        let broken = shipped().replace(
+            "label = { sv = \"Efternamn\", fi = \"Sukunimi\", en = \"Surname\" }",
+            "label = { sv = \"Efternamn\", fi = \"\", en = \"Surname\" }",
+        );
+        let message = parse(&broken).unwrap_err().to_string();
+        assert!(message.contains("forms/jobseeker-start.toml"), "{message}");
+        assert!(message.contains("`surname`"), "{message}");
+        assert!(message.contains("sv, fi and en"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_type_is_a_syntax_error_naming_the_file() {
+        let broken = shipped().replace("type = \"postal_code\"", "type = \"zip\"");
+        let message = parse(&broken).unwrap_err().to_string();
+        assert!(message.contains("forms/jobseeker-start.toml"), "{message}");
+        assert!(message.contains("zip"), "{message}");
+    }
+
+    #[test]
+    fn a_default_outside_the_options_is_refused() {
+        let broken = shipped().replace("default = \"any\"", "default = \"evening\"");
+        let message = parse(&broken).unwrap_err().to_string();
+        assert!(
+            message.contains("`call_time`") && message.contains("evening"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_duplicated_or_missing_record_key_is_refused() {
+        let duplicated = shipped().replace("id = \"post_office\"", "id = \"surname\"");
+        assert!(
+            parse(&duplicated)
+                .unwrap_err()
+                .to_string()
+                .contains("used twice")
+        );
+    }
+}

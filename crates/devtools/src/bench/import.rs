@@ -1,0 +1,205 @@
+//! `intake bench import DIR`: the pages of generated samples put into one
+//! long PDF, as a sheet feeder makes it, then in the same run `intake import`
+//! of that PDF (stored, queued, read by the worker, recorded in a fresh
+//! SQLite database) against `intake extract` of it (recognition alone, no
+//! database): pages per minute of each, their ratio, and the peak memory of
+//! each process.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use image::GrayImage;
+use image::codecs::jpeg::JpegEncoder;
+use lopdf::{Document, Object, Stream, dictionary};
+
+use super::throughput::sample_files;
+use intake_paper::capture::decode::{self, DecodeLimits, PageContent};
+
+pub struct ImportBench {
+    pub dir: PathBuf,
+    pub pages: usize,
+    pub forms_dir: PathBuf,
+    /// Keep the assembled PDF here (to try it by hand).
+    pub keep: Option<PathBuf>,
+}
+
+/// One child process's run.
+struct Run {
+    took: Duration,
+    peak_rss_kb: u64,
+}
+
+pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
+    let scratch = tempfile::tempdir()?;
+    let pdf = scratch.path().join("pile.pdf");
+    let pages = assemble(&bench.dir, bench.pages, &pdf)?;
+    if let Some(keep) = &bench.keep {
+        std::fs::copy(&pdf, keep).with_context(|| format!("keeping {}", keep.display()))?;
+    }
+    let size_mb = std::fs::metadata(&pdf)?.len() as f64 / 1e6;
+    let intake = std::env::current_exe().context("finding the intake binary")?;
+
+    let data = scratch.path().join("data");
+    let database = format!("sqlite://{}/intake.db", data.display());
+    let mut import = Command::new(&intake);
+    import
+        .args([
+            "import",
+            "--office",
+            "vaasa",
+            "--json",
+            "--database",
+            &database,
+        ])
+        .arg(&pdf)
+        .env("INTAKE_DATA_DIR", &data)
+        .env("INTAKE_FORMS_DIR", &bench.forms_dir);
+    let imported = measure(import).context("intake import")?;
+
+    let mut extract = Command::new(&intake);
+    extract
+        .args(["extract", "--json"])
+        .arg(&pdf)
+        .env("INTAKE_FORMS_DIR", &bench.forms_dir);
+    let extracted = measure(extract).context("intake extract")?;
+
+    let rate = |run: &Run| pages as f64 * 60.0 / run.took.as_secs_f64();
+    Ok(format!(
+        "one PDF of {pages} pages ({size_mb:.0} MB), {} cores\n\
+         intake import:  {:>6.1} s = {:>5.0} pages/min, peak memory {:>4} MB (stored, queued, read, recorded in SQLite)\n\
+         intake extract: {:>6.1} s = {:>5.0} pages/min, peak memory {:>4} MB (recognition alone)\n\
+         import / extract: {:.2}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        imported.took.as_secs_f64(),
+        rate(&imported),
+        imported.peak_rss_kb / 1024,
+        extracted.took.as_secs_f64(),
+        rate(&extracted),
+        extracted.peak_rss_kb / 1024,
+        rate(&imported) / rate(&extracted),
+    ))
+}
+
+/// Runs a command to its end, watching its peak resident memory.
+fn measure(mut command: Command) -> anyhow::Result<Run> {
+    let started = Instant::now();
+    let mut child: Child = command
+        .env("RUST_LOG", "intake=warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut peak = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        peak = peak.max(high_water_mark_kb(child.id()).unwrap_or(0));
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = started.elapsed();
+    if !status.success() {
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr)?;
+        }
+        anyhow::bail!("it failed ({status}): {stderr}");
+    }
+    Ok(Run {
+        took,
+        peak_rss_kb: peak,
+    })
+}
+
+/// The process's peak resident set so far, from `/proc` (Linux).
+fn high_water_mark_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Writes `wanted` pages taken from the samples (in order, from the start
+/// again if there are fewer) into one PDF of JPEG pages; returns the count.
+fn assemble(dir: &Path, wanted: usize, out: &Path) -> anyhow::Result<usize> {
+    let files = sample_files(dir)?;
+    anyhow::ensure!(!files.is_empty(), "no samples in {}", dir.display());
+    let mut jpegs = Vec::with_capacity(wanted);
+    'outer: while jpegs.len() < wanted {
+        for file in &files {
+            let Ok(pages) = decode::open(file, &DecodeLimits::default()) else {
+                continue;
+            };
+            for page in pages.flatten() {
+                if let PageContent::Image(image) = page.content {
+                    jpegs.push(encode(&image)?);
+                    if jpegs.len() == wanted {
+                        break 'outer;
+                    }
+                }
+            }
+        }
+    }
+    write_pdf(&jpegs, out)?;
+    Ok(jpegs.len())
+}
+
+struct JpegPage {
+    bytes: Vec<u8>,
+    width: u32,
+    height: u32,
+}
+
+fn encode(image: &GrayImage) -> anyhow::Result<JpegPage> {
+    let mut bytes = Vec::new();
+    JpegEncoder::new_with_quality(Cursor::new(&mut bytes), 85).encode_image(image)?;
+    Ok(JpegPage {
+        bytes,
+        width: image.width(),
+        height: image.height(),
+    })
+}
+
+fn write_pdf(pages: &[JpegPage], out: &Path) -> anyhow::Result<()> {
+    let mut doc = Document::with_version("1.5");
+    let tree = doc.new_object_id();
+    let mut kids = Vec::new();
+    for page in pages {
+        // Every page is A4 wide, whatever its resolution.
+        let points_per_pixel = 595.0 / page.width.min(page.height) as f32;
+        let (w, h) = (
+            page.width as f32 * points_per_pixel,
+            page.height as f32 * points_per_pixel,
+        );
+        let image = doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Image",
+                "Width" => page.width as i64, "Height" => page.height as i64,
+                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8, "Filter" => "DCTDecode",
+            },
+            page.bytes.clone(),
+        ));
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            format!("q {w:.2} 0 0 {h:.2} 0 0 cm /Scan Do Q").into_bytes(),
+        ));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => tree,
+            "MediaBox" => vec![0.into(), 0.into(), w.into(), h.into()],
+            "Resources" => dictionary! { "XObject" => dictionary! { "Scan" => image } },
+            "Contents" => content,
+        });
+        kids.push(Object::from(page_id));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        tree,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => tree });
+    doc.trailer.set("Root", catalog);
+    doc.save(out)
+        .with_context(|| format!("writing {}", out.display()))?;
+    Ok(())
+}

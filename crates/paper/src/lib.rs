@@ -1,0 +1,7 @@
+//! The paper form: `printable` lays it out and prints it (A4 PDF, corner
+//! marks, QR codes, combs), and `capture` reads scans of it back into field
+//! readings. The two share one layout. No database and no HTTP: everything
+//! here is testable on files alone.
+
+pub mod capture;
+pub mod printable;

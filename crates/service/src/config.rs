@@ -1,0 +1,350 @@
+//! Typed configuration: defaults, then an optional TOML file, then the
+//! environment. Secrets never show in `Debug`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use intake_core::i18n::Text;
+
+/// A secret string that prints as `[redacted]`.
+#[derive(Clone, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "[unset]"
+        } else {
+            "[redacted]"
+        })
+    }
+}
+
+/// A service point of the employment area.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Office {
+    pub id: String,
+    pub name: Text,
+}
+
+/// Limits on the public form; every submission that reaches storage counts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    pub per_ip_hour: u32,
+    pub per_ip_day: u32,
+    pub global_day: u32,
+    pub body_bytes: usize,
+    /// How long a rendered form may be sent back, in minutes.
+    pub form_token_minutes: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            per_ip_hour: 20,
+            per_ip_day: 240,
+            global_day: 5000,
+            body_bytes: 16 * 1024,
+            form_token_minutes: 180,
+        }
+    }
+}
+
+impl Limits {
+    pub fn form_token_ttl(&self) -> Duration {
+        Duration::from_secs(u64::from(self.form_token_minutes) * 60)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub forms_dir: PathBuf,
+    /// Signs form tokens. Several web nodes must share it; when empty, one is
+    /// made and kept in `data_dir/secret.key`.
+    pub secret: Secret,
+    /// Bearer token of the JSON API; the API is closed while it is empty.
+    pub api_token: Secret,
+    /// Take the client address from `X-Forwarded-For` (behind a reverse
+    /// proxy only: otherwise anyone can choose their own address).
+    pub trust_forwarded_for: bool,
+    pub limits: Limits,
+    pub offices: Vec<Office>,
+    pub scanning: Scanning,
+    pub staff: StaffSettings,
+}
+
+/// The staff side: sessions, sign-in lock-out, the callback queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct StaffSettings {
+    /// A session ends after this many minutes without a request...
+    pub idle_minutes: u32,
+    /// ...and this many hours after signing in, whatever happens.
+    pub session_hours: u32,
+    /// Wrong passwords in a row before the account is locked...
+    pub max_failed_sign_ins: u32,
+    /// ...for this many minutes.
+    pub lockout_minutes: u32,
+    /// Mark the session cookie `Secure` even when no trusted proxy says the
+    /// request came over TLS (set it when TLS ends in front of this server).
+    pub secure_cookies: bool,
+    /// How long a caseworker's claim on a registration lasts.
+    pub lease_minutes: u32,
+    /// Unreached call attempts after which a letter is sent instead.
+    pub max_call_attempts: u32,
+}
+
+impl Default for StaffSettings {
+    fn default() -> StaffSettings {
+        StaffSettings {
+            idle_minutes: 30,
+            session_hours: 12,
+            max_failed_sign_ins: 5,
+            lockout_minutes: 15,
+            secure_cookies: false,
+            lease_minutes: 20,
+            max_call_attempts: 3,
+        }
+    }
+}
+
+impl StaffSettings {
+    pub fn idle_timeout(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.idle_minutes))
+    }
+    pub fn session_lifetime(&self) -> time::Duration {
+        time::Duration::hours(i64::from(self.session_hours))
+    }
+    pub fn lockout(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.lockout_minutes))
+    }
+    pub fn lease(&self) -> time::Duration {
+        time::Duration::minutes(i64::from(self.lease_minutes))
+    }
+}
+
+/// Reading scanned paper: the drop folder, the workers, their bounds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Scanning {
+    /// Watched by `serve` and `worker`; files in `<drop>/<office id>/` belong
+    /// to that office. Default: `data_dir/drop`.
+    pub drop_dir: Option<PathBuf>,
+    /// How long a file must stay the same size before it is taken.
+    pub settle_seconds: u64,
+    /// Files read at once by one process; 0: one per core. Pages of a file
+    /// are read in parallel on a pool of one thread per core either way.
+    pub workers: usize,
+    /// A job's lease; the worker renews it every third of this.
+    pub lease_seconds: u64,
+    /// A page that takes longer is given up, with a reason.
+    pub page_timeout_seconds: u64,
+    /// Largest file the mailroom upload page takes.
+    pub upload_bytes: usize,
+    /// Whether `serve` reads scans too (the worker and the drop folder).
+    pub process: bool,
+}
+
+impl Default for Scanning {
+    fn default() -> Scanning {
+        Scanning {
+            drop_dir: None,
+            settle_seconds: 5,
+            workers: 0,
+            lease_seconds: 60,
+            page_timeout_seconds: 120,
+            upload_bytes: 512 * 1024 * 1024,
+            process: true,
+        }
+    }
+}
+
+impl Scanning {
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_seconds.max(3))
+    }
+
+    pub fn workers(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "127.0.0.1:8080".parse().expect("a valid address"),
+            database_url: "sqlite://data/intake.db".into(),
+            data_dir: PathBuf::from("data"),
+            forms_dir: PathBuf::from("forms"),
+            secret: Secret::default(),
+            api_token: Secret::default(),
+            trust_forwarded_for: false,
+            limits: Limits::default(),
+            offices: default_offices(),
+            scanning: Scanning::default(),
+            staff: StaffSettings::default(),
+        }
+    }
+}
+
+fn office(id: &str, sv: &str, fi: &str) -> Office {
+    Office {
+        id: id.into(),
+        name: Text {
+            sv: sv.into(),
+            fi: fi.into(),
+            en: format!("{fi} / {sv}"),
+        },
+    }
+}
+
+/// The service points of the bilingual area this was first made for.
+fn default_offices() -> Vec<Office> {
+    vec![
+        office("vaasa", "Vasa", "Vaasa"),
+        office("mustasaari", "Korsholm", "Mustasaari"),
+        office("pietarsaari", "Jakobstad", "Pietarsaari"),
+        office("kristiinankaupunki", "Kristinestad", "Kristiinankaupunki"),
+    ]
+}
+
+impl Config {
+    /// Defaults, then the file (if any), then `INTAKE_*` and `DATABASE_URL`.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the configuration {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("parsing the configuration {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(listen) = var("INTAKE_LISTEN") {
+            self.listen = listen
+                .parse()
+                .with_context(|| format!("INTAKE_LISTEN `{listen}` is not an address:port"))?;
+        }
+        if let Some(url) = var("DATABASE_URL") {
+            self.database_url = url;
+        }
+        if let Some(dir) = var("INTAKE_DATA_DIR") {
+            self.data_dir = dir.into();
+        }
+        if let Some(dir) = var("INTAKE_FORMS_DIR") {
+            self.forms_dir = dir.into();
+        }
+        if let Some(secret) = var("INTAKE_SECRET") {
+            self.secret = Secret::new(secret);
+        }
+        if let Some(token) = var("INTAKE_API_TOKEN") {
+            self.api_token = Secret::new(token);
+        }
+        if let Some(dir) = var("INTAKE_DROP_DIR") {
+            self.scanning.drop_dir = Some(dir.into());
+        }
+        Ok(())
+    }
+
+    pub fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(!self.offices.is_empty(), "configure at least one office");
+        for office in &self.offices {
+            anyhow::ensure!(
+                office.name.is_complete(),
+                "office `{}` needs a name in sv, fi and en",
+                office.id
+            );
+        }
+        anyhow::ensure!(
+            self.limits.body_bytes >= 1024,
+            "limits.body_bytes is below 1024"
+        );
+        anyhow::ensure!(
+            self.staff.max_call_attempts >= 1
+                && self.staff.idle_minutes >= 1
+                && self.staff.lease_minutes >= 1
+                && self.staff.max_failed_sign_ins >= 1,
+            "staff: max_call_attempts, idle_minutes, lease_minutes and max_failed_sign_ins must be at least 1"
+        );
+        Ok(())
+    }
+
+    pub fn drop_dir(&self) -> PathBuf {
+        self.scanning
+            .drop_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("drop"))
+    }
+
+    pub fn office(&self, id: &str) -> Option<&Office> {
+        self.offices.iter().find(|o| o.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_defaults() {
+        let mut config = Config::default();
+        config
+            .apply_env(|name| match name {
+                "INTAKE_LISTEN" => Some("0.0.0.0:9000".into()),
+                "DATABASE_URL" => Some("postgres://127.0.0.1/test".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.database_url, "postgres://127.0.0.1/test");
+    }
+
+    #[test]
+    fn a_bad_listen_address_is_an_error_naming_the_variable() {
+        let error = Config::default()
+            .apply_env(|name| (name == "INTAKE_LISTEN").then(|| "here".into()))
+            .unwrap_err();
+        assert!(error.to_string().contains("INTAKE_LISTEN"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let config = Config {
+            secret: Secret::new("hunter2"),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,361 @@
+//! The worker: claims file jobs from the database queue and reads them page
+//! by page, recording each page as it is done. Several files are read at
+//! once; their pages share one pool of one thread per core, so Tesseract is
+//! never oversubscribed. A worker that dies leaves its job to be claimed
+//! again when the lease runs out, and the pages it recorded are not read
+//! again.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+use super::Pipeline;
+use super::sheet::merge_page;
+use crate::store::{
+    ClaimedJob, FileState, FormPage, MAX_ATTEMPTS, ScanBatch, ScanFile, StoreError,
+};
+use intake_paper::capture::extract::{PageOutcome, PageRead, open_file};
+
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Names this worker in leases and page records.
+    pub id: String,
+    pub lease: Duration,
+    /// Files read at once.
+    pub files_at_once: usize,
+    /// How often an idle worker looks for work.
+    pub poll: Duration,
+}
+
+impl WorkerOptions {
+    pub fn new(lease: Duration, files_at_once: usize) -> WorkerOptions {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "host".into());
+        WorkerOptions {
+            id: format!(
+                "{host}:{}:{}",
+                std::process::id(),
+                &Uuid::new_v4().to_string()[..8]
+            ),
+            lease,
+            files_at_once: files_at_once.max(1),
+            poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// When a worker stops.
+pub enum Until {
+    /// When told to (serve, worker): a running file is left to its lease.
+    Stopped(watch::Receiver<bool>),
+    /// When no job of this batch is queued or running any more (import).
+    BatchDone(Uuid),
+}
+
+/// Why reading a file stopped short.
+#[derive(Debug)]
+enum JobError {
+    /// Another worker holds the job now: leave it alone.
+    LeaseLost,
+    /// A failure that may pass (the database went away): try again later.
+    Passing(String),
+}
+
+impl From<StoreError> for JobError {
+    fn from(error: StoreError) -> JobError {
+        JobError::Passing(error.to_string())
+    }
+}
+
+pub async fn run(pipeline: Pipeline, options: WorkerOptions, until: Until) {
+    let mut running: JoinSet<()> = JoinSet::new();
+    let mut stop = match &until {
+        Until::Stopped(stop) => Some(stop.clone()),
+        Until::BatchDone(_) => None,
+    };
+    while !stop.as_ref().is_some_and(|s| *s.borrow()) {
+        while running.len() < options.files_at_once {
+            match pipeline.store.claim_job(&options.id, options.lease).await {
+                Ok(Some(job)) => {
+                    running.spawn(process(pipeline.clone(), options.clone(), job));
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "claiming a job failed");
+                    break;
+                }
+            }
+        }
+        if let Until::BatchDone(batch) = &until
+            && running.is_empty()
+        {
+            match pipeline.store.open_jobs_of_batch(*batch).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "counting the batch's jobs failed"),
+            }
+        }
+        // `true` when told to stop, or when whoever could tell has gone.
+        let stopped = async {
+            match &mut stop {
+                Some(stop) => stop.changed().await.is_err() || *stop.borrow(),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            Some(_) = running.join_next(), if !running.is_empty() => {}
+            () = tokio::time::sleep(options.poll) => {}
+            true = stopped => break,
+        }
+    }
+    // Told to stop: what is running is dropped; its lease runs out and the
+    // job is claimed again, skipping the pages already recorded.
+    running.abort_all();
+}
+
+async fn process(pipeline: Pipeline, options: WorkerOptions, job: ClaimedJob) {
+    let store = pipeline.store.clone();
+    let outcome = read_file(&pipeline, &options, &job).await;
+    let ended = match outcome {
+        Ok(()) => store.complete_job(job.id, &options.id).await,
+        Err(JobError::LeaseLost) => Ok(false),
+        Err(JobError::Passing(error)) if job.attempts < MAX_ATTEMPTS => {
+            tracing::warn!(job = %job.id, attempt = job.attempts, %error, "reading a file failed; it will be tried again");
+            store
+                .retry_job(job.id, &options.id, &error, backoff(job.attempts))
+                .await
+        }
+        Err(JobError::Passing(error)) => {
+            tracing::error!(job = %job.id, %error, "reading a file failed for the last time");
+            let reason = format!("reading stopped after {} attempts: {error}", job.attempts);
+            match store
+                .finish_file(job.file_id, FileState::Quarantined, Some(&reason))
+                .await
+            {
+                Ok(()) => store.bury_job(job.id, &options.id, &error).await,
+                Err(e) => Err(e),
+            }
+        }
+    };
+    if let Err(error) = ended {
+        // The lease runs out and the job is claimed again.
+        tracing::warn!(job = %job.id, %error, "ending a job failed");
+    }
+}
+
+/// 5 s, 20 s, 80 s, ... up to 10 minutes.
+fn backoff(attempts: u32) -> Duration {
+    let seconds = 5u64.saturating_mul(4u64.saturating_pow(attempts.saturating_sub(1)));
+    Duration::from_secs(seconds.min(600))
+}
+
+async fn read_file(
+    pipeline: &Pipeline,
+    options: &WorkerOptions,
+    job: &ClaimedJob,
+) -> Result<(), JobError> {
+    let store = &pipeline.store;
+    let file = store
+        .scan_file(job.file_id)
+        .await?
+        .ok_or_else(|| JobError::Passing(format!("file {} is not in the database", job.file_id)))?;
+    let batch = store.batch(file.batch_id).await?.ok_or_else(|| {
+        JobError::Passing(format!("batch {} is not in the database", file.batch_id))
+    })?;
+    let recorded: HashSet<u32> = store.recorded_pages(file.id).await?.into_iter().collect();
+
+    // Stops the reader (it skips the rest) when the lease is lost or
+    // recording fails.
+    let give_up = Arc::new(AtomicBool::new(false));
+    let heartbeat = tokio::spawn(renew_lease(
+        pipeline.clone(),
+        options.clone(),
+        job.id,
+        give_up.clone(),
+    ));
+
+    let (pages, mut read) = mpsc::channel::<PageRead>(8);
+    let path = pipeline.blobs.path(&file.path);
+    let catalogue = pipeline.catalogue.clone();
+    let read_options = pipeline.options.clone();
+    let stop_reading = give_up.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        let opened = open_file(&path, &catalogue, &read_options)?;
+        opened.read(
+            |page| recorded.contains(&page) || stop_reading.load(Ordering::Relaxed),
+            |page| {
+                let _ = pages.blocking_send(page);
+            },
+        );
+        Ok::<(), String>(())
+    });
+
+    let mut failure = None;
+    while let Some(page) = read.recv().await {
+        if failure.is_some() {
+            continue;
+        }
+        if let Err(error) = record_page(pipeline, options, &file, &batch, page).await {
+            give_up.store(true, Ordering::Relaxed);
+            failure = Some(error);
+        }
+    }
+    let opened = reader
+        .await
+        .map_err(|e| JobError::Passing(format!("reading the file failed: {e}")));
+    let lost = heartbeat.is_finished();
+    heartbeat.abort();
+    if lost {
+        return Err(JobError::LeaseLost);
+    }
+    if let Some(error) = failure {
+        return Err(error.into());
+    }
+    match opened? {
+        Ok(()) => store.finish_file(file.id, FileState::Done, None).await?,
+        // Checked when it was handed in, but it may still fail here (a
+        // limit, a structure that parses only in part).
+        Err(reason) => {
+            store
+                .finish_file(file.id, FileState::Quarantined, Some(&reason))
+                .await?
+        }
+    }
+    Ok(())
+}
+
+/// Renews the lease every third of it. Returns (and sets `lost`) only when
+/// the lease is no longer this worker's.
+async fn renew_lease(pipeline: Pipeline, options: WorkerOptions, job: Uuid, lost: Arc<AtomicBool>) {
+    let mut every = tokio::time::interval(options.lease / 3);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        match pipeline
+            .store
+            .renew_lease(job, &options.id, options.lease)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(%job, "the lease was lost; another worker has the job");
+                lost.store(true, Ordering::Relaxed);
+                return;
+            }
+            // Perhaps passing: keep trying while the lease lasts.
+            Err(error) => tracing::warn!(%job, %error, "renewing a lease failed"),
+        }
+    }
+}
+
+async fn record_page(
+    pipeline: &Pipeline,
+    options: &WorkerOptions,
+    file: &ScanFile,
+    batch: &ScanBatch,
+    page: PageRead,
+) -> Result<(), StoreError> {
+    let store = &pipeline.store;
+    let worker = options.id.as_str();
+    let outcome = match page.outcome {
+        Ok(outcome) => outcome,
+        Err(reason) => {
+            store
+                .record_plain_page(file.id, page.number, Some(&reason), worker)
+                .await?;
+            return Ok(());
+        }
+    };
+    match outcome {
+        PageOutcome::Blank => {
+            store
+                .record_plain_page(file.id, page.number, None, worker)
+                .await?;
+        }
+        PageOutcome::Other { text, image } => {
+            let image_path = save_image(pipeline, file.id, page.number, image).await;
+            store
+                .record_other_page(
+                    file,
+                    batch,
+                    page.number,
+                    &text,
+                    image_path.as_deref(),
+                    worker,
+                )
+                .await?;
+        }
+        PageOutcome::Form {
+            form,
+            version,
+            serial,
+            form_page,
+            fields,
+            image,
+        } => {
+            let image_path = save_image(pipeline, file.id, page.number, image).await;
+            let definition = pipeline.catalogue.definition(&form, version);
+            let form_page_record = FormPage {
+                file,
+                batch,
+                page: page.number,
+                worker,
+                form: &form,
+                version,
+                serial: &serial,
+                form_page,
+                image_path,
+            };
+            store
+                .record_form_page(form_page_record, |so_far| {
+                    merge_page(so_far, &fields, definition)
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A page image for the staff pages. Losing one is not worth failing the
+/// page for: the original is kept and the image can be made again.
+async fn save_image(
+    pipeline: &Pipeline,
+    file: Uuid,
+    page: u32,
+    image: Option<image::GrayImage>,
+) -> Option<String> {
+    let image = image?;
+    let blobs = pipeline.blobs.clone();
+    let saved =
+        tokio::task::spawn_blocking(move || blobs.save_page_image(file, page, &image)).await;
+    match saved {
+        Ok(Ok(path)) => Some(path),
+        Ok(Err(error)) => {
+            tracing::warn!(%file, page, %error, "saving a page image failed");
+            None
+        }
+        Err(error) => {
+            tracing::warn!(%file, page, %error, "saving a page image failed");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_level_out() {
+        assert_eq!(backoff(1), Duration::from_secs(5));
+        assert_eq!(backoff(2), Duration::from_secs(20));
+        assert_eq!(backoff(3), Duration::from_secs(80));
+        assert_eq!(backoff(9), Duration::from_secs(600));
+    }
+}

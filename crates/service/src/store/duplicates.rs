@@ -1,0 +1,314 @@
+//! The same person registering twice (web and paper, or paper twice) is one
+//! registration. A new registration that matches an open one by identity
+//! code, or by phone number and name, is folded into it: it keeps its own
+//! row as a source and points at the one that stands, whose received_at
+//! becomes the earliest of the two (the job search began on that day).
+
+use std::collections::BTreeMap;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audit::parse_uuid;
+use super::{Backend, Store, StoreError, parse_timestamp, timestamp};
+use intake_core::calendar;
+use intake_core::record::validate::fold_for_compare;
+use intake_core::record::{
+    Channel, FieldReading, FieldStatus, Provenance, RegistrationStatus, Value,
+};
+
+/// How a registration was recognised as another's duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateMatch {
+    Hetu,
+    PhoneAndName,
+}
+
+impl DuplicateMatch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DuplicateMatch::Hetu => "hetu",
+            DuplicateMatch::PhoneAndName => "phone_name",
+        }
+    }
+}
+
+/// One of the forms a registration was made from.
+#[derive(Debug, Clone)]
+pub struct RegistrationSource {
+    pub id: Uuid,
+    pub reference: String,
+    pub channel: Channel,
+    pub office: String,
+    /// When this form itself arrived.
+    pub received_at: OffsetDateTime,
+    pub provenance: Provenance,
+    pub fields: BTreeMap<String, FieldReading>,
+    /// `None` for the registration that stands.
+    pub matched_on: Option<DuplicateMatch>,
+}
+
+/// What identifies a person on one registration: only values nobody is
+/// still unsure of (a paper field awaiting review is not evidence).
+struct Identity {
+    id: Uuid,
+    hetu: Option<String>,
+    phone: Option<String>,
+    name: Option<String>,
+    received_at: OffsetDateTime,
+}
+
+impl Identity {
+    fn from_row(row: &AnyRow) -> Result<Identity, StoreError> {
+        let id: String = row.try_get("id")?;
+        let fields: String = row.try_get("fields")?;
+        let received_at: String = row.try_get("received_at")?;
+        let fields: BTreeMap<String, FieldReading> = serde_json::from_str(&fields)
+            .map_err(|e| StoreError::Corrupt(format!("fields: {e}")))?;
+        let sure = |id: &str| {
+            fields
+                .get(id)
+                .filter(|f| f.status != FieldStatus::NeedsReview)
+                .and_then(|f| match &f.value {
+                    Some(Value::Text(text)) if !text.trim().is_empty() => Some(text.clone()),
+                    _ => None,
+                })
+        };
+        let name = match (sure("surname"), sure("first_names")) {
+            (Some(surname), Some(first)) => Some(fold_for_compare(&format!("{surname} {first}"))),
+            _ => None,
+        };
+        Ok(Identity {
+            id: parse_uuid(&id)?,
+            hetu: sure("hetu").map(|h| h.to_uppercase()),
+            phone: sure("phone"),
+            name,
+            received_at: parse_timestamp(&received_at)?,
+        })
+    }
+
+    /// The same identity code; or the same phone and name, unless both
+    /// carry identity codes and they differ (two people, one phone).
+    fn matches(&self, other: &Identity) -> Option<DuplicateMatch> {
+        match (&self.hetu, &other.hetu) {
+            (Some(a), Some(b)) if a == b => return Some(DuplicateMatch::Hetu),
+            (Some(_), Some(_)) => return None,
+            _ => {}
+        }
+        let same_phone = self.phone.is_some() && self.phone == other.phone;
+        let same_name = self.name.is_some() && self.name == other.name;
+        (same_phone && same_name).then_some(DuplicateMatch::PhoneAndName)
+    }
+}
+
+const OPEN: [RegistrationStatus; 3] = [
+    RegistrationStatus::AwaitingReview,
+    RegistrationStatus::AwaitingCall,
+    RegistrationStatus::SendLetter,
+];
+
+/// Folds a just-inserted registration into an open registration of the same
+/// person, if there is one, in the caller's transaction; returns the one
+/// that stands. Call it right after the insert, and again when a paper
+/// registration's reviewed fields change what is known of the person.
+pub(crate) async fn fold_duplicate(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    registration_id: Uuid,
+) -> Result<Option<Uuid>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, fields, received_at, duplicate_of FROM registrations WHERE id = $1",
+    )
+    .bind(registration_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if let Some(primary) = row.try_get::<Option<String>, _>("duplicate_of")? {
+        return Ok(Some(parse_uuid(&primary)?));
+    }
+    let new = Identity::from_row(&row)?;
+    if new.hetu.is_none() && (new.phone.is_none() || new.name.is_none()) {
+        return Ok(None);
+    }
+    if backend == Backend::Postgres {
+        // Two registrations of one person committing at the same moment
+        // would not see each other: the second waits here for the first,
+        // then sees it (each statement reads afresh under READ COMMITTED).
+        for key in [&new.hetu, &new.phone].into_iter().flatten() {
+            sqlx::query(
+                "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l",
+            )
+            .bind(format!("intake-person:{key}"))
+            .fetch_all(&mut **tx)
+            .await?;
+        }
+    }
+    let candidates = sqlx::query(
+        "SELECT id, fields, received_at FROM registrations \
+         WHERE id <> $1 AND duplicate_of IS NULL AND status IN ($2, $3, $4) \
+         AND (hetu = $5 OR phone = $6) ORDER BY received_at, id",
+    )
+    .bind(registration_id.to_string())
+    .bind(OPEN[0].as_str())
+    .bind(OPEN[1].as_str())
+    .bind(OPEN[2].as_str())
+    .bind(new.hetu.as_deref())
+    .bind(new.phone.as_deref())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut found = None;
+    for candidate in &candidates {
+        let candidate = Identity::from_row(candidate)?;
+        if let Some(how) = new.matches(&candidate) {
+            found = Some((candidate, how));
+            break;
+        }
+    }
+    let Some((primary, how)) = found else {
+        return Ok(None);
+    };
+
+    let now = timestamp(OffsetDateTime::now_utc());
+    sqlx::query(
+        "UPDATE registrations SET duplicate_of = $1, duplicate_match = $2, updated_at = $3 \
+         WHERE id = $4",
+    )
+    .bind(primary.id.to_string())
+    .bind(how.as_str())
+    .bind(&now)
+    .bind(registration_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    // Its own queue entry goes: the person is called once, as the first.
+    sqlx::query("DELETE FROM callbacks WHERE registration_id = $1")
+        .bind(registration_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    if new.received_at < primary.received_at {
+        sqlx::query(
+            "UPDATE registrations SET source_received_at = COALESCE(source_received_at, \
+             received_at), received_at = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(timestamp(new.received_at))
+        .bind(&now)
+        .bind(primary.id.to_string())
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE callbacks SET due_on = $1 WHERE registration_id = $2 AND due_on > $1")
+            .bind(calendar::first_contact_due(new.received_at).to_string())
+            .bind(primary.id.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(Some(primary.id))
+}
+
+impl Store {
+    /// The forms a registration was made from: itself first, then those
+    /// folded into it, in the order they arrived.
+    pub async fn registration_sources(
+        &self,
+        id: Uuid,
+    ) -> Result<Vec<RegistrationSource>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, reference, channel, office, COALESCE(source_received_at, received_at) \
+             AS own_received_at, provenance, fields, duplicate_match FROM registrations \
+             WHERE id = $1 OR duplicate_of = $1",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        let mut sources = rows
+            .iter()
+            .map(source_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        sources.sort_by_key(|s| (s.id != id, s.received_at));
+        Ok(sources)
+    }
+
+    /// The registration a folded one was folded into, if it was.
+    pub async fn duplicate_of(&self, id: Uuid) -> Result<Option<Uuid>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT duplicate_of FROM registrations WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+        row.and_then(|(d,)| d)
+            .as_deref()
+            .map(parse_uuid)
+            .transpose()
+    }
+}
+
+fn source_from_row(row: &AnyRow) -> Result<RegistrationSource, StoreError> {
+    let corrupt =
+        |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("{what}: {e}"));
+    let id: String = row.try_get("id")?;
+    let channel: String = row.try_get("channel")?;
+    let received_at: String = row.try_get("own_received_at")?;
+    let provenance: String = row.try_get("provenance")?;
+    let fields: String = row.try_get("fields")?;
+    let matched: Option<String> = row.try_get("duplicate_match")?;
+    Ok(RegistrationSource {
+        id: parse_uuid(&id)?,
+        reference: row.try_get("reference")?,
+        channel: match channel.as_str() {
+            "web" => Channel::Web,
+            "paper" => Channel::Paper,
+            other => return Err(StoreError::Corrupt(format!("channel `{other}`"))),
+        },
+        office: row.try_get("office")?,
+        received_at: parse_timestamp(&received_at)?,
+        provenance: serde_json::from_str(&provenance).map_err(|e| corrupt("provenance", &e))?,
+        fields: serde_json::from_str(&fields).map_err(|e| corrupt("fields", &e))?,
+        matched_on: match matched.as_deref() {
+            Some("hetu") => Some(DuplicateMatch::Hetu),
+            Some("phone_name") => Some(DuplicateMatch::PhoneAndName),
+            _ => None,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(hetu: Option<&str>, phone: Option<&str>, name: Option<&str>) -> Identity {
+        Identity {
+            id: Uuid::new_v4(),
+            hetu: hetu.map(str::to_string),
+            phone: phone.map(str::to_string),
+            name: name.map(fold_for_compare),
+            received_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_same_code_is_the_same_person() {
+        let a = identity(Some("131052-308T"), Some("+358401111111"), Some("A B"));
+        let b = identity(Some("131052-308T"), None, None);
+        assert_eq!(a.matches(&b), Some(DuplicateMatch::Hetu));
+    }
+
+    #[test]
+    fn phone_and_name_match_when_a_code_is_missing() {
+        let a = identity(None, Some("+358401234567"), Some("VIRTANEN  Matti"));
+        let b = identity(
+            Some("131052-308T"),
+            Some("+358401234567"),
+            Some("virtanen matti"),
+        );
+        assert_eq!(a.matches(&b), Some(DuplicateMatch::PhoneAndName));
+        let other_name = identity(None, Some("+358401234567"), Some("Virtanen Liisa"));
+        assert_eq!(a.matches(&other_name), None);
+    }
+
+    #[test]
+    fn different_codes_are_different_people_even_on_one_phone() {
+        let a = identity(Some("131052-308T"), Some("+358401234567"), Some("A B"));
+        let b = identity(Some("010594Y9032"), Some("+358401234567"), Some("A B"));
+        assert_eq!(a.matches(&b), None);
+    }
+}

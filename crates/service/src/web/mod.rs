@@ -1,0 +1,51 @@
+//! The HTTP side: the public form for jobseekers and a small JSON API.
+//! Pages are server-rendered templates that work without JavaScript.
+
+pub mod abuse;
+mod api;
+mod error;
+mod public;
+pub mod staff;
+pub mod texts;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::store::Store;
+use intake_core::form::FormDefinition;
+
+pub use error::AppError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    /// Scans: stores uploads and reads them.
+    pub pipeline: crate::pipeline::Pipeline,
+    pub form: Arc<FormDefinition>,
+    pub tokens: abuse::FormTokens,
+    /// Keys the rate-limit hashes of client addresses.
+    pub secret: Arc<Vec<u8>>,
+}
+
+impl FromRef<AppState> for Store {
+    fn from_ref(state: &AppState) -> Store {
+        state.store.clone()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.limits.body_bytes;
+    Router::new()
+        .merge(public::router())
+        .merge(staff::router())
+        .nest("/api", api::router())
+        .fallback(public::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,608 @@
+//! The jobseeker's pages: the form (rendered from the definition), the
+//! receipt, and the private status page with withdrawal.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use time::{Date, OffsetDateTime};
+
+use super::abuse::{self, HONEYPOT_FIELD, TOKEN_FIELD, TokenProblem};
+use super::texts::{PageTexts, RefusalKind, refusal, texts};
+use super::{AppError, AppState};
+use crate::store::{LimitKind, NewRegistration, StatusView, Submission};
+use intake_core::calendar;
+use intake_core::form::{Channel, FieldDef, FieldType};
+use intake_core::i18n::Lang;
+use intake_core::record::normalise::normalise_submission;
+use intake_core::record::validate::FieldError;
+use intake_core::record::{Provenance, RegistrationStatus};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(negotiated_form))
+        .route("/static/style.css", get(stylesheet))
+        .route("/{lang}", get(form_page).post(submit))
+        .route("/{lang}/status/{token}", get(status_page))
+        .route(
+            "/{lang}/status/{token}/withdraw",
+            axum::routing::post(withdraw),
+        )
+}
+
+const WITHDRAW_PURPOSE: &str = "withdraw";
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../static/style.css"),
+    )
+}
+
+/// `/` shows the form in the language the browser prefers.
+async fn negotiated_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or(Lang::Fi);
+    render_form(&state, lang, FormInput::default(), StatusCode::OK)
+}
+
+async fn form_page(State(state): State<AppState>, Path(lang): Path<String>) -> Response {
+    match Lang::from_code(&lang) {
+        Some(lang) => render_form(&state, lang, FormInput::default(), StatusCode::OK),
+        None => not_found_page(Lang::Fi),
+    }
+}
+
+pub async fn not_found(headers: HeaderMap) -> Response {
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or(Lang::Fi);
+    not_found_page(lang)
+}
+
+fn not_found_page(lang: Lang) -> Response {
+    refusal_page(lang, RefusalKind::NotFound, StatusCode::NOT_FOUND)
+}
+
+/// What the person sent, and what was wrong with it.
+#[derive(Default)]
+struct FormInput {
+    values: HashMap<String, String>,
+    errors: Vec<(String, FieldError)>,
+    office_missing: bool,
+    expired: bool,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let Some(lang) = Lang::from_code(&lang) else {
+        return Ok(not_found_page(Lang::Fi));
+    };
+    let refuse = |kind, status| Ok(refusal_page(lang, kind, status));
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return refuse(RefusalKind::TooLarge, StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        Err(_) => return refuse(RefusalKind::BadToken, StatusCode::BAD_REQUEST),
+    };
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+        return refuse(RefusalKind::BadToken, StatusCode::BAD_REQUEST);
+    };
+    let values: HashMap<String, String> = pairs.into_iter().collect();
+    if values.get(HONEYPOT_FIELD).is_some_and(|v| !v.is_empty()) {
+        return refuse(RefusalKind::Automated, StatusCode::BAD_REQUEST);
+    }
+    let token = values.get(TOKEN_FIELD).map(String::as_str).unwrap_or("");
+    let nonce = match state.tokens.verify(state.form.id(), token) {
+        Ok(nonce) => nonce,
+        Err(TokenProblem::Invalid) => {
+            return refuse(RefusalKind::BadToken, StatusCode::BAD_REQUEST);
+        }
+        Err(TokenProblem::Expired) => {
+            let input = FormInput {
+                values,
+                expired: true,
+                ..FormInput::default()
+            };
+            return Ok(render_form(
+                &state,
+                lang,
+                input,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        }
+    };
+
+    let office = values.get("office").and_then(|id| state.config.office(id));
+    let fields = normalise_submission(&state.form, Channel::Web, &values);
+    let (office, fields) = match (office, fields) {
+        (Some(office), Ok(fields)) => (office, fields),
+        (office, fields) => {
+            let input = FormInput {
+                errors: fields.err().unwrap_or_default(),
+                office_missing: office.is_none(),
+                values,
+                expired: false,
+            };
+            return Ok(render_form(
+                &state,
+                lang,
+                input,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        }
+    };
+
+    let new = NewRegistration {
+        form: state.form.id().to_string(),
+        form_version: state.form.version(),
+        office: office.id.clone(),
+        fields,
+        provenance: Provenance::Web { language: lang },
+        submission_key: Some(nonce),
+    };
+    let client = abuse::client_address(peer, &headers, state.config.trust_forwarded_for);
+    let client = abuse::rate_key(&state.secret, client);
+    let submission = match state
+        .store
+        .submit_web(new, &client, &state.config.limits)
+        .await
+    {
+        Ok(submission) => submission,
+        Err(error) => {
+            // Refuse rather than guess: nothing was stored.
+            tracing::error!(%error, "a web submission could not be stored");
+            return refuse(RefusalKind::Unavailable, StatusCode::SERVICE_UNAVAILABLE);
+        }
+    };
+    let (registration, status_token, duplicate) = match submission {
+        Submission::Stored {
+            registration,
+            status_token,
+        } => (registration, status_token, false),
+        Submission::AlreadyStored {
+            registration,
+            status_token,
+        } => (registration, status_token, true),
+        Submission::Limited(LimitKind::GlobalDay) => {
+            return refuse(RefusalKind::DailyCapReached, StatusCode::TOO_MANY_REQUESTS);
+        }
+        Submission::Limited(_) => {
+            return refuse(
+                RefusalKind::TooManyFromClient,
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+    };
+    tracing::debug!(registration = %registration.id, duplicate, "web registration stored");
+
+    let status_path = format!("/{}/status/{status_token}", lang.code());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let behind_tls = state.config.trust_forwarded_for
+        && headers
+            .get("x-forwarded-proto")
+            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+    let scheme = if behind_tls { "https" } else { "http" };
+    let due = calendar::first_contact_due(registration.received_at);
+    let page = ReceiptPage {
+        lang,
+        t: texts(lang),
+        languages: language_links(|l| format!("/{}", l.code()), lang),
+        duplicate,
+        reference: registration.reference.to_string(),
+        received_iso: crate::store::timestamp(registration.received_at),
+        received_local: local_time(registration.received_at),
+        due_iso: due.to_string(),
+        due_local: local_date(due),
+        status_url: format!("{scheme}://{host}{status_path}"),
+        status_path,
+    };
+    Ok(html_page(StatusCode::OK, page.render()?))
+}
+
+async fn status_page(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let Some(lang) = Lang::from_code(&lang) else {
+        return Ok(not_found_page(Lang::Fi));
+    };
+    match state.store.status_by_token(&token).await? {
+        Some(view) => render_status(&state, lang, &token, &view, false),
+        None => Ok(not_found_page(lang)),
+    }
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    Path((lang, token)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let Some(lang) = Lang::from_code(&lang) else {
+        return Ok(not_found_page(Lang::Fi));
+    };
+    let values: HashMap<String, String> = body
+        .ok()
+        .and_then(|b| serde_urlencoded::from_bytes::<Vec<(String, String)>>(&b).ok())
+        .map(|pairs| pairs.into_iter().collect())
+        .unwrap_or_default();
+    let form_token = values.get(TOKEN_FIELD).map(String::as_str).unwrap_or("");
+    if state
+        .tokens
+        .verify(&withdraw_purpose(&token), form_token)
+        .is_err()
+    {
+        return Ok(refusal_page(
+            lang,
+            RefusalKind::BadToken,
+            StatusCode::BAD_REQUEST,
+        ));
+    }
+    let Some(view) = state.store.status_by_token(&token).await? else {
+        return Ok(not_found_page(lang));
+    };
+    state.store.withdraw(view.registration.id).await?;
+    tracing::info!(registration = %view.registration.id, "registration withdrawn by the jobseeker");
+    let view = state.store.status_by_token(&token).await?.unwrap_or(view);
+    render_status(&state, lang, &token, &view, true)
+}
+
+/// A withdraw form is valid only for the status link it was shown on.
+fn withdraw_purpose(status_token: &str) -> String {
+    format!("{WITHDRAW_PURPOSE}|{status_token}")
+}
+
+fn render_status(
+    state: &AppState,
+    lang: Lang,
+    token: &str,
+    view: &StatusView,
+    just_withdrawn: bool,
+) -> Result<Response, AppError> {
+    let t = texts(lang);
+    let registration = &view.registration;
+    let page = StatusPage {
+        lang,
+        t,
+        languages: language_links(|l| format!("/{}/status/{token}", l.code()), lang),
+        reference: registration.reference.to_string(),
+        received_iso: crate::store::timestamp(registration.received_at),
+        received_local: local_time(registration.received_at),
+        due_iso: view.due_on.to_string(),
+        due_local: local_date(view.due_on),
+        status: status_text(t, registration.status),
+        can_withdraw: registration.status.can_withdraw(),
+        just_withdrawn,
+        withdraw_action: format!("/{}/status/{token}/withdraw", lang.code()),
+        token: state.tokens.issue(&withdraw_purpose(token)),
+    };
+    Ok(html_page(StatusCode::OK, page.render()?))
+}
+
+fn status_text(t: &PageTexts, status: RegistrationStatus) -> &'static str {
+    match status {
+        RegistrationStatus::AwaitingReview => t.status_awaiting_review,
+        RegistrationStatus::AwaitingCall => t.status_awaiting_call,
+        RegistrationStatus::SendLetter => t.status_send_letter,
+        RegistrationStatus::Closed => t.status_closed,
+        RegistrationStatus::Withdrawn => t.status_withdrawn,
+    }
+}
+
+fn render_form(state: &AppState, lang: Lang, input: FormInput, status: StatusCode) -> Response {
+    let t = texts(lang);
+    let error_for = |id: &str| {
+        input
+            .errors
+            .iter()
+            .find(|(field, _)| field == id)
+            .map(|(_, e)| e.message(lang))
+    };
+    let fields: Vec<FieldView> = state
+        .form
+        .fields_for(Channel::Web)
+        .map(|def| FieldView::new(def, lang, input.values.get(&def.id), error_for(&def.id)))
+        .collect();
+    let chosen_office = input.values.get("office");
+    let office = OfficeView {
+        error: input.office_missing.then_some(t.office_missing),
+        options: state
+            .config
+            .offices
+            .iter()
+            .map(|o| OptionView {
+                value: o.id.clone(),
+                label: o.name.get(lang).to_string(),
+                checked: chosen_office == Some(&o.id),
+            })
+            .collect(),
+    };
+    let mut errors = Vec::new();
+    if let Some(message) = office.error {
+        errors.push(ErrorLink {
+            anchor: "office".into(),
+            label: t.office.into(),
+            message: message.into(),
+        });
+    }
+    errors.extend(fields.iter().filter_map(|f| {
+        f.error.as_ref().map(|message| ErrorLink {
+            anchor: f.anchor.clone(),
+            label: f.label.clone(),
+            message: message.clone(),
+        })
+    }));
+    let page = FormPage {
+        lang,
+        t,
+        languages: language_links(|l| format!("/{}", l.code()), lang),
+        title: state.form.form.title.get(lang).to_string(),
+        intro: state
+            .form
+            .form
+            .intro
+            .as_ref()
+            .map(|i| i.get(lang).to_string()),
+        action: format!("/{}", lang.code()),
+        token: state.tokens.issue(state.form.id()),
+        notice: input.expired.then_some(t.expired),
+        errors,
+        office,
+        fields,
+    };
+    match page.render() {
+        Ok(html) => html_page(status, html),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+fn refusal_page(lang: Lang, kind: RefusalKind, status: StatusCode) -> Response {
+    let text = refusal(kind, lang);
+    let page = MessagePage {
+        lang,
+        t: texts(lang),
+        languages: language_links(|l| format!("/{}", l.code()), lang),
+        heading: text.title,
+        body: text.body,
+        back_href: format!("/{}", lang.code()),
+    };
+    match page.render() {
+        Ok(html) => html_page(status, html),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// Public pages carry private data (references, status links): never cached,
+/// never sent on as a referrer.
+fn html_page(status: StatusCode, html: String) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+    );
+    response
+}
+
+fn local_time(at: OffsetDateTime) -> String {
+    let local = at.to_offset(calendar::finnish_offset(at));
+    format!(
+        "{}.{}.{} {:02}:{:02}",
+        local.day(),
+        u8::from(local.month()),
+        local.year(),
+        local.hour(),
+        local.minute()
+    )
+}
+
+fn local_date(date: Date) -> String {
+    format!("{}.{}.{}", date.day(), u8::from(date.month()), date.year())
+}
+
+struct LanguageLink {
+    code: &'static str,
+    name: &'static str,
+    href: String,
+    current: bool,
+}
+
+fn language_links(href: impl Fn(Lang) -> String, current: Lang) -> Vec<LanguageLink> {
+    Lang::ALL
+        .into_iter()
+        .map(|l| LanguageLink {
+            code: l.code(),
+            name: l.native_name(),
+            href: href(l),
+            current: l == current,
+        })
+        .collect()
+}
+
+struct OptionView {
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+struct OfficeView {
+    error: Option<&'static str>,
+    options: Vec<OptionView>,
+}
+
+struct ErrorLink {
+    anchor: String,
+    label: String,
+    message: String,
+}
+
+enum Control {
+    Input(&'static str),
+    Radios,
+    Checkbox,
+}
+
+struct FieldView {
+    id: String,
+    /// Where the error summary links to: the input, or a fieldset's first option.
+    anchor: String,
+    control: Control,
+    label: String,
+    hint: Option<String>,
+    required: bool,
+    value: String,
+    error: Option<String>,
+    options: Vec<OptionView>,
+    max_length: Option<usize>,
+    autocomplete: Option<String>,
+    described_by: String,
+    width: &'static str,
+}
+
+impl FieldView {
+    fn new(def: &FieldDef, lang: Lang, value: Option<&String>, error: Option<String>) -> FieldView {
+        let value = value
+            .cloned()
+            .or_else(|| def.default.clone())
+            .unwrap_or_default();
+        let control = match def.field_type {
+            FieldType::Choice => Control::Radios,
+            FieldType::Consent | FieldType::Signature => Control::Checkbox,
+            FieldType::Phone => Control::Input("tel"),
+            FieldType::Email => Control::Input("email"),
+            _ => Control::Input("text"),
+        };
+        let options: Vec<OptionView> = def
+            .options
+            .iter()
+            .map(|o| OptionView {
+                value: o.value.clone(),
+                label: o.label.get(lang).to_string(),
+                checked: o.value == value,
+            })
+            .collect();
+        let anchor = match (&control, options.first()) {
+            (Control::Radios, Some(first)) => format!("{}-{}", def.id, first.value),
+            _ => def.id.clone(),
+        };
+        let described_by = [
+            def.hint.as_ref().map(|_| format!("{}-hint", def.id)),
+            error.as_ref().map(|_| format!("{}-error", def.id)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let width = match def.max_length {
+            Some(n) if n <= 12 => "short",
+            Some(n) if n <= 20 => "medium",
+            _ => "long",
+        };
+        FieldView {
+            id: def.id.clone(),
+            anchor,
+            control,
+            label: def.label(lang).to_string(),
+            hint: def.hint.as_ref().map(|h| h.get(lang).to_string()),
+            required: def.required,
+            value,
+            error,
+            options,
+            max_length: def.max_length,
+            autocomplete: def.autocomplete.clone(),
+            described_by,
+            width,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+struct FormPage {
+    lang: Lang,
+    t: &'static PageTexts,
+    languages: Vec<LanguageLink>,
+    title: String,
+    intro: Option<String>,
+    action: String,
+    token: String,
+    notice: Option<&'static str>,
+    errors: Vec<ErrorLink>,
+    office: OfficeView,
+    fields: Vec<FieldView>,
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    lang: Lang,
+    t: &'static PageTexts,
+    languages: Vec<LanguageLink>,
+    duplicate: bool,
+    reference: String,
+    received_iso: String,
+    received_local: String,
+    due_iso: String,
+    due_local: String,
+    status_path: String,
+    status_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "status.html")]
+struct StatusPage {
+    lang: Lang,
+    t: &'static PageTexts,
+    languages: Vec<LanguageLink>,
+    reference: String,
+    received_iso: String,
+    received_local: String,
+    due_iso: String,
+    due_local: String,
+    status: &'static str,
+    can_withdraw: bool,
+    just_withdrawn: bool,
+    withdraw_action: String,
+    token: String,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    lang: Lang,
+    t: &'static PageTexts,
+    languages: Vec<LanguageLink>,
+    heading: &'static str,
+    body: &'static str,
+    back_href: String,
+}

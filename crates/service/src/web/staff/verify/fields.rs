@@ -1,0 +1,281 @@
+//! A flagged field as the verification form shows it (the value read, why
+//! it was flagged, an input of the right kind prefilled), and what the
+//! person typed checked by the same rules as the web form.
+
+use std::collections::HashMap;
+
+use crate::store::review::FieldDecision;
+use intake_core::form::{Channel, FieldDef, FieldType};
+use intake_core::i18n::Lang;
+use intake_core::record::normalise::normalise_field;
+use intake_core::record::validate::FieldError;
+use intake_core::record::{FieldReading, Value};
+
+use super::texts::VerifyTexts;
+
+/// How a field is answered on the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Text,
+    /// A `select` of the definition's options.
+    Choice,
+    /// A checkbox (consent, signature).
+    Check,
+}
+
+pub struct OptionView {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One flagged field on the form.
+pub struct FieldView {
+    pub id: String,
+    pub label: String,
+    pub hint: Option<String>,
+    pub kind: InputKind,
+    /// Text: what the input holds.
+    pub value: String,
+    /// Check: whether the box is ticked.
+    pub checked: bool,
+    /// Choice: its options, with an empty one first.
+    pub options: Vec<OptionView>,
+    /// What the machine read, as read.
+    pub read: String,
+    pub reasons: Vec<String>,
+    pub crop: Option<String>,
+    pub crop_alt: String,
+    pub error: Option<String>,
+    pub autofocus: bool,
+}
+
+impl FieldView {
+    pub fn is_text(&self) -> bool {
+        self.kind == InputKind::Text
+    }
+
+    pub fn is_choice(&self) -> bool {
+        self.kind == InputKind::Choice
+    }
+}
+
+fn kind_of(def: &FieldDef) -> InputKind {
+    match def.field_type {
+        FieldType::Choice => InputKind::Choice,
+        FieldType::Consent | FieldType::Signature => InputKind::Check,
+        _ => InputKind::Text,
+    }
+}
+
+/// What the input starts with: the value read if there is one (normalised),
+/// else the raw text, so that a small slip is fixed rather than retyped.
+pub fn prefill(reading: &FieldReading) -> String {
+    match &reading.value {
+        Some(Value::Text(text)) => text.clone(),
+        Some(Value::Bool(true)) => "yes".to_string(),
+        Some(Value::Bool(false)) => String::new(),
+        None => reading.raw.clone().unwrap_or_default(),
+    }
+}
+
+/// Why a field was flagged, in the page's language: the recogniser's own
+/// reasons by name, a validator's by asking the validator again.
+pub fn reasons(reading: &FieldReading, def: &FieldDef, lang: Lang, t: &VerifyTexts) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let stored = reading.reason.as_deref().unwrap_or("");
+    for part in stored.split("; ").filter(|p| !p.is_empty()) {
+        let said = match t.reason(part) {
+            Some(known) => known.to_string(),
+            None => match reading.raw.as_deref().map(|raw| validate(def, raw)) {
+                Some(Err(error)) => error.message(lang),
+                _ => part.to_string(),
+            },
+        };
+        if !out.contains(&said) {
+            out.push(said);
+        }
+    }
+    out
+}
+
+fn validate(def: &FieldDef, input: &str) -> Result<Option<Value>, FieldError> {
+    normalise_field(def, Channel::Paper, input)
+}
+
+/// The view of one flagged field; `entered` is what the person typed when
+/// the form comes back with errors.
+pub fn view(
+    def: &FieldDef,
+    reading: &FieldReading,
+    entered: Option<&str>,
+    lang: Lang,
+    t: &VerifyTexts,
+) -> FieldView {
+    let kind = kind_of(def);
+    let value = entered.map_or_else(|| prefill(reading), str::to_string);
+    let options = if kind == InputKind::Choice {
+        std::iter::once(OptionView {
+            value: String::new(),
+            label: t.not_marked.to_string(),
+            selected: value.is_empty(),
+        })
+        .chain(def.options.iter().map(|o| OptionView {
+            selected: o.value == value,
+            value: o.value.clone(),
+            label: o.label.get(lang).to_string(),
+        }))
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let label = def.label(lang).to_string();
+    FieldView {
+        id: def.id.clone(),
+        crop_alt: t.crop_alt.replacen("{}", &label, 1),
+        label,
+        hint: def.hint.as_ref().map(|h| h.get(lang).to_string()),
+        kind,
+        checked: kind == InputKind::Check && matches!(value.as_str(), "yes" | "on" | "true"),
+        value,
+        options,
+        read: reading.raw.clone().unwrap_or_default(),
+        reasons: reasons(reading, def, lang, t),
+        crop: None,
+        error: None,
+        autofocus: false,
+    }
+}
+
+/// The person's answers for the flagged fields, each checked; or each
+/// field's error. An unticked checkbox sends nothing: that is "no".
+pub fn decide(
+    flagged: &[(&FieldDef, &FieldReading)],
+    form: &HashMap<String, String>,
+) -> Result<Vec<FieldDecision>, Vec<(String, FieldError)>> {
+    let mut decisions = Vec::new();
+    let mut errors = Vec::new();
+    for (def, _) in flagged {
+        let input = form.get(&def.id).map(String::as_str).unwrap_or("");
+        match validate(def, input) {
+            Ok(value) => decisions.push(FieldDecision {
+                field: def.id.clone(),
+                value,
+            }),
+            Err(error) => errors.push((def.id.clone(), error)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(decisions)
+    } else {
+        Err(errors)
+    }
+}
+
+/// For sending a form on as it is: the answers that pass the web rules,
+/// each checked, and the ids of the fields whose answer does not (they
+/// stay flagged).
+pub fn decide_what_passes(
+    flagged: &[(&FieldDef, &FieldReading)],
+    form: &HashMap<String, String>,
+) -> (Vec<FieldDecision>, Vec<String>) {
+    match decide(flagged, form) {
+        Ok(decisions) => (decisions, Vec::new()),
+        Err(errors) => {
+            let failed: Vec<String> = errors.into_iter().map(|(field, _)| field).collect();
+            let passing: Vec<(&FieldDef, &FieldReading)> = flagged
+                .iter()
+                .filter(|(def, _)| !failed.contains(&def.id))
+                .copied()
+                .collect();
+            let decisions = decide(&passing, form).unwrap_or_default();
+            (decisions, failed)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use intake_core::form::FormDefinition;
+    use intake_core::record::FieldStatus;
+
+    fn definition() -> FormDefinition {
+        FormDefinition::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../forms/jobseeker-start.toml"
+        )))
+        .unwrap()
+    }
+
+    fn flagged(value: Option<&str>, raw: &str, reason: &str) -> FieldReading {
+        FieldReading {
+            value: value.map(|v| Value::Text(v.into())),
+            status: FieldStatus::NeedsReview,
+            raw: Some(raw.into()),
+            confidence: Some(0.5),
+            reason: Some(reason.into()),
+            corrected_by: None,
+        }
+    }
+
+    #[test]
+    fn the_input_starts_with_the_value_or_else_what_was_read() {
+        assert_eq!(
+            prefill(&flagged(Some("+358501234567"), "0501234567", "")),
+            "+358501234567"
+        );
+        assert_eq!(prefill(&flagged(None, "260967X265Y", "")), "260967X265Y");
+    }
+
+    #[test]
+    fn reasons_are_said_in_the_language_of_the_page() {
+        let definition = definition();
+        let hetu = definition.field("hetu").unwrap();
+        let reading = flagged(
+            None,
+            "260967X265Y",
+            "low confidence; The last character does not match the rest of the code.",
+        );
+        let t = super::super::texts::verify_texts(Lang::Fi);
+        let said = reasons(&reading, hetu, Lang::Fi, t);
+        assert_eq!(said.len(), 2);
+        assert_eq!(said[0], "kone ei ollut varma");
+        assert_eq!(said[1], FieldError::HetuCheck.message(Lang::Fi));
+    }
+
+    #[test]
+    fn answers_are_checked_by_the_web_rules() {
+        let definition = definition();
+        let hetu = definition.field("hetu").unwrap();
+        let email = definition.field("email").unwrap();
+        let reading = flagged(None, "x", "");
+        let both = [(hetu, &reading), (email, &reading)];
+        let mut form: HashMap<String, String> = [
+            ("hetu".to_string(), "131052-308t".to_string()),
+            ("email".to_string(), "not an address".to_string()),
+        ]
+        .into();
+        let errors = decide(&both, &form).unwrap_err();
+        assert_eq!(errors, [("email".to_string(), FieldError::EmailFormat)]);
+        form.insert("email".into(), String::new());
+        let decisions = decide(&both, &form).unwrap();
+        assert_eq!(decisions[0].value, Some(Value::Text("131052-308T".into())));
+        assert_eq!(decisions[1].value, None, "an optional field may be emptied");
+    }
+
+    #[test]
+    fn sending_on_keeps_what_passes_and_leaves_the_rest() {
+        let definition = definition();
+        let hetu = definition.field("hetu").unwrap();
+        let consent = definition.field("contact_consent").unwrap();
+        let reading = flagged(None, "x", "");
+        let both = [(hetu, &reading), (consent, &reading)];
+        let form: HashMap<String, String> =
+            [("hetu".to_string(), "131052-308t".to_string())].into();
+        let (decisions, unresolved) = decide_what_passes(&both, &form);
+        assert_eq!(decisions.len(), 1);
+        assert_eq!(decisions[0].field, "hetu");
+        assert_eq!(unresolved, ["contact_consent"]);
+    }
+}
