@@ -1,0 +1,109 @@
+//! Forms filled in on a computer: values from AcroForm fields, or from the
+//! text layer of a flattened copy, are as exact as typed and read so.
+
+use std::collections::BTreeMap;
+
+use super::{Document, DocumentKind, FormCatalogue, PageOutcome};
+use crate::capture::decode::{self, PageContent};
+use crate::capture::text_layer::TextLayer;
+use crate::printable;
+use intake_core::form::Channel;
+use intake_core::record::normalise::normalise_field;
+use intake_core::record::{FieldReading, FieldStatus};
+
+/// The exact path: a PDF of our form filled on a computer carries its
+/// values in AcroForm fields. One document per filled copy.
+pub(super) fn digital_forms(bytes: &[u8], catalogue: &FormCatalogue) -> Vec<Document> {
+    let Ok(values) = printable::filled_values(bytes) else {
+        // Not a PDF lopdf can read as a whole: the page decoder says why.
+        return Vec::new();
+    };
+    let Some((definition, _)) = catalogue.forms.first() else {
+        return Vec::new();
+    };
+    let mut serials: Vec<&str> = values.iter().map(|v| v.serial.as_str()).collect();
+    serials.dedup();
+    serials
+        .into_iter()
+        .enumerate()
+        .map(|(copy, serial)| {
+            let typed: BTreeMap<&str, &str> = values
+                .iter()
+                .filter(|v| v.serial == serial)
+                .map(|v| (v.field.as_str(), v.value.as_str()))
+                .collect();
+            let fields = definition
+                .fields_for(Channel::Paper)
+                .map(|field| {
+                    let raw = typed.get(field.id.as_str()).copied().unwrap_or("");
+                    (field.id.clone(), typed_reading(field, raw))
+                })
+                .collect();
+            Document {
+                source: String::new(),
+                pages: vec![copy as u32 + 1],
+                kind: DocumentKind::Form,
+                form: Some(definition.id().to_string()),
+                form_version: Some(definition.version()),
+                serial: Some(serial.to_string()),
+                fields,
+                text: None,
+            }
+        })
+        .collect()
+}
+
+/// A page of a PDF without filled fields that is one of our forms by its
+/// text: filled in on a computer and flattened. Its values are as exact
+/// as typed ones. `None` for a scanned page or any other page.
+pub(super) fn from_text_layer(
+    layer: Option<&mut TextLayer>,
+    page: &decode::Page,
+    catalogue: &FormCatalogue,
+) -> Option<PageOutcome> {
+    if !matches!(page.content, PageContent::Digital { .. }) {
+        return None;
+    }
+    let read = layer?.read_form(page.number, |form, version| {
+        catalogue.find(form, version).map(|(_, layout)| layout)
+    })?;
+    let (definition, _) = catalogue.find(&read.payload.form, read.payload.version)?;
+    let fields = read
+        .raw
+        .iter()
+        .filter_map(|(id, raw)| Some((id.clone(), typed_reading(definition.field(id)?, raw))))
+        .collect();
+    Some(PageOutcome::Form {
+        form: read.payload.form,
+        version: read.payload.version,
+        serial: read.payload.serial,
+        form_page: read.payload.page,
+        fields,
+        image: None,
+    })
+}
+
+/// A value typed into the PDF: exact, so its confidence is 1; still checked
+/// by the same rules as the web.
+fn typed_reading(field: &intake_core::form::FieldDef, raw: &str) -> FieldReading {
+    let mut reading = FieldReading {
+        value: None,
+        status: FieldStatus::Accepted,
+        raw: (!raw.is_empty()).then(|| raw.to_string()),
+        confidence: Some(1.0),
+        reason: None,
+        corrected_by: None,
+    };
+    match normalise_field(field, Channel::Paper, raw) {
+        Ok(value) => reading.value = value,
+        Err(error) => {
+            reading.status = FieldStatus::NeedsReview;
+            reading.reason = Some(error.to_string());
+        }
+    }
+    if field.id == "hetu" && intake_core::record::validate::hetu(raw).is_ok_and(|h| h.temporary) {
+        reading.status = FieldStatus::NeedsReview;
+        reading.reason = Some("temporary identity code (900-999)".into());
+    }
+    reading
+}

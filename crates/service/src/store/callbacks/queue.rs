@@ -1,0 +1,308 @@
+//! What a caseworker sees: the queue in due order, narrowed by office,
+//! language, channel or a search, and one registration with its calls.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::super::audit::parse_uuid;
+use super::super::registrations::parse_date;
+use super::super::{Store, StoreError, parse_timestamp, timestamp};
+use super::attempts::attempt_from_row;
+use super::lease::holder_from_row;
+use super::{CallAttempt, LeaseHolder, optional_time, parse_channel};
+use crate::callbacks::CloseResult;
+use intake_core::record::validate::{fold_for_compare, hetu, phone};
+use intake_core::record::{Channel, Reference, Registration, RegistrationStatus};
+
+/// What the queue page asks for.
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub status: RegistrationStatus,
+    pub office: Option<String>,
+    /// The form's `service_language` value.
+    pub language: Option<String>,
+    pub channel: Option<Channel>,
+    /// A reference, identity code, phone number or part of a name.
+    pub search: Option<String>,
+    /// Also those not to be called again before a later time.
+    pub include_later: bool,
+}
+
+impl Default for QueueFilter {
+    fn default() -> QueueFilter {
+        QueueFilter {
+            status: RegistrationStatus::AwaitingCall,
+            office: None,
+            language: None,
+            channel: None,
+            search: None,
+            include_later: false,
+        }
+    }
+}
+
+/// One line of the queue.
+#[derive(Debug, Clone)]
+pub struct QueueEntry {
+    pub id: Uuid,
+    pub reference: String,
+    pub status: RegistrationStatus,
+    /// Of all its sources: a web and a paper form make one registration.
+    pub channels: Vec<Channel>,
+    pub office: String,
+    pub surname: String,
+    pub first_names: String,
+    pub phone: Option<String>,
+    pub service_language: Option<String>,
+    pub call_time: Option<String>,
+    pub received_at: OffsetDateTime,
+    pub due_on: Date,
+    pub attempts: i64,
+    pub next_call_at: Option<OffsetDateTime>,
+    pub first_contact_at: Option<OffsetDateTime>,
+    pub holder: Option<LeaseHolder>,
+}
+
+impl QueueEntry {
+    /// Not yet spoken to, and the due day has passed.
+    pub fn is_overdue(&self, today: Date) -> bool {
+        self.first_contact_at.is_none() && self.due_on < today
+    }
+}
+
+/// A registration with everything the claimed page shows.
+#[derive(Debug, Clone)]
+pub struct CallbackDetail {
+    pub registration: Registration,
+    /// `None` for a registration without a queue entry (folded ones).
+    pub due_on: Option<Date>,
+    pub attempts: i64,
+    pub next_call_at: Option<OffsetDateTime>,
+    pub first_contact_at: Option<OffsetDateTime>,
+    pub holder: Option<LeaseHolder>,
+    pub result: Option<CloseResult>,
+    pub result_note: Option<String>,
+    pub closed_at: Option<OffsetDateTime>,
+    pub closed_by: Option<String>,
+    pub call_attempts: Vec<CallAttempt>,
+}
+
+/// Most lines the queue shows at once.
+const QUEUE_LIMIT: usize = 500;
+
+impl Store {
+    pub async fn queue(
+        &self,
+        filter: &QueueFilter,
+        now: OffsetDateTime,
+    ) -> Result<Vec<QueueEntry>, StoreError> {
+        let mut sql = String::from(
+            "SELECT r.id, r.reference, r.status, r.channel, r.office, r.received_at, r.fields, \
+             r.phone, c.due_on, c.attempts, c.next_call_at, c.first_contact_at, \
+             c.lease_holder, c.lease_until, s.name AS holder_name, \
+             (SELECT COUNT(*) FROM registrations d WHERE d.duplicate_of = r.id \
+               AND d.channel <> r.channel) AS other_channel \
+             FROM callbacks c JOIN registrations r ON r.id = c.registration_id \
+             LEFT JOIN staff s ON s.id = c.lease_holder \
+             WHERE r.duplicate_of IS NULL AND r.status = $1",
+        );
+        let mut binds: Vec<String> = vec![filter.status.as_str().to_string()];
+        let mut bind = |sql: &mut String, clause: &str, value: String| {
+            binds.push(value);
+            sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
+        };
+        if let Some(office) = &filter.office {
+            bind(&mut sql, " AND r.office = ?", office.clone());
+        }
+        if let Some(channel) = filter.channel {
+            // A registration matches by any of its sources.
+            bind(
+                &mut sql,
+                " AND (r.channel = ? OR r.id IN (SELECT d.duplicate_of FROM registrations d \
+                 WHERE d.duplicate_of IS NOT NULL AND d.channel = ?))",
+                channel.as_str().to_string(),
+            );
+        }
+        // Only the queue proper holds people back until a later time.
+        if !filter.include_later && filter.status == RegistrationStatus::AwaitingCall {
+            bind(
+                &mut sql,
+                " AND (c.next_call_at IS NULL OR c.next_call_at <= ?)",
+                timestamp(now),
+            );
+        }
+        let search = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let mut name_search = None;
+        let mut reference_owner = None;
+        if let Some(term) = search {
+            // An identity code or phone number is found exactly, in every
+            // source; anything else is a reference or a name.
+            let key = hetu(term)
+                .map(|h| h.code)
+                .or_else(|_| phone(term))
+                .ok()
+                .filter(|_| Reference::parse(term).is_none());
+            match key {
+                Some(key) => bind(
+                    &mut sql,
+                    " AND r.id IN (SELECT COALESCE(x.duplicate_of, x.id) FROM registrations x \
+                     WHERE x.hetu = ? OR x.phone = ?)",
+                    key,
+                ),
+                None => {
+                    if let Some(reference) = Reference::parse(term) {
+                        reference_owner = self.reference_owner(&reference).await?;
+                    }
+                    name_search = Some(fold_for_compare(term));
+                }
+            }
+        }
+        sql.push_str(" ORDER BY c.due_on, r.received_at, r.id");
+        let mut query = sqlx::query(&sql);
+        for value in &binds {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(&self.reader).await?;
+        let mut entries = Vec::new();
+        for row in &rows {
+            let entry = entry_from_row(row, now)?;
+            if let Some(language) = &filter.language
+                && entry.service_language.as_ref() != Some(language)
+            {
+                continue;
+            }
+            if let Some(term) = &name_search
+                && reference_owner != Some(entry.id)
+                && !name_matches(&entry, term)
+            {
+                continue;
+            }
+            entries.push(entry);
+            if entries.len() == QUEUE_LIMIT {
+                break;
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The registration that stands for a reference (its own, or the one
+    /// it was folded into).
+    pub async fn reference_owner(&self, reference: &Reference) -> Result<Option<Uuid>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT COALESCE(duplicate_of, id) FROM registrations WHERE reference = $1",
+        )
+        .bind(reference.as_str())
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|(id,)| parse_uuid(&id)).transpose()
+    }
+
+    pub async fn callback_detail(
+        &self,
+        id: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<Option<CallbackDetail>, StoreError> {
+        let Some(registration) = self.registration(id).await? else {
+            return Ok(None);
+        };
+        let row = sqlx::query(
+            "SELECT c.due_on, c.attempts, c.next_call_at, c.first_contact_at, c.lease_holder, \
+             c.lease_until, s.name AS holder_name, c.result, c.result_note, c.closed_at, \
+             cb.name AS closed_by_name FROM callbacks c \
+             LEFT JOIN staff s ON s.id = c.lease_holder \
+             LEFT JOIN staff cb ON cb.id = c.closed_by WHERE c.registration_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.reader)
+        .await?;
+        let attempts = sqlx::query(
+            "SELECT a.attempted_at, s.name, a.outcome, a.call_back_at, a.note \
+             FROM call_attempts a JOIN staff s ON s.id = a.staff_id \
+             WHERE a.registration_id = $1 ORDER BY a.attempted_at, a.id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(attempt_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let mut detail = CallbackDetail {
+            registration,
+            due_on: None,
+            attempts: 0,
+            next_call_at: None,
+            first_contact_at: None,
+            holder: None,
+            result: None,
+            result_note: None,
+            closed_at: None,
+            closed_by: None,
+            call_attempts: attempts,
+        };
+        if let Some(row) = row {
+            let result: Option<String> = row.try_get("result")?;
+            detail.due_on = Some(parse_date(&row.try_get::<String, _>("due_on")?)?);
+            detail.attempts = row.try_get("attempts")?;
+            detail.next_call_at = optional_time(&row, "next_call_at")?;
+            detail.first_contact_at = optional_time(&row, "first_contact_at")?;
+            detail.holder = holder_from_row(&row, now)?;
+            detail.result = result.as_deref().and_then(CloseResult::parse);
+            detail.result_note = row.try_get("result_note")?;
+            detail.closed_at = optional_time(&row, "closed_at")?;
+            detail.closed_by = row.try_get("closed_by_name")?;
+        }
+        Ok(Some(detail))
+    }
+}
+
+fn name_matches(entry: &QueueEntry, term: &str) -> bool {
+    let forward = fold_for_compare(&format!("{} {}", entry.surname, entry.first_names));
+    let backward = fold_for_compare(&format!("{} {}", entry.first_names, entry.surname));
+    forward.contains(term) || backward.contains(term)
+}
+
+fn entry_from_row(row: &AnyRow, now: OffsetDateTime) -> Result<QueueEntry, StoreError> {
+    let id: String = row.try_get("id")?;
+    let status: String = row.try_get("status")?;
+    let channel: String = row.try_get("channel")?;
+    let fields: String = row.try_get("fields")?;
+    let received_at: String = row.try_get("received_at")?;
+    let other_channel: i64 = row.try_get("other_channel")?;
+    let fields: serde_json::Value =
+        serde_json::from_str(&fields).map_err(|e| StoreError::Corrupt(format!("fields: {e}")))?;
+    let text = |id: &str| fields[id]["value"].as_str().map(str::to_string);
+    let channel = parse_channel(&channel)?;
+    let mut channels = vec![channel];
+    if other_channel > 0 {
+        channels.push(match channel {
+            Channel::Web => Channel::Paper,
+            Channel::Paper => Channel::Web,
+        });
+        channels.sort_by_key(|c| c.as_str());
+    }
+    Ok(QueueEntry {
+        id: parse_uuid(&id)?,
+        reference: row.try_get("reference")?,
+        status: RegistrationStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status `{status}`")))?,
+        channels,
+        office: row.try_get("office")?,
+        surname: text("surname").unwrap_or_default(),
+        first_names: text("first_names").unwrap_or_default(),
+        phone: row.try_get("phone")?,
+        service_language: text("service_language"),
+        call_time: text("call_time"),
+        received_at: parse_timestamp(&received_at)?,
+        due_on: parse_date(&row.try_get::<String, _>("due_on")?)?,
+        attempts: row.try_get("attempts")?,
+        next_call_at: optional_time(row, "next_call_at")?,
+        first_contact_at: optional_time(row, "first_contact_at")?,
+        holder: holder_from_row(row, now)?,
+    })
+}

@@ -1,0 +1,246 @@
+//! Every page is recorded exactly once, so a job run again after a crash
+//! skips what it did; pages that are not our form become triage items.
+
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::super::{Store, StoreError, timestamp};
+use super::{ScanBatch, ScanFile};
+
+/// What recording a page did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageRecorded {
+    /// The page was recorded before (a job run again after a crash).
+    AlreadyDone,
+    NewRegistration(Uuid),
+    /// The page joined a registration made from an earlier page or scan.
+    Attached(Uuid),
+    Triage(Uuid),
+    Noted,
+}
+
+/// What became of one page, as recorded.
+#[derive(Debug, Clone)]
+pub struct PageRecord {
+    pub file_id: Uuid,
+    pub file_name: String,
+    pub page: u32,
+    /// `form`, `blank`, `other` or `failed`.
+    pub outcome: String,
+    pub registration_id: Option<Uuid>,
+    pub triage_id: Option<Uuid>,
+    pub serial: Option<String>,
+    pub image_path: Option<String>,
+    pub reason: Option<String>,
+    pub processed_by: String,
+}
+
+impl Store {
+    /// The pages of a file already recorded, so a resumed job skips them.
+    pub async fn recorded_pages(&self, file: Uuid) -> Result<Vec<u32>, StoreError> {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT page FROM scan_pages WHERE file_id = $1 ORDER BY page")
+                .bind(file.to_string())
+                .fetch_all(&self.writer)
+                .await?;
+        Ok(rows.into_iter().map(|(page,)| page as u32).collect())
+    }
+
+    /// Records a page that is not our form. Consecutive such pages of a file
+    /// are one triage item (blank backs between them do not split it).
+    pub async fn record_other_page(
+        &self,
+        file: &ScanFile,
+        batch: &ScanBatch,
+        page: u32,
+        text: &str,
+        image_path: Option<&str>,
+        worker: &str,
+    ) -> Result<PageRecorded, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        if page_recorded(&mut tx, file.id, page).await? {
+            return Ok(PageRecorded::AlreadyDone);
+        }
+        let previous: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT outcome, triage_id FROM scan_pages \
+             WHERE file_id = $1 AND page < $2 AND outcome <> 'blank' \
+             ORDER BY page DESC LIMIT 1",
+        )
+        .bind(file.id.to_string())
+        .bind(i64::from(page))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let now = timestamp(OffsetDateTime::now_utc());
+        let continued = previous
+            .filter(|(outcome, _)| outcome == "other")
+            .and_then(|(_, triage)| triage);
+        let triage = match continued {
+            Some(triage) => {
+                sqlx::query(
+                    "UPDATE triage_items SET text = text || $1, updated_at = $2 WHERE id = $3",
+                )
+                .bind(format!("\n\u{c}\n{text}"))
+                .bind(&now)
+                .bind(&triage)
+                .execute(&mut *tx)
+                .await?;
+                Uuid::parse_str(&triage).map_err(|e| StoreError::Corrupt(e.to_string()))?
+            }
+            None => {
+                let id = Uuid::new_v4();
+                sqlx::query(
+                    "INSERT INTO triage_items (id, batch_id, file_id, office, received_on, text, \
+                     status, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7)",
+                )
+                .bind(id.to_string())
+                .bind(batch.id.to_string())
+                .bind(file.id.to_string())
+                .bind(&batch.office)
+                .bind(batch.received_on.to_string())
+                .bind(text)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        insert_page(
+            &mut tx,
+            &PageRow {
+                outcome: "other",
+                triage: Some(triage),
+                image_path,
+                ..PageRow::noted(file.id, page, worker)
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(PageRecorded::Triage(triage))
+    }
+
+    /// Records a blank page, or one that could not be read (with why).
+    pub async fn record_plain_page(
+        &self,
+        file: Uuid,
+        page: u32,
+        failure: Option<&str>,
+        worker: &str,
+    ) -> Result<PageRecorded, StoreError> {
+        let row = PageRow {
+            outcome: if failure.is_some() { "failed" } else { "blank" },
+            reason: failure,
+            ..PageRow::noted(file, page, worker)
+        };
+        let mut tx = self.writer.begin().await?;
+        if page_recorded(&mut tx, file, page).await? {
+            return Ok(PageRecorded::AlreadyDone);
+        }
+        insert_page(&mut tx, &row).await?;
+        tx.commit().await?;
+        Ok(PageRecorded::Noted)
+    }
+
+    /// Every recorded page of a batch, in file and page order.
+    pub async fn batch_pages(&self, batch: Uuid) -> Result<Vec<PageRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.file_id, f.name, p.page, p.outcome, p.registration_id, p.triage_id, \
+             p.serial, p.image_path, p.reason, p.processed_by FROM scan_pages p \
+             JOIN scan_files f ON f.id = p.file_id WHERE f.batch_id = $1 \
+             ORDER BY f.name, p.page",
+        )
+        .bind(batch.to_string())
+        .fetch_all(&self.reader)
+        .await?;
+        let uuid = |text: Option<String>| -> Result<Option<Uuid>, StoreError> {
+            text.map(|t| Uuid::parse_str(&t).map_err(|e| StoreError::Corrupt(e.to_string())))
+                .transpose()
+        };
+        rows.iter()
+            .map(|row| {
+                Ok(PageRecord {
+                    file_id: uuid(Some(row.try_get("file_id")?))?.expect("present"),
+                    file_name: row.try_get("name")?,
+                    page: row.try_get::<i64, _>("page")? as u32,
+                    outcome: row.try_get("outcome")?,
+                    registration_id: uuid(row.try_get("registration_id")?)?,
+                    triage_id: uuid(row.try_get("triage_id")?)?,
+                    serial: row.try_get("serial")?,
+                    image_path: row.try_get("image_path")?,
+                    reason: row.try_get("reason")?,
+                    processed_by: row.try_get("processed_by")?,
+                })
+            })
+            .collect()
+    }
+}
+
+pub(super) async fn page_recorded(
+    tx: &mut Transaction<'_, Any>,
+    file: Uuid,
+    page: u32,
+) -> Result<bool, StoreError> {
+    let found: Option<(i64,)> =
+        sqlx::query_as("SELECT page FROM scan_pages WHERE file_id = $1 AND page = $2")
+            .bind(file.to_string())
+            .bind(i64::from(page))
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(found.is_some())
+}
+
+pub(super) struct PageRow<'a> {
+    pub(super) file: Uuid,
+    pub(super) page: u32,
+    pub(super) outcome: &'static str,
+    pub(super) registration: Option<Uuid>,
+    pub(super) triage: Option<Uuid>,
+    pub(super) serial: Option<&'a str>,
+    pub(super) form_page: Option<u32>,
+    pub(super) image_path: Option<&'a str>,
+    pub(super) reason: Option<&'a str>,
+    pub(super) worker: &'a str,
+}
+
+impl<'a> PageRow<'a> {
+    fn noted(file: Uuid, page: u32, worker: &'a str) -> PageRow<'a> {
+        PageRow {
+            file,
+            page,
+            outcome: "blank",
+            registration: None,
+            triage: None,
+            serial: None,
+            form_page: None,
+            image_path: None,
+            reason: None,
+            worker,
+        }
+    }
+}
+
+pub(super) async fn insert_page(
+    tx: &mut Transaction<'_, Any>,
+    row: &PageRow<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO scan_pages (file_id, page, outcome, registration_id, triage_id, serial, \
+         form_page, image_path, reason, processed_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(row.file.to_string())
+    .bind(i64::from(row.page))
+    .bind(row.outcome)
+    .bind(row.registration.map(|id| id.to_string()))
+    .bind(row.triage.map(|id| id.to_string()))
+    .bind(row.serial)
+    .bind(row.form_page.map(i64::from))
+    .bind(row.image_path)
+    .bind(row.reason)
+    .bind(row.worker)
+    .bind(timestamp(OffsetDateTime::now_utc()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
