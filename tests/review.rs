@@ -10,6 +10,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use common::page::{Browser, between, client, page};
 use common::{Backend, Case, TestApp};
 use intake_core::form::{Channel, FormDefinition};
 use intake_core::record::normalise::normalise_submission;
@@ -26,7 +27,6 @@ use reqwest::StatusCode;
 use time::OffsetDateTime;
 use time::macros::date;
 
-const PASSWORD: &str = "a long enough password";
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 
 fn main() {
@@ -54,167 +54,6 @@ fn main() {
 }
 
 // ---------------------------------------------------------------- helpers
-
-struct Page {
-    status: StatusCode,
-    location: String,
-    content_type: String,
-    bytes: Vec<u8>,
-}
-
-impl Page {
-    fn body(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client")
-}
-
-async fn page(response: reqwest::Response) -> Page {
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    Page {
-        status: response.status(),
-        location: header(reqwest::header::LOCATION),
-        content_type: header(reqwest::header::CONTENT_TYPE),
-        bytes: response
-            .bytes()
-            .await
-            .map(|b| b.to_vec())
-            .unwrap_or_default(),
-    }
-}
-
-fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
-    let start = text.find(before)? + before.len();
-    let end = start + text[start..].find(after)?;
-    Some(&text[start..end])
-}
-
-/// A signed-in staff member's browser, without JavaScript or redirects.
-struct Browser {
-    base: String,
-    client: reqwest::Client,
-    cookie: String,
-    csrf: String,
-}
-
-impl Browser {
-    async fn sign_in(app: &TestApp, name: &str, role: Role) -> Result<Browser, Failed> {
-        app.store.add_user(name, role, PASSWORD.into()).await?;
-        let client = client();
-        let form = page(
-            client
-                .get(format!("{}/staff/sign-in", app.base))
-                .send()
-                .await?,
-        )
-        .await;
-        let token =
-            intake_devtools::synthetic::form_token(&form.body()).ok_or("no sign-in token")?;
-        let body = serde_urlencoded::to_string([
-            ("name", name),
-            ("password", PASSWORD),
-            ("form_token", &token),
-        ])?;
-        let response = client
-            .post(format!("{}/staff/sign-in", app.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await?;
-        let cookie = response
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("intake_staff="))
-            .and_then(|c| c.split(';').next())
-            .ok_or("no session cookie")?
-            .to_string();
-        let mut browser = Browser {
-            base: app.base.clone(),
-            client,
-            cookie,
-            csrf: String::new(),
-        };
-        let home = browser.get("/staff").await;
-        browser.csrf = between(&home.body(), "name=\"csrf\" value=\"", "\"")
-            .ok_or("no CSRF token on the home page")?
-            .to_string();
-        Ok(browser)
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("the server answers");
-        page(response).await
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let mut all = vec![("csrf", self.csrf.as_str())];
-        all.extend_from_slice(fields);
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(&all).unwrap())
-            .send()
-            .await
-            .expect("the server answers");
-        page(response).await
-    }
-
-    /// A multipart form as a browser sends it: `(name, file name, bytes)`.
-    async fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, Vec<u8>)]) -> Page {
-        let boundary = "----intake-test-boundary-7MA4YWxkTrZu0gW";
-        let mut body = Vec::new();
-        for (name, file, bytes) in parts {
-            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-            let disposition = match file {
-                Some(file) => format!(
-                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
-                     Content-Type: application/octet-stream\r\n\r\n"
-                ),
-                None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
-            };
-            body.extend_from_slice(disposition.as_bytes());
-            body.extend_from_slice(bytes);
-            body.extend_from_slice(b"\r\n");
-        }
-        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .header(
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(body)
-            .send()
-            .await
-            .expect("the server answers");
-        page(response).await
-    }
-}
 
 /// The app without its own scan worker: the cases choose what is read.
 async fn app(backend: &Backend) -> TestApp {
@@ -284,8 +123,8 @@ async fn stored(app: &TestApp, id: uuid::Uuid) -> Result<Registration, Failed> {
 
 async fn the_upload_page_needs_the_mailroom_and_its_token(backend: Backend) -> Result<(), Failed> {
     let app = app(&backend).await;
-    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
-    let kaisa = Browser::sign_in(&app, "kaisa", Role::Caseworker).await?;
+    let mari = Browser::new_user(&app, "mari", Role::Mailroom).await?;
+    let kaisa = Browser::new_user(&app, "kaisa", Role::Caseworker).await?;
     let sample = std::fs::read(format!("{SAMPLES}/009-printed.png"))?;
 
     let anonymous = page(
@@ -308,12 +147,12 @@ async fn the_upload_page_needs_the_mailroom_and_its_token(backend: Backend) -> R
     );
     let form = mari.get("/staff/mailroom").await;
     ensure!(
-        form.status == StatusCode::OK && form.body().contains("enctype=\"multipart/form-data\""),
+        form.status == StatusCode::OK && form.body.contains("enctype=\"multipart/form-data\""),
         "the upload page: {}",
         form.status
     );
     ensure!(
-        form.body().contains("value=\"mari\""),
+        form.body.contains("value=\"mari\""),
         "the scanner's name starts as the signed-in name"
     );
     ensure!(
@@ -350,7 +189,7 @@ async fn the_upload_page_needs_the_mailroom_and_its_token(backend: Backend) -> R
         .post_multipart("/staff/mailroom", &upload(&mari.csrf, "3.4.2026"))
         .await;
     ensure!(
-        again.status == StatusCode::UNPROCESSABLE_ENTITY && again.body().contains("VVVV-KK-PP"),
+        again.status == StatusCode::UNPROCESSABLE_ENTITY && again.body.contains("VVVV-KK-PP"),
         "a date not as asked comes back: {}",
         again.status
     );
@@ -366,7 +205,7 @@ async fn the_upload_page_needs_the_mailroom_and_its_token(backend: Backend) -> R
     );
     let batch = mari.get(&sent.location).await;
     ensure!(
-        batch.status == StatusCode::OK && batch.body().contains("009-printed.png"),
+        batch.status == StatusCode::OK && batch.body.contains("009-printed.png"),
         "the batch page lists the file: {}",
         batch.status
     );
@@ -401,7 +240,7 @@ async fn the_upload_page_needs_the_mailroom_and_its_token(backend: Backend) -> R
 
 async fn verification_checks_records_and_queues(backend: Backend) -> Result<(), Failed> {
     let app = app(&backend).await;
-    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let mari = Browser::new_user(&app, "mari", Role::Mailroom).await?;
     let now = OffsetDateTime::now_utc();
     let older = flagged_paper(
         &app,
@@ -429,7 +268,7 @@ async fn verification_checks_records_and_queues(backend: Backend) -> Result<(), 
     );
 
     let list = mari.get("/staff/verify").await;
-    let body = list.body();
+    let body = list.body;
     let (first, second) = (
         body.find(older.reference.as_str()).ok_or("older listed")?,
         body.find(newer.reference.as_str()).ok_or("newer listed")?,
@@ -438,7 +277,7 @@ async fn verification_checks_records_and_queues(backend: Backend) -> Result<(), 
 
     let path = format!("/staff/verify/{}", older.id);
     let form = mari.get(&path).await;
-    let body = form.body();
+    let body = form.body;
     ensure!(form.status == StatusCode::OK, "the form: {}", form.status);
     ensure!(
         between(&body, "id=\"f-hetu\"", ">").is_some_and(|tag| tag.contains("autofocus")),
@@ -469,7 +308,7 @@ async fn verification_checks_records_and_queues(backend: Backend) -> Result<(), 
             ],
         )
         .await;
-    let body = refused.body();
+    let body = refused.body;
     ensure!(
         refused.status == StatusCode::UNPROCESSABLE_ENTITY
             && body.contains("href=\"#f-hetu\"")
@@ -605,7 +444,7 @@ async fn verification_checks_records_and_queues(backend: Backend) -> Result<(), 
 
     // The last one: an optional field may be emptied; the list is done.
     let form = mari.get(&format!("/staff/verify/{}", newer.id)).await;
-    let seen = between(&form.body(), "name=\"seen\" value=\"", "\"")
+    let seen = between(&form.body, "name=\"seen\" value=\"", "\"")
         .ok_or("no fingerprint")?
         .to_string();
     let last = mari
@@ -620,7 +459,7 @@ async fn verification_checks_records_and_queues(backend: Backend) -> Result<(), 
         last.location
     );
     let done = mari.get(&last.location).await;
-    ensure!(done.body().contains("0 lomaketta"), "the list is empty");
+    ensure!(done.body.contains("0 lomaketta"), "the list is empty");
     ensure!(
         stored(&app, newer.id).await?.fields["email"]
             .value
@@ -633,7 +472,7 @@ async fn verification_checks_records_and_queues(backend: Backend) -> Result<(), 
 
 async fn a_verified_form_of_a_known_person_is_folded(backend: Backend) -> Result<(), Failed> {
     let app = app(&backend).await;
-    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let mari = Browser::new_user(&app, "mari", Role::Mailroom).await?;
     let now = OffsetDateTime::now_utc();
     let first = flagged_paper(
         &app,
@@ -662,13 +501,9 @@ async fn a_verified_form_of_a_known_person_is_folded(backend: Backend) -> Result
         "an unsure code is no evidence"
     );
     let path = format!("/staff/verify/{}", second.id);
-    let seen = between(
-        &mari.get(&path).await.body(),
-        "name=\"seen\" value=\"",
-        "\"",
-    )
-    .ok_or("no fingerprint")?
-    .to_string();
+    let seen = between(&mari.get(&path).await.body, "name=\"seen\" value=\"", "\"")
+        .ok_or("no fingerprint")?
+        .to_string();
     let saved = mari
         .post(&path, &[("seen", &seen), ("hetu", "131052-308T")])
         .await;
@@ -692,8 +527,8 @@ async fn a_verified_form_of_a_known_person_is_folded(backend: Backend) -> Result
 
 async fn a_form_that_cannot_pass_is_sent_on_as_it_is(backend: Backend) -> Result<(), Failed> {
     let app = app(&backend).await;
-    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
-    let kaisa = Browser::sign_in(&app, "kaisa", Role::Caseworker).await?;
+    let mari = Browser::new_user(&app, "mari", Role::Mailroom).await?;
+    let kaisa = Browser::new_user(&app, "kaisa", Role::Caseworker).await?;
     let now = OffsetDateTime::now_utc();
     // Consent not ticked, the code written wrongly by the person.
     let stuck = flagged_paper(
@@ -734,7 +569,7 @@ async fn a_form_that_cannot_pass_is_sent_on_as_it_is(backend: Backend) -> Result
 
     let path = format!("/staff/verify/{}", stuck.id);
     let form = mari.get(&path).await;
-    let body = form.body();
+    let body = form.body;
     let send_on = between(&body, "id=\"send-on\"", ">").ok_or("no second button")?;
     ensure!(
         send_on.contains("name=\"verify_action\"")
@@ -793,7 +628,7 @@ async fn a_form_that_cannot_pass_is_sent_on_as_it_is(backend: Backend) -> Result
     );
     let next = mari.get(&sent.location).await;
     ensure!(
-        next.body().contains("lähetettiin soittojonoon"),
+        next.body.contains("lähetettiin soittojonoon"),
         "the next form says what became of the last"
     );
     let after = stored(&app, stuck.id).await?;
@@ -851,7 +686,7 @@ async fn a_form_that_cannot_pass_is_sent_on_as_it_is(backend: Backend) -> Result
         .get(&format!("/staff/registrations/{}", stuck.id))
         .await;
     ensure!(
-        shown.status == StatusCode::OK && shown.body().contains("lähettänyt eteenpäin mari"),
+        shown.status == StatusCode::OK && shown.body.contains("lähettänyt eteenpäin mari"),
         "the caseworker sees the field was sent on unchecked: {}",
         shown.status
     );
@@ -865,13 +700,9 @@ async fn a_form_that_cannot_pass_is_sent_on_as_it_is(backend: Backend) -> Result
 
     // The same person, known by phone and name: folded like a check.
     let path = format!("/staff/verify/{}", again.id);
-    let seen = between(
-        &mari.get(&path).await.body(),
-        "name=\"seen\" value=\"",
-        "\"",
-    )
-    .ok_or("no fingerprint")?
-    .to_string();
+    let seen = between(&mari.get(&path).await.body, "name=\"seen\" value=\"", "\"")
+        .ok_or("no fingerprint")?
+        .to_string();
     let folded = mari
         .post(
             &path,
@@ -901,7 +732,7 @@ async fn a_form_that_cannot_pass_is_sent_on_as_it_is(backend: Backend) -> Result
 
 async fn a_scanned_form_shows_the_pictures_of_its_fields(backend: Backend) -> Result<(), Failed> {
     let app = app(&backend).await;
-    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let mari = Browser::new_user(&app, "mari", Role::Mailroom).await?;
     let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
     let request = ImportRequest {
         paths: vec![format!("{SAMPLES}/011-handwriting.png").into()],
@@ -934,7 +765,7 @@ async fn a_scanned_form_shows_the_pictures_of_its_fields(backend: Backend) -> Re
     for field in &flagged {
         let src = format!("/staff/verify/{id}/crop?field={field}");
         ensure!(
-            form.body().contains(&src.replace('&', "&#38;")) || form.body().contains(&src),
+            form.body.contains(&src.replace('&', "&#38;")) || form.body.contains(&src),
             "the form shows the picture of {field}"
         );
         let crop = mari.get(&src).await;
@@ -956,7 +787,7 @@ async fn a_scanned_form_shows_the_pictures_of_its_fields(backend: Backend) -> Re
     }
     let pages = mari.get(&format!("/staff/verify/{id}/pages")).await;
     ensure!(
-        pages.status == StatusCode::OK && pages.body().contains("<svg"),
+        pages.status == StatusCode::OK && pages.body.contains("<svg"),
         "the whole page: {}",
         pages.status
     );
@@ -1004,8 +835,8 @@ async fn triage_item(
 
 async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Failed> {
     let app = app(&backend).await;
-    let kaisa = Browser::sign_in(&app, "kaisa", Role::Caseworker).await?;
-    let mari = Browser::sign_in(&app, "mari", Role::Mailroom).await?;
+    let kaisa = Browser::new_user(&app, "kaisa", Role::Caseworker).await?;
+    let mari = Browser::new_user(&app, "mari", Role::Mailroom).await?;
     let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
     let letter = "Hei,\nolen työtön ja haluan että minulle soitetaan. Henkilötunnukseni on \
                   131052-308T ja puhelin 040 111 2222.\n\nTerveisin\nMatti Virtanen";
@@ -1019,12 +850,12 @@ async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Faile
     );
     let list = kaisa.get("/staff/triage").await;
     ensure!(
-        list.body().contains(&convert_id.to_string()) && list.body().contains("3 avoinna"),
+        list.body.contains(&convert_id.to_string()) && list.body.contains("3 avoinna"),
         "three open items"
     );
     let path = format!("/staff/triage/{convert_id}");
     let item = kaisa.get(&path).await;
-    let body = item.body();
+    let body = item.body;
     ensure!(
         body.contains("value=\"131052-308T\"")
             && body.contains("value=\"+358401112222\"")
@@ -1048,7 +879,7 @@ async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Faile
     let missing = kaisa.post(&format!("{path}/convert"), &fields).await;
     ensure!(
         missing.status == StatusCode::UNPROCESSABLE_ENTITY
-            && missing.body().contains("href=\"#c-contact_consent\""),
+            && missing.body.contains("href=\"#c-contact_consent\""),
         "the web rules hold: consent is needed: {}",
         missing.status
     );
@@ -1099,7 +930,7 @@ async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Faile
         .await;
     ensure!(
         unknown.status == StatusCode::UNPROCESSABLE_ENTITY
-            && unknown.body().contains("href=\"#reference\""),
+            && unknown.body.contains("href=\"#reference\""),
         "an unknown reference: {}",
         unknown.status
     );
@@ -1131,7 +962,7 @@ async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Faile
     let shown = kaisa
         .get(&format!("/staff/registrations/{}", registration.id))
         .await;
-    let body = shown.body();
+    let body = shown.body;
     ensure!(
         shown.status == StatusCode::OK
             && body.contains(&format!("href=\"/staff/triage/{link_id}\""))
@@ -1182,11 +1013,7 @@ async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Faile
         );
     }
     ensure!(
-        kaisa
-            .get("/staff/triage")
-            .await
-            .body()
-            .contains("0 avoinna"),
+        kaisa.get("/staff/triage").await.body.contains("0 avoinna"),
         "nothing open"
     );
     app.finish().await;

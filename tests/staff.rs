@@ -7,6 +7,7 @@ mod common;
 
 use std::collections::HashMap;
 
+use common::page::{Browser, PASSWORD, add_user, between, client, page, sign_in_attempt};
 use common::{Backend, Case, TestApp};
 use intake_core::form::{Channel, FormDefinition};
 use intake_core::record::normalise::normalise_submission;
@@ -14,15 +15,13 @@ use intake_core::record::{FieldStatus, Provenance, Reference, Registration, Regi
 use intake_service::accounts::Role;
 use intake_service::callbacks::CallOutcome;
 use intake_service::callbacks::schedule::finnish_moment;
+use intake_service::store::NewRegistration;
 use intake_service::store::callbacks::{AttemptLogged, Claim, NewCallAttempt, QueueFilter};
-use intake_service::store::{NewRegistration, staff::StaffMember};
 use intake_service::web::staff::{Access, routes};
 use libtest_mimic::Failed;
 use reqwest::StatusCode;
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
-
-const PASSWORD: &str = "a long enough password";
 
 fn main() {
     let cases: &[(&str, Case)] = &[
@@ -73,157 +72,6 @@ fn main() {
 }
 
 // ---------------------------------------------------------------- helpers
-
-struct Page {
-    status: StatusCode,
-    location: String,
-    set_cookie: Vec<String>,
-    body: String,
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client")
-}
-
-async fn page(response: reqwest::Response) -> Page {
-    let header = |name| {
-        response
-            .headers()
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_string))
-            .collect::<Vec<_>>()
-    };
-    Page {
-        status: response.status(),
-        location: header(reqwest::header::LOCATION).pop().unwrap_or_default(),
-        set_cookie: header(reqwest::header::SET_COOKIE),
-        body: response.text().await.unwrap_or_default(),
-    }
-}
-
-fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
-    let start = text.find(before)? + before.len();
-    let end = start + text[start..].find(after)?;
-    Some(&text[start..end])
-}
-
-/// A signed-in staff member's browser, without JavaScript or redirects.
-struct Browser {
-    base: String,
-    client: reqwest::Client,
-    cookie: String,
-    csrf: String,
-}
-
-impl Browser {
-    async fn sign_in(app: &TestApp, name: &str) -> Result<Browser, Failed> {
-        Browser::sign_in_with(app, name, PASSWORD, &[]).await
-    }
-
-    async fn sign_in_with(
-        app: &TestApp,
-        name: &str,
-        password: &str,
-        headers: &[(&str, &str)],
-    ) -> Result<Browser, Failed> {
-        let page = sign_in_attempt(app, name, password, headers).await?;
-        ensure!(
-            page.status == StatusCode::SEE_OTHER,
-            "signing in as {name}: {} {}",
-            page.status,
-            page.body
-        );
-        let cookie = page
-            .set_cookie
-            .iter()
-            .find(|c| c.starts_with("intake_staff="))
-            .and_then(|c| c.split(';').next())
-            .ok_or("no session cookie")?
-            .to_string();
-        let mut browser = Browser {
-            base: app.base.clone(),
-            client: client(),
-            cookie,
-            csrf: String::new(),
-        };
-        let home = browser.get("/staff").await;
-        ensure!(home.status == StatusCode::OK, "home page {}", home.status);
-        browser.csrf = between(&home.body, "name=\"csrf\" value=\"", "\"")
-            .ok_or("no CSRF token on the home page")?
-            .to_string();
-        Ok(browser)
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("the server answers");
-        page(response).await
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let mut all = vec![("csrf", self.csrf.as_str())];
-        all.extend_from_slice(fields);
-        self.post_raw(path, serde_urlencoded::to_string(&all).unwrap())
-            .await
-    }
-
-    async fn post_raw(&self, path: &str, body: String) -> Page {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .expect("the server answers");
-        page(response).await
-    }
-}
-
-async fn sign_in_attempt(
-    app: &TestApp,
-    name: &str,
-    password: &str,
-    headers: &[(&str, &str)],
-) -> Result<Page, Failed> {
-    let client = client();
-    let form = page(
-        client
-            .get(format!("{}/staff/sign-in", app.base))
-            .send()
-            .await?,
-    )
-    .await;
-    let token = intake_devtools::synthetic::form_token(&form.body).ok_or("no sign-in token")?;
-    let body = serde_urlencoded::to_string([
-        ("name", name),
-        ("password", password),
-        ("form_token", &token),
-        ("next", "/staff"),
-    ])?;
-    let mut request = client
-        .post(format!("{}/staff/sign-in", app.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    Ok(page(request.send().await?).await)
-}
-
-async fn add_user(app: &TestApp, name: &str, role: Role) -> Result<StaffMember, Failed> {
-    Ok(app.store.add_user(name, role, PASSWORD.into()).await?)
-}
 
 /// Someone to register: a valid identity code, a name, a phone.
 #[derive(Clone)]

@@ -11,16 +11,19 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::net::TcpListener as PortProbe;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::Context;
+use common::browser::{
+    BrowserTools, Chromedriver, browser_required, by_name, click, missing_tools, save_screenshot,
+    screenshot_folder,
+};
+use common::page::PASSWORD;
 use common::{Backend, TestApp};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use intake_core::record::{FieldStatus, RegistrationStatus};
 use intake_service::accounts::Role;
 use intake_service::pipeline::Pipeline;
@@ -29,38 +32,19 @@ use intake_service::pipeline::worker::WorkerOptions;
 use intake_service::store::BatchEntry;
 use libtest_mimic::{Arguments, Trial};
 
-const REQUIRE_BROWSER: &str = "INTAKE_REQUIRE_BROWSER";
-const INSTALL_HINT: &str = "apt-get install chromium chromium-driver";
 const PAGE_WAIT: Duration = Duration::from_secs(15);
-const PASSWORD: &str = "a long enough password";
 /// A hand-printed sample that reads with a doubtful field (its email
 /// address, which does not read as one).
 const SAMPLE: &str = "011-handwriting";
 const SAMPLE_FILE: &str = "011-handwriting.png";
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
-const CHROMIUM_ARGS: &[&str] = &[
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1200,1400",
-];
+const WINDOW: &[&str] = &["--window-size=1200,1400"];
 
 fn main() {
-    // fantoccini and the app's reqwest enable different rustls back ends.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    common::browser::install_crypto_provider();
     let args = Arguments::from_args();
-    let tools = find_tools();
-    let required = std::env::var(REQUIRE_BROWSER).is_ok_and(|v| v == "1");
-    if let Err(missing) = &tools
-        && !required
-    {
-        println!("SKIPPED the story: {missing} ({INSTALL_HINT})");
-    }
+    let tools = BrowserTools::find("the story");
+    let required = browser_required();
     let postgres = common::postgres_backend();
     let postgres_required = std::env::var("INTAKE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
     if let Err(why) = &postgres
@@ -80,7 +64,7 @@ fn main() {
             _ => false,
         };
         let trial = Trial::test(name, move || {
-            let tools = tools.map_err(|missing| format!("{missing} ({INSTALL_HINT})"))?;
+            let tools = tools.map_err(|missing| missing_tools(&missing))?;
             let backend = backend?;
             run(&tools, backend).map_err(|e| format!("{e:#}").into())
         });
@@ -89,12 +73,12 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-fn run(tools: &Tools, backend: Backend) -> anyhow::Result<()> {
+fn run(tools: &BrowserTools, backend: Backend) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let app = TestApp::spawn_with(&backend, |c| c.scanning.process = false).await;
         let driver = Chromedriver::start(&tools.chromedriver).await?;
-        let browser = driver.open_session(&tools.chromium).await?;
+        let browser = driver.open_session(&tools.chromium, WINDOW).await?;
         let shots = Shots::new(&backend);
         let outcome = story(&app, &browser, &shots).await;
         if outcome.is_err() {
@@ -479,23 +463,6 @@ async fn wait_for(browser: &Client, css: &str) -> anyhow::Result<Element> {
         .with_context(|| format!("`{css}` did not appear"))
 }
 
-async fn by_name(browser: &Client, name: &str) -> anyhow::Result<Element> {
-    browser
-        .find(Locator::Css(&format!("[name='{name}']")))
-        .await
-        .with_context(|| format!("no field named `{name}`"))
-}
-
-async fn click(browser: &Client, css: &str) -> anyhow::Result<()> {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .with_context(|| format!("the page has no `{css}`"))?
-        .click()
-        .await
-        .with_context(|| format!("clicking `{css}`"))
-}
-
 /// Numbered screenshots of whole pages, under `target/screenshots`.
 struct Shots {
     prefix: String,
@@ -506,8 +473,11 @@ impl Shots {
     fn new(backend: &Backend) -> Shots {
         let prefix = format!("story-{}", backend.name());
         // Pictures of an earlier run would mix with this one's.
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(screenshot_folder())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.starts_with(&format!("{prefix}-")) && name.ends_with(".png") {
                 let _ = std::fs::remove_file(entry.path());
@@ -524,104 +494,6 @@ impl Shots {
             .count
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             + 1;
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-        std::fs::create_dir_all(&folder)?;
-        let (width, height) = browser.get_window_size().await?;
-        let needed = browser
-            .execute(
-                "return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight;",
-                vec![],
-            )
-            .await?
-            .as_u64()
-            .unwrap_or(height);
-        if needed > height {
-            browser
-                .set_window_size(u32::try_from(width)?, u32::try_from(needed)?)
-                .await?;
-        }
-        let png = browser.screenshot().await;
-        if needed > height {
-            browser
-                .set_window_size(u32::try_from(width)?, u32::try_from(height)?)
-                .await?;
-        }
-        let path = folder.join(format!("{}-{n:02}-{what}.png", self.prefix));
-        std::fs::write(&path, png?).with_context(|| format!("writing {}", path.display()))
-    }
-}
-
-#[derive(Clone)]
-struct Tools {
-    chromedriver: PathBuf,
-    chromium: PathBuf,
-}
-
-fn find_tools() -> Result<Tools, String> {
-    let find = |name: &str| {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .chain([Path::new("/usr/bin").join(name)])
-            .find(|candidate| candidate.is_file())
-    };
-    Ok(Tools {
-        chromedriver: find("chromedriver").ok_or("chromedriver not found")?,
-        chromium: find("chromium").ok_or("chromium not found")?,
-    })
-}
-
-/// A chromedriver process, killed when this is dropped (also on panic).
-struct Chromedriver {
-    process: Child,
-    url: String,
-}
-
-impl Chromedriver {
-    async fn start(program: &Path) -> anyhow::Result<Chromedriver> {
-        let port = PortProbe::bind("127.0.0.1:0")?.local_addr()?.port();
-        let mut driver = Chromedriver {
-            process: Command::new(program)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .with_context(|| format!("starting {}", program.display()))?,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let http = reqwest::Client::new();
-        for _ in 0..100 {
-            if let Some(exit) = driver.process.try_wait()? {
-                bail!("chromedriver exited before it was ready: {exit}");
-            }
-            let answer = http
-                .get(format!("{}/status", driver.url))
-                .timeout(Duration::from_secs(1))
-                .send()
-                .await;
-            if answer.is_ok_and(|r| r.status().is_success()) {
-                return Ok(driver);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        driver.process.kill().ok();
-        Err(anyhow!("chromedriver did not answer on {}", driver.url))
-    }
-
-    async fn open_session(&self, chromium: &Path) -> anyhow::Result<Client> {
-        let options = serde_json::json!({ "binary": chromium, "args": CHROMIUM_ARGS });
-        let capabilities = serde_json::Map::from_iter([("goog:chromeOptions".into(), options)]);
-        ClientBuilder::rustls()?
-            .capabilities(capabilities)
-            .connect(&self.url)
-            .await
-            .with_context(|| format!("opening a session of {}", chromium.display()))
-    }
-}
-
-impl Drop for Chromedriver {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        save_screenshot(browser, &format!("{}-{n:02}-{what}.png", self.prefix)).await
     }
 }

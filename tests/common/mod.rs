@@ -1,6 +1,13 @@
 //! Test support: the app on port 0 with a fresh database on each backend,
-//! and a runner that reports plainly when PostgreSQL is not there.
+//! and a runner that reports plainly when PostgreSQL is not there. The staff
+//! side over HTTP is in [`page`], a real Chromium in [`browser`].
+//!
+//! Every test binary has its own copy of this module and uses only a part
+//! of it; hence `dead_code` is allowed here and in the modules below.
 #![allow(dead_code)]
+
+pub mod browser;
+pub mod page;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -118,9 +125,21 @@ pub struct TestApp {
     pub store: Store,
     pub config: Config,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
-    schema: Option<(String, String)>,
+    /// The PostgreSQL schema while it stands: `finish` drops it, and so
+    /// does `Drop` when a case fails or panics before `finish`.
+    schema: Option<Schema>,
     _dir: TempDir,
 }
+
+/// A test's own PostgreSQL schema on a server.
+struct Schema {
+    server_url: String,
+    name: String,
+}
+
+/// How long each step of cleaning up after a failed case may take: closing
+/// the app's connections, then dropping its schema.
+const CLEAN_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl TestApp {
     pub async fn spawn(backend: &Backend) -> TestApp {
@@ -136,7 +155,11 @@ impl TestApp {
                 let url = intake_service::store::create_schema(server_url, &schema)
                     .await
                     .expect("a fresh schema");
-                (url, Some((server_url.clone(), schema)))
+                let schema = Schema {
+                    server_url: server_url.clone(),
+                    name: schema,
+                };
+                (url, Some(schema))
             }
         };
         let mut config = Config {
@@ -168,12 +191,14 @@ impl TestApp {
         }
     }
 
-    /// Stops the server and drops the PostgreSQL schema.
-    pub async fn finish(self) {
+    /// Stops the server, closes the database and drops the PostgreSQL
+    /// schema. A case that does not get here is cleaned up by `Drop`.
+    pub async fn finish(mut self) {
         self.server.abort();
+        let _ = (&mut self.server).await;
         self.store.close().await;
-        if let Some((server_url, schema)) = self.schema {
-            intake_service::store::drop_schema(&server_url, &schema)
+        if let Some(schema) = self.schema.take() {
+            intake_service::store::drop_schema(&schema.server_url, &schema.name)
                 .await
                 .expect("dropping the test schema");
         }
@@ -225,6 +250,48 @@ impl TestApp {
         }
         let response = request.send().await.expect("the server answers");
         (response.status(), response.text().await.unwrap())
+    }
+}
+
+impl Drop for TestApp {
+    /// A case that failed or panicked: the server stops and, on PostgreSQL,
+    /// the schema goes too. This runs inside the case's runtime, which cannot
+    /// be waited on here, so the app's connections are closed by a task on
+    /// it and the schema is dropped from a thread with a runtime of its own.
+    /// Nothing here may panic (a panic while unwinding aborts the tests).
+    fn drop(&mut self) {
+        self.server.abort();
+        let Some(schema) = self.schema.take() else {
+            return;
+        };
+        let closing = tokio::runtime::Handle::try_current().ok().map(|runtime| {
+            let store = self.store.clone();
+            runtime.spawn(async move { store.close().await })
+        });
+        let cleaner = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async move {
+                if let Some(closing) = closing {
+                    // Closed or not, the schema is dropped: an open connection
+                    // only holds that up while it is in a transaction.
+                    let _ = tokio::time::timeout(CLEAN_UP_WAIT, closing).await;
+                }
+                let dropping = intake_service::store::drop_schema(&schema.server_url, &schema.name);
+                match tokio::time::timeout(CLEAN_UP_WAIT, dropping).await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(format!("{}: {e}", schema.name)),
+                    Err(_) => Err(format!("{}: no answer in {CLEAN_UP_WAIT:?}", schema.name)),
+                }
+            })
+        });
+        match cleaner.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(why)) => eprintln!("the test schema was left behind: {why}"),
+            Err(_) => eprintln!("the test schema was left behind: its clean-up panicked"),
+        }
     }
 }
 
