@@ -26,7 +26,6 @@ const PAGE_WAIT: Duration = Duration::from_secs(10);
 const WINDOW: &[&str] = &["--disable-quic", "--window-size=1000,2400"];
 
 fn main() {
-    common::browser::install_crypto_provider();
     let args = Arguments::from_args();
     let tools = BrowserTools::find("browser tests");
     let trials = vec![

@@ -41,7 +41,6 @@ const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 const WINDOW: &[&str] = &["--window-size=1200,1400"];
 
 fn main() {
-    common::browser::install_crypto_provider();
     let args = Arguments::from_args();
     let tools = BrowserTools::find("the story");
     let required = browser_required();

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 
 pub const REQUIRE_BROWSER: &str = "INTAKE_REQUIRE_BROWSER";
 pub const INSTALL_HINT: &str = "apt-get install chromium chromium-driver";
@@ -32,12 +33,6 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--disable-component-update",
     "--disable-sync",
 ];
-
-/// fantoccini and the app's reqwest enable different rustls back ends; the
-/// browser tests pick ring at the start of `main`.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
 
 /// Whether missing tools fail the trials instead of leaving them ignored.
 pub fn browser_required() -> bool {
@@ -143,16 +138,8 @@ impl Chromedriver {
             "args": args,
         });
         let capabilities = serde_json::Map::from_iter([("goog:chromeOptions".into(), options)]);
-        // With both of rustls' crypto providers compiled in (`ring` from
-        // reqwest, `aws-lc-rs` from fantoccini) and none installed for the
-        // process, `rustls()` panics; say what to do instead.
-        let mut builder = std::panic::catch_unwind(ClientBuilder::rustls).map_err(|_| {
-            anyhow!(
-                "fantoccini's rustls has no crypto provider: call \
-                 `common::browser::install_crypto_provider()` at the start of main()"
-            )
-        })??;
-        builder
+        // ChromeDriver listens on loopback: plain HTTP, no TLS to build.
+        ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&self.url)
             .await
