@@ -11,19 +11,19 @@ mod texts;
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::auth::{CaseworkerAccess, Signed};
+use super::auth::Signed;
 use super::texts::fill;
 use super::verify::images;
 use super::view::{Chrome, MessageKind, local_date, local_time, message, render};
 use crate::store::triage::{TRIAGE_VIEW, TriageItem, TriageStatus};
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, IdPath};
 pub use actions::{close, convert, link};
 use intake_core::form::{Channel, FieldType};
 use texts::{TriageTexts, triage_texts};
@@ -69,7 +69,7 @@ fn office_name(state: &AppState, id: &str, lang: intake_core::i18n::Lang) -> Str
 
 pub async fn list_page(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
+    staff: Signed,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let t = triage_texts(staff.lang);
@@ -177,10 +177,10 @@ struct Entered {
 
 pub async fn item_page(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
 ) -> Result<Response, AppError> {
-    let Some(item) = find(&state, &id).await? else {
+    let Some(item) = find(&state, id).await? else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
     show(
@@ -194,16 +194,13 @@ pub async fn item_page(
     .await
 }
 
-async fn find(state: &AppState, id: &str) -> Result<Option<TriageItem>, AppError> {
-    let Ok(id) = Uuid::parse_str(id) else {
-        return Ok(None);
-    };
+async fn find(state: &AppState, id: Uuid) -> Result<Option<TriageItem>, AppError> {
     Ok(state.store.triage_item(id).await?)
 }
 
 async fn show(
     state: &AppState,
-    staff: &Signed<CaseworkerAccess>,
+    staff: &Signed,
     item: &TriageItem,
     entered: Entered,
     errors: Vec<(String, String)>,
@@ -334,12 +331,12 @@ pub struct ImageQuery {
 /// One page of an item, as stored (JPEG).
 pub async fn image(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
     Query(query): Query<ImageQuery>,
 ) -> Result<Response, AppError> {
     let not_found = || Ok(message(staff.lang, MessageKind::NotFound));
-    let Some(item) = find(&state, &id).await? else {
+    let Some(item) = find(&state, id).await? else {
         return not_found();
     };
     let wanted = query.page.or_else(|| item.pages.first().map(|p| p.page));

@@ -9,8 +9,8 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use time::{Date, OffsetDateTime};
 
@@ -42,7 +42,7 @@ const WITHDRAW_PURPOSE: &str = "withdraw";
 async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../static/style.css"),
+        include_str!("../../../static/style.css"),
     )
 }
 
@@ -218,7 +218,7 @@ async fn submit(
         status_url: format!("{scheme}://{host}{status_path}"),
         status_path,
     };
-    Ok(html_page(StatusCode::OK, page.render()?))
+    Ok(super::page::html(StatusCode::OK, page.render()?))
 }
 
 async fn status_page(
@@ -297,7 +297,7 @@ fn render_status(
         withdraw_action: format!("/{}/status/{token}/withdraw", lang.code()),
         token: state.tokens.issue(&withdraw_purpose(token)),
     };
-    Ok(html_page(StatusCode::OK, page.render()?))
+    Ok(super::page::html(StatusCode::OK, page.render()?))
 }
 
 fn status_text(t: &PageTexts, status: RegistrationStatus) -> &'static str {
@@ -372,7 +372,7 @@ fn render_form(state: &AppState, lang: Lang, input: FormInput, status: StatusCod
         fields,
     };
     match page.render() {
-        Ok(html) => html_page(status, html),
+        Ok(html) => super::page::html(status, html),
         Err(e) => AppError::from(e).into_response(),
     }
 }
@@ -388,30 +388,9 @@ fn refusal_page(lang: Lang, kind: RefusalKind, status: StatusCode) -> Response {
         back_href: format!("/{}", lang.code()),
     };
     match page.render() {
-        Ok(html) => html_page(status, html),
+        Ok(html) => super::page::html(status, html),
         Err(e) => AppError::from(e).into_response(),
     }
-}
-
-/// Public pages carry private data (references, status links): never cached,
-/// never sent on as a referrer.
-fn html_page(status: StatusCode, html: String) -> Response {
-    let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
-    );
-    response
 }
 
 fn local_time(at: OffsetDateTime) -> String {

@@ -3,14 +3,14 @@
 //! call, closing with a result. Every showing of the page is audited.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::auth::{AdminAccess, CaseworkerAccess, NoFields, Requirement, Signed, StaffForm};
+use super::auth::{NoFields, Signed, StaffForm};
 use super::queue::Choice;
 use super::texts::{
     StaffTexts, channel_label, fill, match_label, outcome_label, result_label, status_label,
@@ -25,7 +25,7 @@ use crate::store::audit::AuditAction;
 use crate::store::callbacks::{
     AttemptLogged, Claim, CloseOutcome, Closing, NewCallAttempt, TakeOver,
 };
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, IdPath};
 use intake_core::calendar::finnish_date;
 use intake_core::form::FieldDef;
 use intake_core::record::validate;
@@ -189,13 +189,10 @@ fn page_path(id: Uuid, notice: &str) -> String {
 
 pub async fn page(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
     // A folded registration is shown as the one it was folded into.
     if let Some(primary) = state.store.duplicate_of(id).await? {
         return Ok(Redirect::to(&format!("/staff/registrations/{primary}")).into_response());
@@ -216,9 +213,9 @@ pub async fn page(
     .await
 }
 
-async fn show<R: Requirement>(
+async fn show(
     state: &AppState,
-    staff: &Signed<R>,
+    staff: &Signed,
     id: Uuid,
     notice: Option<&'static str>,
     entered: Entered,
@@ -430,18 +427,11 @@ fn field_line(
     }
 }
 
-fn parse_id(id: &str) -> Option<Uuid> {
-    Uuid::parse_str(id).ok()
-}
-
 pub async fn claim(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, .. }: StaffForm<CaseworkerAccess, NoFields>,
+    IdPath(id): IdPath,
+    StaffForm { staff, .. }: StaffForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
     let now = OffsetDateTime::now_utc();
     let notice = match state
         .store
@@ -457,12 +447,9 @@ pub async fn claim(
 
 pub async fn release(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, .. }: StaffForm<CaseworkerAccess, NoFields>,
+    IdPath(id): IdPath,
+    StaffForm { staff, .. }: StaffForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
     state
         .store
         .release(id, staff.id(), OffsetDateTime::now_utc())
@@ -472,12 +459,9 @@ pub async fn release(
 
 pub async fn take_over(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, .. }: StaffForm<AdminAccess, NoFields>,
+    IdPath(id): IdPath,
+    StaffForm { staff, .. }: StaffForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
     let taken = state
         .store
         .take_over(
@@ -507,12 +491,9 @@ pub struct AttemptForm {
 
 pub async fn log_attempt(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, form }: StaffForm<CaseworkerAccess, AttemptForm>,
+    IdPath(id): IdPath,
+    StaffForm { staff, form }: StaffForm<AttemptForm>,
 ) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
     let t = super::texts::staff_texts(staff.lang);
     let now = OffsetDateTime::now_utc();
     let outcome = form.outcome.as_deref().and_then(CallOutcome::parse);
@@ -589,12 +570,9 @@ pub struct CloseForm {
 
 pub async fn close(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, form }: StaffForm<CaseworkerAccess, CloseForm>,
+    IdPath(id): IdPath,
+    StaffForm { staff, form }: StaffForm<CloseForm>,
 ) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
     let t = super::texts::staff_texts(staff.lang);
     let result = form.result.as_deref().and_then(CloseResult::parse);
     let identity_confirmed = form.identity_confirmed.as_deref() == Some("yes");
