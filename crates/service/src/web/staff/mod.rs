@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod auth;
 pub mod caseworker;
+mod fields;
 pub mod mailroom;
 mod rooms;
 pub mod sign_in;

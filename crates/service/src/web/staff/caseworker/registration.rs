@@ -25,11 +25,12 @@ use crate::store::audit::AuditAction;
 use crate::store::callbacks::{
     AttemptLogged, Claim, CloseOutcome, Closing, NewCallAttempt, TakeOver,
 };
+use crate::web::staff::fields::FieldInput;
 use crate::web::{AppError, AppState, IdPath};
 use intake_core::calendar::finnish_date;
 use intake_core::form::FieldDef;
 use intake_core::record::validate;
-use intake_core::record::{FieldReading, FieldStatus, RegistrationStatus, Value};
+use intake_core::record::{FieldReading, FieldStatus, RegistrationStatus};
 
 /// Longest note kept with a call or a result.
 const NOTE_MAX_CHARS: usize = 2000;
@@ -391,13 +392,11 @@ fn field_line(
     t: &StaffTexts,
     lang: intake_core::i18n::Lang,
 ) -> FieldLine {
-    let value = match reading.and_then(|r| r.value.as_ref()) {
+    let stored = reading.and_then(|r| r.value.as_ref());
+    let input = FieldInput::stored(def, lang, stored);
+    let value = match stored {
         None => "–".to_string(),
-        Some(Value::Bool(true)) => t.yes.to_string(),
-        Some(Value::Bool(false)) => t.no.to_string(),
-        Some(Value::Text(text)) => def
-            .option(text)
-            .map_or(text.clone(), |o| o.label.get(lang).to_string()),
+        Some(_) => input.shown(t.yes, t.no),
     };
     let marker = reading.and_then(|r| match r.status {
         FieldStatus::Accepted => None,
@@ -421,7 +420,7 @@ fn field_line(
         )),
     });
     FieldLine {
-        label: def.label(lang).to_string(),
+        label: input.label,
         value,
         marker,
     }

@@ -9,6 +9,7 @@ mod prefill;
 mod texts;
 
 use std::collections::HashMap;
+use std::ops::Deref;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -19,13 +20,14 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::auth::Signed;
+use super::fields::FieldInput;
 use super::texts::fill;
 use super::verify::images;
 use super::view::{Chrome, MessageKind, local_date, local_time, message, render};
 use crate::store::triage::{TRIAGE_VIEW, TriageItem, TriageStatus};
 use crate::web::{AppError, AppState, IdPath};
 pub use actions::{close, convert, link};
-use intake_core::form::{Channel, FieldType};
+use intake_core::form::Channel;
 use texts::{TriageTexts, triage_texts};
 
 /// Longest note kept with a linked or closed item.
@@ -114,25 +116,21 @@ struct PageThumb {
     full: String,
 }
 
-struct OptionView {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-/// One field of the registration form.
+/// One field of the registration form: the field as the definition gives
+/// it, and whether its value was found in the letter.
 struct FormField {
-    id: String,
-    label: String,
-    hint: Option<String>,
-    /// `text`, `choice` or `check`.
-    kind: &'static str,
-    value: String,
-    options: Vec<OptionView>,
-    required: bool,
+    input: FieldInput,
     found: bool,
     error: Option<String>,
     autofocus: bool,
+}
+
+impl Deref for FormField {
+    type Target = FieldInput;
+
+    fn deref(&self) -> &FieldInput {
+        &self.input
+    }
 }
 
 struct ErrorLine {
@@ -238,27 +236,8 @@ async fn show(
                     .or_else(|| def.default.clone())
                     .unwrap_or_default(),
             };
-            let kind = match def.field_type {
-                FieldType::Choice => "choice",
-                FieldType::Consent | FieldType::Signature => "check",
-                _ => "text",
-            };
             FormField {
-                id: def.id.clone(),
-                label: def.label(lang).to_string(),
-                hint: def.hint.as_ref().map(|h| h.get(lang).to_string()),
-                kind,
-                options: def
-                    .options
-                    .iter()
-                    .map(|o| OptionView {
-                        value: o.value.clone(),
-                        label: o.label.get(lang).to_string(),
-                        selected: o.value == value,
-                    })
-                    .collect(),
-                value,
-                required: def.required,
+                input: FieldInput::new(def, lang, value),
                 found: entered.fields.is_none() && found.contains_key(def.id.as_str()),
                 error: error_of(&format!("c-{}", def.id)),
                 autofocus: errors
