@@ -1,7 +1,7 @@
 //! The JSON API: one registration by id, for staff tools. It is closed
 //! unless an API token is configured, and then needs it as a bearer token.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -9,9 +9,8 @@ use axum::{Json, Router};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
-use uuid::Uuid;
 
-use super::{AppError, AppState};
+use super::{AppError, AppState, BadId, IdPath};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/registrations/{id}", get(registration))
@@ -23,13 +22,13 @@ fn problem(status: StatusCode, message: &str) -> Response {
 
 async fn registration(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    id: Result<IdPath, BadId>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if let Err((status, message)) = authorise(&state, &headers) {
         return Ok(problem(status, message));
     }
-    let Ok(id) = Uuid::parse_str(&id) else {
+    let Ok(IdPath(id)) = id else {
         return Ok(problem(StatusCode::BAD_REQUEST, "the id is not a UUID"));
     };
     Ok(match state.store.registration(id).await? {

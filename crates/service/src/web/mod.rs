@@ -1,9 +1,12 @@
-//! The HTTP side: the public form for jobseekers and a small JSON API.
+//! The HTTP side: the public form for jobseekers (`public`), the staff
+//! rooms (`staff`) and a small JSON API.
 //! Pages are server-rendered templates that work without JavaScript.
 
 pub mod abuse;
 mod api;
 mod error;
+mod id;
+pub mod page;
 mod public;
 pub mod staff;
 pub mod texts;
@@ -19,6 +22,7 @@ use crate::store::Store;
 use intake_core::form::FormDefinition;
 
 pub use error::AppError;
+pub use id::{BadId, IdPath};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -42,7 +46,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.body_bytes;
     Router::new()
         .merge(public::router())
-        .merge(staff::router())
+        .merge(staff::router(&state))
         .nest("/api", api::router())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

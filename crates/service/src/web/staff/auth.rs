@@ -1,14 +1,14 @@
-//! Who is asking: the session cookie, the extractor that demands a role,
-//! and the CSRF token every staff form carries. A session's secret is 256
-//! random bits in an HttpOnly cookie; the CSRF token is an HMAC of the
-//! session, so it needs no storage and dies with the session.
-
-use std::marker::PhantomData;
+//! Who is asking: the session cookie, the layer that lets a room's roles in,
+//! and the extractors that read the member and check the CSRF token every
+//! staff form carries. A session's secret is 256 random bits in an HttpOnly
+//! cookie; the CSRF token is an HMAC of the session, so it needs no storage
+//! and dies with the session.
 
 use axum::body::Body;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -29,50 +29,49 @@ pub const LANG_COOKIE: &str = "intake_staff_lang";
 /// The hidden field of every staff form.
 pub const CSRF_FIELD: &str = "csrf";
 
-/// What a route demands, as a type the extractor carries.
-pub trait Requirement: Send + Sync + 'static {
-    const ACCESS: Access;
+/// What a room's layer needs: the state to look the session up in, and
+/// the access the room demands.
+#[derive(Clone)]
+pub struct Gate {
+    pub state: AppState,
+    pub access: Access,
 }
 
-pub struct AnyStaffAccess;
-pub struct MailroomAccess;
-pub struct CaseworkerAccess;
-pub struct AdminAccess;
-
-impl Requirement for AnyStaffAccess {
-    const ACCESS: Access = Access::AnyStaff;
-}
-impl Requirement for MailroomAccess {
-    const ACCESS: Access = Access::Mailroom;
-}
-impl Requirement for CaseworkerAccess {
-    const ACCESS: Access = Access::Caseworker;
-}
-impl Requirement for AdminAccess {
-    const ACCESS: Access = Access::Admin;
-}
-
-/// A signed-in staff member whose role the route allows. Without a live
+/// The layer of every staff room that is not public: without a live
 /// session the request goes to the sign-in page; with the wrong role it
-/// gets 403.
-pub struct Signed<R: Requirement> {
+/// gets 403. The member it let in rides on the request for `Signed`.
+pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let signed = match Signed::look_up(&mut parts, &gate.state).await {
+        Ok(signed) => signed,
+        Err(refusal) => return refusal,
+    };
+    if !gate.access.allows(Some(signed.session.member.role)) {
+        return view::message(signed.lang, MessageKind::Forbidden);
+    }
+    parts.extensions.insert(signed);
+    request = Request::from_parts(parts, body);
+    next.run(request).await
+}
+
+/// A signed-in staff member: the one the room's layer let in (the layer
+/// is what refuses), with the CSRF token for the forms on the page.
+#[derive(Clone)]
+pub struct Signed {
     pub session: StaffSession,
     pub lang: Lang,
     /// The CSRF token for the forms on the page.
     pub csrf: String,
-    _requirement: PhantomData<R>,
 }
 
-impl<R: Requirement> Signed<R> {
+impl Signed {
     pub fn id(&self) -> uuid::Uuid {
         self.session.member.id
     }
-}
 
-impl<R: Requirement> FromRequestParts<AppState> for Signed<R> {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    /// The member of the request's session cookie; without a live session,
+    /// the redirect to the sign-in page.
+    async fn look_up(parts: &mut Parts, state: &AppState) -> Result<Signed, Response> {
         let lang = staff_lang(&parts.headers);
         let token = cookie(&parts.headers, SESSION_COOKIE);
         let session = match &token {
@@ -86,31 +85,39 @@ impl<R: Requirement> FromRequestParts<AppState> for Signed<R> {
         let Some(session) = session else {
             return Err(to_sign_in(parts, token.is_some()));
         };
-        if !R::ACCESS.allows(Some(session.member.role)) {
-            return Err(view::message(lang, MessageKind::Forbidden));
-        }
         Ok(Signed {
             csrf: csrf_token(&state.secret, &session.token_sha256),
             session,
             lang,
-            _requirement: PhantomData,
         })
+    }
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match parts.extensions.get::<Signed>() {
+            Some(signed) => Ok(signed.clone()),
+            // Outside a room's layer: a live session is the least asked.
+            None => Signed::look_up(parts, state).await,
+        }
     }
 }
 
 /// A staff form: the signed-in member, and the fields once the CSRF token
 /// has been checked. A wrong or missing token is refused with 400.
-pub struct StaffForm<R: Requirement, T> {
-    pub staff: Signed<R>,
+pub struct StaffForm<T> {
+    pub staff: Signed,
     pub form: T,
 }
 
-impl<R: Requirement, T: DeserializeOwned + Send> FromRequest<AppState> for StaffForm<R, T> {
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for StaffForm<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request<Body>, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
-        let staff = Signed::<R>::from_request_parts(&mut parts, state).await?;
+        let staff = Signed::from_request_parts(&mut parts, state).await?;
         let refuse = || view::message(staff.lang, MessageKind::BadForm);
         let Ok(bytes) = axum::body::to_bytes(body, state.config.limits.body_bytes).await else {
             return Err(refuse());

@@ -1,8 +1,10 @@
-//! Signing in and out, the staff home page and the language switch.
+//! The sign-in room: signing in and out, the staff home page and the
+//! language switch.
 //! A wrong password counts towards a lock-out; an unknown name takes as
 //! long to refuse as a known one.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,13 +12,31 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::auth::{
-    self, AnyStaffAccess, NoFields, SESSION_COOKIE, Signed, StaffForm, cookie, new_session_token,
-    safe_next, secure_request, session_cookie, staff_lang,
+    self, NoFields, SESSION_COOKIE, Signed, StaffForm, cookie, new_session_token, safe_next,
+    secure_request, session_cookie, staff_lang,
 };
 use super::view::{Chrome, local_time, render};
+use super::{Access, Room};
 use crate::accounts::{Role, password};
 use crate::web::{AppError, AppState};
 use intake_core::i18n::Lang;
+
+/// The sign-in room: open to anyone; home and sign-out need a session.
+pub fn rooms() -> Vec<Room> {
+    vec![
+        Room::new(Access::Public)
+            .get("/staff/sign-in", sign_in_page)
+            .post("/staff/sign-in", sign_in)
+            .get("/staff/language/{lang}", language),
+        Room::new(Access::AnyStaff)
+            .get("/staff", home)
+            .post("/staff/sign-out", sign_out),
+    ]
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    super::rooms::router(rooms(), state)
+}
 
 const SIGN_IN_PURPOSE: &str = "staff-sign-in";
 
@@ -172,7 +192,7 @@ pub async fn sign_in(
 pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
-    StaffForm { staff, .. }: StaffForm<AnyStaffAccess, NoFields>,
+    StaffForm { staff, .. }: StaffForm<NoFields>,
 ) -> Result<Response, AppError> {
     state
         .store
@@ -225,7 +245,7 @@ struct HomePage {
     links: Vec<HomeLink>,
 }
 
-pub async fn home(staff: Signed<AnyStaffAccess>) -> Result<Response, AppError> {
+pub async fn home(staff: Signed) -> Result<Response, AppError> {
     let chrome = Chrome::signed(&staff, "/staff");
     let t = chrome.t;
     let role = staff.session.member.role;

@@ -1,14 +1,14 @@
 //! What every staff page shares: the frame (language links, navigation by
 //! role, sign-out), times shown in Finnish time, plain message pages, and
-//! the response headers of pages that carry personal data.
+//! the rendering of a page (its headers are set in `web::page`).
 
 use askama::Template;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use time::{Date, Duration, OffsetDateTime};
 
 use super::Access;
-use super::auth::{Requirement, Signed};
+use super::auth::Signed;
 use super::texts::{StaffTexts, role_label, staff_texts};
 use crate::web::AppError;
 use intake_core::calendar::finnish_offset;
@@ -58,7 +58,7 @@ fn nav_items(t: &'static StaffTexts) -> [(&'static str, &'static str, Access); 8
 
 impl Chrome {
     /// The frame for a signed-in member on the page at `path`.
-    pub fn signed<R: Requirement>(staff: &Signed<R>, path: &str) -> Chrome {
+    pub fn signed(staff: &Signed, path: &str) -> Chrome {
         let lang = staff.lang;
         let t = staff_texts(lang);
         let role = staff.session.member.role;
@@ -109,25 +109,9 @@ fn language_links(current: Lang, path: &str) -> Vec<LanguageLink> {
         .collect()
 }
 
-/// A staff page: never cached, never framed, no referrer sent on.
+/// A staff page, with the headers of every page (see `web::page`).
 pub fn page(status: StatusCode, html: String) -> Response {
-    let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
-    );
-    response
+    crate::web::page::html(status, html)
 }
 
 pub fn render(status: StatusCode, template: &impl Template) -> Result<Response, AppError> {

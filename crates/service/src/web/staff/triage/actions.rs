@@ -5,19 +5,19 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::super::auth::{CaseworkerAccess, StaffForm};
+use super::super::auth::StaffForm;
 use super::super::view::{MessageKind, message};
 use super::texts::triage_texts;
 use super::{Entered, NOTE_MAX_CHARS, find, show};
 use crate::store::NewRegistration;
 use crate::store::triage::{TriageDone, TriageStatus};
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, IdPath};
 use intake_core::calendar::start_of_finnish_day;
 use intake_core::form::Channel;
 use intake_core::record::normalise::normalise_submission;
@@ -42,10 +42,10 @@ fn done_redirect(done: TriageDone, reference: &str) -> Response {
 
 pub async fn convert(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, form }: StaffForm<CaseworkerAccess, HashMap<String, String>>,
+    IdPath(id): IdPath,
+    StaffForm { staff, form }: StaffForm<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let Some(item) = find(&state, &id).await? else {
+    let Some(item) = find(&state, id).await? else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
     if item.status != TriageStatus::Open {
@@ -115,10 +115,10 @@ pub struct LinkForm {
 
 pub async fn link(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, form }: StaffForm<CaseworkerAccess, LinkForm>,
+    IdPath(id): IdPath,
+    StaffForm { staff, form }: StaffForm<LinkForm>,
 ) -> Result<Response, AppError> {
-    let Some(item) = find(&state, &id).await? else {
+    let Some(item) = find(&state, id).await? else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
     let t = triage_texts(staff.lang);
@@ -166,10 +166,10 @@ pub struct CloseForm {
 
 pub async fn close(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, form }: StaffForm<CaseworkerAccess, CloseForm>,
+    IdPath(id): IdPath,
+    StaffForm { staff, form }: StaffForm<CloseForm>,
 ) -> Result<Response, AppError> {
-    let Some(item) = find(&state, &id).await? else {
+    let Some(item) = find(&state, id).await? else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
     let t = triage_texts(staff.lang);

@@ -9,23 +9,25 @@ mod prefill;
 mod texts;
 
 use std::collections::HashMap;
+use std::ops::Deref;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::auth::{CaseworkerAccess, Signed};
+use super::auth::Signed;
+use super::fields::FieldInput;
 use super::texts::fill;
 use super::verify::images;
 use super::view::{Chrome, MessageKind, local_date, local_time, message, render};
 use crate::store::triage::{TRIAGE_VIEW, TriageItem, TriageStatus};
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, IdPath};
 pub use actions::{close, convert, link};
-use intake_core::form::{Channel, FieldType};
+use intake_core::form::Channel;
 use texts::{TriageTexts, triage_texts};
 
 /// Longest note kept with a linked or closed item.
@@ -69,7 +71,7 @@ fn office_name(state: &AppState, id: &str, lang: intake_core::i18n::Lang) -> Str
 
 pub async fn list_page(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
+    staff: Signed,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let t = triage_texts(staff.lang);
@@ -114,25 +116,21 @@ struct PageThumb {
     full: String,
 }
 
-struct OptionView {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-/// One field of the registration form.
+/// One field of the registration form: the field as the definition gives
+/// it, and whether its value was found in the letter.
 struct FormField {
-    id: String,
-    label: String,
-    hint: Option<String>,
-    /// `text`, `choice` or `check`.
-    kind: &'static str,
-    value: String,
-    options: Vec<OptionView>,
-    required: bool,
+    input: FieldInput,
     found: bool,
     error: Option<String>,
     autofocus: bool,
+}
+
+impl Deref for FormField {
+    type Target = FieldInput;
+
+    fn deref(&self) -> &FieldInput {
+        &self.input
+    }
 }
 
 struct ErrorLine {
@@ -177,10 +175,10 @@ struct Entered {
 
 pub async fn item_page(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
 ) -> Result<Response, AppError> {
-    let Some(item) = find(&state, &id).await? else {
+    let Some(item) = find(&state, id).await? else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
     show(
@@ -194,16 +192,13 @@ pub async fn item_page(
     .await
 }
 
-async fn find(state: &AppState, id: &str) -> Result<Option<TriageItem>, AppError> {
-    let Ok(id) = Uuid::parse_str(id) else {
-        return Ok(None);
-    };
+async fn find(state: &AppState, id: Uuid) -> Result<Option<TriageItem>, AppError> {
     Ok(state.store.triage_item(id).await?)
 }
 
 async fn show(
     state: &AppState,
-    staff: &Signed<CaseworkerAccess>,
+    staff: &Signed,
     item: &TriageItem,
     entered: Entered,
     errors: Vec<(String, String)>,
@@ -241,27 +236,8 @@ async fn show(
                     .or_else(|| def.default.clone())
                     .unwrap_or_default(),
             };
-            let kind = match def.field_type {
-                FieldType::Choice => "choice",
-                FieldType::Consent | FieldType::Signature => "check",
-                _ => "text",
-            };
             FormField {
-                id: def.id.clone(),
-                label: def.label(lang).to_string(),
-                hint: def.hint.as_ref().map(|h| h.get(lang).to_string()),
-                kind,
-                options: def
-                    .options
-                    .iter()
-                    .map(|o| OptionView {
-                        value: o.value.clone(),
-                        label: o.label.get(lang).to_string(),
-                        selected: o.value == value,
-                    })
-                    .collect(),
-                value,
-                required: def.required,
+                input: FieldInput::new(def, lang, value),
                 found: entered.fields.is_none() && found.contains_key(def.id.as_str()),
                 error: error_of(&format!("c-{}", def.id)),
                 autofocus: errors
@@ -334,12 +310,12 @@ pub struct ImageQuery {
 /// One page of an item, as stored (JPEG).
 pub async fn image(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
     Query(query): Query<ImageQuery>,
 ) -> Result<Response, AppError> {
     let not_found = || Ok(message(staff.lang, MessageKind::NotFound));
-    let Some(item) = find(&state, &id).await? else {
+    let Some(item) = find(&state, id).await? else {
         return not_found();
     };
     let wanted = query.page.or_else(|| item.pages.first().map(|p| p.page));

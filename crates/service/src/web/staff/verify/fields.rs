@@ -1,46 +1,24 @@
 //! A flagged field as the verification form shows it (the value read, why
-//! it was flagged, an input of the right kind prefilled), and what the
-//! person typed checked by the same rules as the web form.
+//! it was flagged, an input of the right kind prefilled, built on
+//! `staff::fields`), and what the person typed checked by the web rules.
 
 use std::collections::HashMap;
+use std::ops::Deref;
 
 use crate::store::review::FieldDecision;
-use intake_core::form::{Channel, FieldDef, FieldType};
+use intake_core::form::{Channel, FieldDef};
 use intake_core::i18n::Lang;
 use intake_core::record::normalise::normalise_field;
 use intake_core::record::validate::FieldError;
 use intake_core::record::{FieldReading, Value};
 
+use super::super::fields::{FieldInput, input_value};
 use super::texts::VerifyTexts;
 
-/// How a field is answered on the form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
-    Text,
-    /// A `select` of the definition's options.
-    Choice,
-    /// A checkbox (consent, signature).
-    Check,
-}
-
-pub struct OptionView {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-/// One flagged field on the form.
+/// One flagged field on the form: the field as the definition gives it,
+/// and what the machine read and why it was flagged.
 pub struct FieldView {
-    pub id: String,
-    pub label: String,
-    pub hint: Option<String>,
-    pub kind: InputKind,
-    /// Text: what the input holds.
-    pub value: String,
-    /// Check: whether the box is ticked.
-    pub checked: bool,
-    /// Choice: its options, with an empty one first.
-    pub options: Vec<OptionView>,
+    pub input: FieldInput,
     /// What the machine read, as read.
     pub read: String,
     pub reasons: Vec<String>,
@@ -50,31 +28,20 @@ pub struct FieldView {
     pub autofocus: bool,
 }
 
-impl FieldView {
-    pub fn is_text(&self) -> bool {
-        self.kind == InputKind::Text
-    }
+impl Deref for FieldView {
+    type Target = FieldInput;
 
-    pub fn is_choice(&self) -> bool {
-        self.kind == InputKind::Choice
+    fn deref(&self) -> &FieldInput {
+        &self.input
     }
 }
 
-fn kind_of(def: &FieldDef) -> InputKind {
-    match def.field_type {
-        FieldType::Choice => InputKind::Choice,
-        FieldType::Consent | FieldType::Signature => InputKind::Check,
-        _ => InputKind::Text,
-    }
-}
-
-/// What the input starts with: the value read if there is one (normalised),
-/// else the raw text, so that a small slip is fixed rather than retyped.
-pub fn prefill(reading: &FieldReading) -> String {
+/// What the input starts with: the value read if there is one (normalised,
+/// a date as D.M.YYYY), else the raw text, so that a small slip is fixed
+/// rather than retyped.
+pub fn prefill(def: &FieldDef, reading: &FieldReading) -> String {
     match &reading.value {
-        Some(Value::Text(text)) => text.clone(),
-        Some(Value::Bool(true)) => "yes".to_string(),
-        Some(Value::Bool(false)) => String::new(),
+        Some(value) => input_value(def, value),
         None => reading.raw.clone().unwrap_or_default(),
     }
 }
@@ -112,33 +79,11 @@ pub fn view(
     lang: Lang,
     t: &VerifyTexts,
 ) -> FieldView {
-    let kind = kind_of(def);
-    let value = entered.map_or_else(|| prefill(reading), str::to_string);
-    let options = if kind == InputKind::Choice {
-        std::iter::once(OptionView {
-            value: String::new(),
-            label: t.not_marked.to_string(),
-            selected: value.is_empty(),
-        })
-        .chain(def.options.iter().map(|o| OptionView {
-            selected: o.value == value,
-            value: o.value.clone(),
-            label: o.label.get(lang).to_string(),
-        }))
-        .collect()
-    } else {
-        Vec::new()
-    };
-    let label = def.label(lang).to_string();
+    let value = entered.map_or_else(|| prefill(def, reading), str::to_string);
+    let input = FieldInput::new(def, lang, value).with_blank_option(t.not_marked);
     FieldView {
-        id: def.id.clone(),
-        crop_alt: t.crop_alt.replacen("{}", &label, 1),
-        label,
-        hint: def.hint.as_ref().map(|h| h.get(lang).to_string()),
-        kind,
-        checked: kind == InputKind::Check && matches!(value.as_str(), "yes" | "on" | "true"),
-        value,
-        options,
+        crop_alt: t.crop_alt.replacen("{}", &input.label, 1),
+        input,
         read: reading.raw.clone().unwrap_or_default(),
         reasons: reasons(reading, def, lang, t),
         crop: None,
@@ -221,11 +166,23 @@ mod tests {
 
     #[test]
     fn the_input_starts_with_the_value_or_else_what_was_read() {
+        let definition = definition();
+        let phone = definition.field("phone").unwrap();
+        let hetu = definition.field("hetu").unwrap();
+        let since = definition.field("situation_since").unwrap();
         assert_eq!(
-            prefill(&flagged(Some("+358501234567"), "0501234567", "")),
+            prefill(phone, &flagged(Some("+358501234567"), "0501234567", "")),
             "+358501234567"
         );
-        assert_eq!(prefill(&flagged(None, "260967X265Y", "")), "260967X265Y");
+        assert_eq!(
+            prefill(hetu, &flagged(None, "260967X265Y", "")),
+            "260967X265Y"
+        );
+        assert_eq!(
+            prefill(since, &flagged(Some("2025-06-29"), "29 6 2025", "")),
+            "29.6.2025",
+            "a date as the form asks for it"
+        );
     }
 
     #[test]

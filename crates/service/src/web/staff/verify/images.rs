@@ -85,16 +85,11 @@ pub fn image_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
     let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("inline"),
     );
-    response
+    crate::web::page::private(response)
 }
 
 #[cfg(test)]

@@ -14,19 +14,19 @@ pub mod texts;
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::auth::{MailroomAccess, Signed, StaffForm};
+use super::auth::{Signed, StaffForm};
 use super::texts::fill;
 use super::view::{Chrome, local_date, render};
 use crate::store::audit::AuditAction;
 use crate::store::review::{Review, Reviewed, review_fingerprint};
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, IdPath};
 use fields::FieldView;
 use intake_core::calendar::finnish_date;
 use intake_core::form::{Channel, FieldDef, FormDefinition};
@@ -133,7 +133,7 @@ fn flagged<'a>(
 
 pub async fn list_page(
     State(state): State<AppState>,
-    staff: Signed<MailroomAccess>,
+    staff: Signed,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let chrome = Chrome::signed(&staff, "/staff/verify");
@@ -181,11 +181,11 @@ pub async fn list_page(
 
 pub async fn form_page(
     State(state): State<AppState>,
-    staff: Signed<MailroomAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let Some(registration) = awaiting(&state, &id).await? else {
+    let Some(registration) = awaiting(&state, id).await? else {
         return Ok(to_list("not_awaiting", None));
     };
     let notice = notice_text(verify_texts(staff.lang), &query);
@@ -202,10 +202,7 @@ pub async fn form_page(
 }
 
 /// The registration if it is waiting for review.
-async fn awaiting(state: &AppState, id: &str) -> Result<Option<Registration>, AppError> {
-    let Ok(id) = Uuid::parse_str(id) else {
-        return Ok(None);
-    };
+async fn awaiting(state: &AppState, id: Uuid) -> Result<Option<Registration>, AppError> {
     Ok(state
         .store
         .registration(id)
@@ -222,7 +219,7 @@ fn to_list(notice: &str, reference: Option<&str>) -> Response {
 
 async fn show_form(
     state: &AppState,
-    staff: &Signed<MailroomAccess>,
+    staff: &Signed,
     registration: &Registration,
     entered: Option<&HashMap<String, String>>,
     errors: Vec<(String, FieldError)>,
@@ -300,10 +297,10 @@ async fn show_form(
 
 pub async fn submit(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, form }: StaffForm<MailroomAccess, HashMap<String, String>>,
+    IdPath(id): IdPath,
+    StaffForm { staff, form }: StaffForm<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let Some(registration) = awaiting(&state, &id).await? else {
+    let Some(registration) = awaiting(&state, id).await? else {
         return Ok(to_list("not_awaiting", None));
     };
     let id = registration.id;

@@ -3,20 +3,20 @@
 //! each field's crop. Only for registrations waiting for review.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::super::auth::{MailroomAccess, Signed};
+use super::super::auth::Signed;
 use super::super::texts::fill;
 use super::super::view::{Chrome, MessageKind, message, render};
 use super::texts::{VerifyTexts, verify_texts};
 use super::{awaiting, definition_of, flagged, images};
 use crate::store::audit::AuditAction;
 use crate::store::review::PageImage;
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, IdPath};
 use intake_paper::printable::Layout;
 
 struct BoxView {
@@ -49,10 +49,10 @@ struct PagesPage {
 /// The whole pages, with the fields to check framed on them.
 pub async fn pages_page(
     State(state): State<AppState>,
-    staff: Signed<MailroomAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
 ) -> Result<Response, AppError> {
-    let Some(registration) = awaiting(&state, &id).await? else {
+    let Some(registration) = awaiting(&state, id).await? else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
     let t = verify_texts(staff.lang);
@@ -117,11 +117,11 @@ pub struct ImageQuery {
 /// One whole page image (JPEG), as stored.
 pub async fn page_image(
     State(state): State<AppState>,
-    staff: Signed<MailroomAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
     Query(query): Query<ImageQuery>,
 ) -> Result<Response, AppError> {
-    let Some(registration) = awaiting(&state, &id).await? else {
+    let Some(registration) = awaiting(&state, id).await? else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
     let images = state
@@ -146,12 +146,12 @@ pub struct CropQuery {
 /// A field's picture (PNG), cut from its page image by the layout.
 pub async fn crop(
     State(state): State<AppState>,
-    staff: Signed<MailroomAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
     Query(query): Query<CropQuery>,
 ) -> Result<Response, AppError> {
     let not_found = || Ok(message(staff.lang, MessageKind::NotFound));
-    let Some(registration) = awaiting(&state, &id).await? else {
+    let Some(registration) = awaiting(&state, id).await? else {
         return not_found();
     };
     let definition = definition_of(&state, &registration);

@@ -9,8 +9,8 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use time::{Date, OffsetDateTime};
 
@@ -19,10 +19,9 @@ use super::texts::{PageTexts, RefusalKind, refusal, texts};
 use super::{AppError, AppState};
 use crate::store::{LimitKind, NewRegistration, StatusView, Submission};
 use intake_core::calendar;
-use intake_core::form::{Channel, FieldDef, FieldType};
+use intake_core::form::Channel;
 use intake_core::i18n::Lang;
 use intake_core::record::normalise::normalise_submission;
-use intake_core::record::validate::FieldError;
 use intake_core::record::{Provenance, RegistrationStatus};
 
 pub fn router() -> Router<AppState> {
@@ -37,12 +36,16 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+mod form;
+
+use form::{FormInput, render_form};
+
 const WITHDRAW_PURPOSE: &str = "withdraw";
 
 async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../static/style.css"),
+        include_str!("../../../static/style.css"),
     )
 }
 
@@ -74,15 +77,6 @@ pub async fn not_found(headers: HeaderMap) -> Response {
 
 fn not_found_page(lang: Lang) -> Response {
     refusal_page(lang, RefusalKind::NotFound, StatusCode::NOT_FOUND)
-}
-
-/// What the person sent, and what was wrong with it.
-#[derive(Default)]
-struct FormInput {
-    values: HashMap<String, String>,
-    errors: Vec<(String, FieldError)>,
-    office_missing: bool,
-    expired: bool,
 }
 
 async fn submit(
@@ -218,7 +212,7 @@ async fn submit(
         status_url: format!("{scheme}://{host}{status_path}"),
         status_path,
     };
-    Ok(html_page(StatusCode::OK, page.render()?))
+    Ok(super::page::html(StatusCode::OK, page.render()?))
 }
 
 async fn status_page(
@@ -297,7 +291,7 @@ fn render_status(
         withdraw_action: format!("/{}/status/{token}/withdraw", lang.code()),
         token: state.tokens.issue(&withdraw_purpose(token)),
     };
-    Ok(html_page(StatusCode::OK, page.render()?))
+    Ok(super::page::html(StatusCode::OK, page.render()?))
 }
 
 fn status_text(t: &PageTexts, status: RegistrationStatus) -> &'static str {
@@ -307,73 +301,6 @@ fn status_text(t: &PageTexts, status: RegistrationStatus) -> &'static str {
         RegistrationStatus::SendLetter => t.status_send_letter,
         RegistrationStatus::Closed => t.status_closed,
         RegistrationStatus::Withdrawn => t.status_withdrawn,
-    }
-}
-
-fn render_form(state: &AppState, lang: Lang, input: FormInput, status: StatusCode) -> Response {
-    let t = texts(lang);
-    let error_for = |id: &str| {
-        input
-            .errors
-            .iter()
-            .find(|(field, _)| field == id)
-            .map(|(_, e)| e.message(lang))
-    };
-    let fields: Vec<FieldView> = state
-        .form
-        .fields_for(Channel::Web)
-        .map(|def| FieldView::new(def, lang, input.values.get(&def.id), error_for(&def.id)))
-        .collect();
-    let chosen_office = input.values.get("office");
-    let office = OfficeView {
-        error: input.office_missing.then_some(t.office_missing),
-        options: state
-            .config
-            .offices
-            .iter()
-            .map(|o| OptionView {
-                value: o.id.clone(),
-                label: o.name.get(lang).to_string(),
-                checked: chosen_office == Some(&o.id),
-            })
-            .collect(),
-    };
-    let mut errors = Vec::new();
-    if let Some(message) = office.error {
-        errors.push(ErrorLink {
-            anchor: "office".into(),
-            label: t.office.into(),
-            message: message.into(),
-        });
-    }
-    errors.extend(fields.iter().filter_map(|f| {
-        f.error.as_ref().map(|message| ErrorLink {
-            anchor: f.anchor.clone(),
-            label: f.label.clone(),
-            message: message.clone(),
-        })
-    }));
-    let page = FormPage {
-        lang,
-        t,
-        languages: language_links(|l| format!("/{}", l.code()), lang),
-        title: state.form.form.title.get(lang).to_string(),
-        intro: state
-            .form
-            .form
-            .intro
-            .as_ref()
-            .map(|i| i.get(lang).to_string()),
-        action: format!("/{}", lang.code()),
-        token: state.tokens.issue(state.form.id()),
-        notice: input.expired.then_some(t.expired),
-        errors,
-        office,
-        fields,
-    };
-    match page.render() {
-        Ok(html) => html_page(status, html),
-        Err(e) => AppError::from(e).into_response(),
     }
 }
 
@@ -388,30 +315,9 @@ fn refusal_page(lang: Lang, kind: RefusalKind, status: StatusCode) -> Response {
         back_href: format!("/{}", lang.code()),
     };
     match page.render() {
-        Ok(html) => html_page(status, html),
+        Ok(html) => super::page::html(status, html),
         Err(e) => AppError::from(e).into_response(),
     }
-}
-
-/// Public pages carry private data (references, status links): never cached,
-/// never sent on as a referrer.
-fn html_page(status: StatusCode, html: String) -> Response {
-    let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
-    );
-    response
 }
 
 fn local_time(at: OffsetDateTime) -> String {
@@ -430,14 +336,14 @@ fn local_date(date: Date) -> String {
     format!("{}.{}.{}", date.day(), u8::from(date.month()), date.year())
 }
 
-struct LanguageLink {
+pub(super) struct LanguageLink {
     code: &'static str,
     name: &'static str,
     href: String,
     current: bool,
 }
 
-fn language_links(href: impl Fn(Lang) -> String, current: Lang) -> Vec<LanguageLink> {
+pub(super) fn language_links(href: impl Fn(Lang) -> String, current: Lang) -> Vec<LanguageLink> {
     Lang::ALL
         .into_iter()
         .map(|l| LanguageLink {
@@ -447,119 +353,6 @@ fn language_links(href: impl Fn(Lang) -> String, current: Lang) -> Vec<LanguageL
             current: l == current,
         })
         .collect()
-}
-
-struct OptionView {
-    value: String,
-    label: String,
-    checked: bool,
-}
-
-struct OfficeView {
-    error: Option<&'static str>,
-    options: Vec<OptionView>,
-}
-
-struct ErrorLink {
-    anchor: String,
-    label: String,
-    message: String,
-}
-
-enum Control {
-    Input(&'static str),
-    Radios,
-    Checkbox,
-}
-
-struct FieldView {
-    id: String,
-    /// Where the error summary links to: the input, or a fieldset's first option.
-    anchor: String,
-    control: Control,
-    label: String,
-    hint: Option<String>,
-    required: bool,
-    value: String,
-    error: Option<String>,
-    options: Vec<OptionView>,
-    max_length: Option<usize>,
-    autocomplete: Option<String>,
-    described_by: String,
-    width: &'static str,
-}
-
-impl FieldView {
-    fn new(def: &FieldDef, lang: Lang, value: Option<&String>, error: Option<String>) -> FieldView {
-        let value = value
-            .cloned()
-            .or_else(|| def.default.clone())
-            .unwrap_or_default();
-        let control = match def.field_type {
-            FieldType::Choice => Control::Radios,
-            FieldType::Consent | FieldType::Signature => Control::Checkbox,
-            FieldType::Phone => Control::Input("tel"),
-            FieldType::Email => Control::Input("email"),
-            _ => Control::Input("text"),
-        };
-        let options: Vec<OptionView> = def
-            .options
-            .iter()
-            .map(|o| OptionView {
-                value: o.value.clone(),
-                label: o.label.get(lang).to_string(),
-                checked: o.value == value,
-            })
-            .collect();
-        let anchor = match (&control, options.first()) {
-            (Control::Radios, Some(first)) => format!("{}-{}", def.id, first.value),
-            _ => def.id.clone(),
-        };
-        let described_by = [
-            def.hint.as_ref().map(|_| format!("{}-hint", def.id)),
-            error.as_ref().map(|_| format!("{}-error", def.id)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-        let width = match def.max_length {
-            Some(n) if n <= 12 => "short",
-            Some(n) if n <= 20 => "medium",
-            _ => "long",
-        };
-        FieldView {
-            id: def.id.clone(),
-            anchor,
-            control,
-            label: def.label(lang).to_string(),
-            hint: def.hint.as_ref().map(|h| h.get(lang).to_string()),
-            required: def.required,
-            value,
-            error,
-            options,
-            max_length: def.max_length,
-            autocomplete: def.autocomplete.clone(),
-            described_by,
-            width,
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "form.html")]
-struct FormPage {
-    lang: Lang,
-    t: &'static PageTexts,
-    languages: Vec<LanguageLink>,
-    title: String,
-    intro: Option<String>,
-    action: String,
-    token: String,
-    notice: Option<&'static str>,
-    errors: Vec<ErrorLink>,
-    office: OfficeView,
-    fields: Vec<FieldView>,
 }
 
 #[derive(Template)]

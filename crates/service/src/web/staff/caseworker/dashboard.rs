@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use time::OffsetDateTime;
 
-use super::auth::{CaseworkerAccess, Signed};
+use super::auth::Signed;
 use super::view::{Chrome, local_date, render, span};
 use crate::store::callbacks::DayCount;
 use crate::web::{AppError, AppState};
@@ -73,7 +73,7 @@ struct DashboardPage {
 
 pub async fn dashboard_page(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
+    staff: Signed,
 ) -> Result<Response, AppError> {
     let now = OffsetDateTime::now_utc();
     let overview = state.store.overview(finnish_date(now), DAYS).await?;

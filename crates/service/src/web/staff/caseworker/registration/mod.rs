@@ -3,15 +3,16 @@
 //! call, closing with a result. Every showing of the page is audited.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::auth::{AdminAccess, CaseworkerAccess, NoFields, Requirement, Signed, StaffForm};
+use super::auth::Signed;
 use super::queue::Choice;
+use super::texts;
 use super::texts::{
     StaffTexts, channel_label, fill, match_label, outcome_label, result_label, status_label,
 };
@@ -19,17 +20,16 @@ use super::view::{
     Chrome, MessageKind, iso_time, local_date, local_time, message, phone_display, render,
 };
 use crate::accounts::Role;
-use crate::callbacks::schedule::finnish_moment;
-use crate::callbacks::{CallOutcome, CloseResult, NextStep};
+use crate::callbacks::{CallOutcome, CloseResult};
 use crate::store::audit::AuditAction;
-use crate::store::callbacks::{
-    AttemptLogged, Claim, CloseOutcome, Closing, NewCallAttempt, TakeOver,
-};
-use crate::web::{AppError, AppState};
+use crate::web::staff::fields::FieldInput;
+use crate::web::{AppError, AppState, IdPath};
+
+mod actions;
+pub use actions::{claim, close, log_attempt, release, take_over};
 use intake_core::calendar::finnish_date;
 use intake_core::form::FieldDef;
-use intake_core::record::validate;
-use intake_core::record::{FieldReading, FieldStatus, RegistrationStatus, Value};
+use intake_core::record::{FieldReading, FieldStatus, RegistrationStatus};
 
 /// Longest note kept with a call or a result.
 const NOTE_MAX_CHARS: usize = 2000;
@@ -189,13 +189,10 @@ fn page_path(id: Uuid, notice: &str) -> String {
 
 pub async fn page(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
     // A folded registration is shown as the one it was folded into.
     if let Some(primary) = state.store.duplicate_of(id).await? {
         return Ok(Redirect::to(&format!("/staff/registrations/{primary}")).into_response());
@@ -216,9 +213,9 @@ pub async fn page(
     .await
 }
 
-async fn show<R: Requirement>(
+async fn show(
     state: &AppState,
-    staff: &Signed<R>,
+    staff: &Signed,
     id: Uuid,
     notice: Option<&'static str>,
     entered: Entered,
@@ -394,13 +391,11 @@ fn field_line(
     t: &StaffTexts,
     lang: intake_core::i18n::Lang,
 ) -> FieldLine {
-    let value = match reading.and_then(|r| r.value.as_ref()) {
+    let stored = reading.and_then(|r| r.value.as_ref());
+    let input = FieldInput::stored(def, lang, stored);
+    let value = match stored {
         None => "–".to_string(),
-        Some(Value::Bool(true)) => t.yes.to_string(),
-        Some(Value::Bool(false)) => t.no.to_string(),
-        Some(Value::Text(text)) => def
-            .option(text)
-            .map_or(text.clone(), |o| o.label.get(lang).to_string()),
+        Some(_) => input.shown(t.yes, t.no),
     };
     let marker = reading.and_then(|r| match r.status {
         FieldStatus::Accepted => None,
@@ -424,270 +419,15 @@ fn field_line(
         )),
     });
     FieldLine {
-        label: def.label(lang).to_string(),
+        label: input.label,
         value,
         marker,
     }
 }
 
-fn parse_id(id: &str) -> Option<Uuid> {
-    Uuid::parse_str(id).ok()
-}
-
-pub async fn claim(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, .. }: StaffForm<CaseworkerAccess, NoFields>,
-) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
-    let now = OffsetDateTime::now_utc();
-    let notice = match state
-        .store
-        .claim(id, staff.id(), &state.config.staff, now)
-        .await?
-    {
-        Claim::Claimed { .. } => "claimed",
-        Claim::HeldBy(_) => "held",
-        Claim::NotOpen => "not_open",
-    };
-    Ok(Redirect::to(&page_path(id, notice)).into_response())
-}
-
-pub async fn release(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, .. }: StaffForm<CaseworkerAccess, NoFields>,
-) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
-    state
-        .store
-        .release(id, staff.id(), OffsetDateTime::now_utc())
-        .await?;
-    Ok(Redirect::to("/staff/queue?notice=released").into_response())
-}
-
-pub async fn take_over(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, .. }: StaffForm<AdminAccess, NoFields>,
-) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
-    let taken = state
-        .store
-        .take_over(
-            id,
-            staff.id(),
-            &state.config.staff,
-            OffsetDateTime::now_utc(),
-        )
-        .await?;
-    let notice = match taken {
-        TakeOver::Taken { .. } => "taken",
-        TakeOver::NotOpen => "not_open",
-    };
-    Ok(Redirect::to(&page_path(id, notice)).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct AttemptForm {
-    outcome: Option<String>,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    call_back_date: String,
-    #[serde(default)]
-    call_back_time: String,
-}
-
-pub async fn log_attempt(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, form }: StaffForm<CaseworkerAccess, AttemptForm>,
-) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
-    let t = super::texts::staff_texts(staff.lang);
-    let now = OffsetDateTime::now_utc();
-    let outcome = form.outcome.as_deref().and_then(CallOutcome::parse);
-    let note = clean_note(&form.note);
-    let mut errors = Vec::new();
-    if outcome.is_none() {
-        errors.push(ErrorLink {
-            anchor: "outcome-reached",
-            message: t.error_outcome,
-        });
-    }
-    if note.chars().count() > NOTE_MAX_CHARS {
-        errors.push(ErrorLink {
-            anchor: "note",
-            message: t.error_note_long,
-        });
-    }
-    let call_back_at = if outcome == Some(CallOutcome::CallBackLater) {
-        let at = call_back_moment(&form.call_back_date, &form.call_back_time)
-            .filter(|at| *at > now && *at < now + time::Duration::days(CALL_BACK_MAX_DAYS));
-        if at.is_none() {
-            errors.push(ErrorLink {
-                anchor: "call-back-date",
-                message: t.error_call_back,
-            });
-        }
-        at
-    } else {
-        None
-    };
-    let Some(outcome) = outcome.filter(|_| errors.is_empty()) else {
-        let entered = Entered {
-            outcome: form.outcome,
-            note: form.note,
-            call_back_date: form.call_back_date,
-            call_back_time: form.call_back_time,
-            ..Entered::default()
-        };
-        return show(
-            &state,
-            &staff,
-            id,
-            None,
-            entered,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let attempt = NewCallAttempt {
-        outcome,
-        note,
-        call_back_at,
-    };
-    let logged = state
-        .store
-        .log_attempt(id, staff.id(), &attempt, &state.config.staff, now)
-        .await?;
-    let target = match logged {
-        AttemptLogged::Logged(NextStep::Talk) => format!("{}#close", page_path(id, "reached")),
-        AttemptLogged::Logged(_) => "/staff/queue?notice=logged".to_string(),
-        AttemptLogged::NotHolder => page_path(id, "not_holder"),
-    };
-    Ok(Redirect::to(&target).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct CloseForm {
-    result: Option<String>,
-    identity_confirmed: Option<String>,
-    #[serde(default)]
-    close_note: String,
-}
-
-pub async fn close(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, form }: StaffForm<CaseworkerAccess, CloseForm>,
-) -> Result<Response, AppError> {
-    let Some(id) = parse_id(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
-    let t = super::texts::staff_texts(staff.lang);
-    let result = form.result.as_deref().and_then(CloseResult::parse);
-    let identity_confirmed = form.identity_confirmed.as_deref() == Some("yes");
-    let note = clean_note(&form.close_note);
-    let mut errors = Vec::new();
-    match result {
-        None => errors.push(ErrorLink {
-            anchor: "results",
-            message: t.error_result,
-        }),
-        Some(CloseResult::Registered) if !identity_confirmed => errors.push(ErrorLink {
-            anchor: "identity_confirmed",
-            message: t.error_identity,
-        }),
-        _ => {}
-    }
-    if note.chars().count() > NOTE_MAX_CHARS {
-        errors.push(ErrorLink {
-            anchor: "close_note",
-            message: t.error_note_long,
-        });
-    }
-    let Some(result) = result.filter(|_| errors.is_empty()) else {
-        let entered = Entered {
-            result: form.result,
-            identity_confirmed,
-            close_note: form.close_note,
-            ..Entered::default()
-        };
-        return show(
-            &state,
-            &staff,
-            id,
-            None,
-            entered,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let closing = Closing {
-        result,
-        identity_confirmed,
-        note,
-    };
-    let outcome = state
-        .store
-        .close_registration(id, staff.id(), &closing, OffsetDateTime::now_utc())
-        .await?;
-    let target = match outcome {
-        CloseOutcome::Closed => "/staff/queue?notice=closed".to_string(),
-        CloseOutcome::NotHolder => page_path(id, "not_holder"),
-        CloseOutcome::NotAllowed => page_path(id, "not_allowed"),
-    };
-    Ok(Redirect::to(&target).into_response())
-}
-
-/// Notes keep their line breaks but no other control characters.
-fn clean_note(note: &str) -> String {
-    note.chars()
-        .filter(|c| !c.is_control() || *c == '\n')
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
-
-/// A call-back time typed as a date (`2026-11-20` or `20.11.2026`) and a
-/// time (`14:30` or `14.30`), Finnish time.
-fn call_back_moment(date: &str, clock: &str) -> Option<OffsetDateTime> {
-    let date = validate::date(date).ok()?;
-    let (hour, minute) = clock.trim().split_once([':', '.'])?;
-    let (hour, minute): (u8, u8) = (hour.parse().ok()?, minute.parse().ok()?);
-    (hour < 24 && minute < 60).then(|| finnish_moment(date, hour, minute))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn a_call_back_time_is_read_in_finnish_time() {
-        assert_eq!(
-            call_back_moment("20.11.2026", "14.30"),
-            Some(datetime!(2026-11-20 12:30 UTC))
-        );
-        assert_eq!(
-            call_back_moment("2026-07-01", "09:00"),
-            Some(datetime!(2026-07-01 06:00 UTC))
-        );
-        assert_eq!(call_back_moment("2026-07-01", "25:00"), None);
-        assert_eq!(call_back_moment("", "09:00"), None);
-    }
 
     #[test]
     fn a_letter_shows_its_first_lines() {
@@ -697,10 +437,5 @@ mod tests {
         );
         assert_eq!(letter_opening("a\nb\u{c}c\nd"), "a / b / c …");
         assert_eq!(letter_opening(&"x".repeat(300)).chars().count(), 242);
-    }
-
-    #[test]
-    fn notes_lose_control_characters_but_keep_lines() {
-        assert_eq!(clean_note(" a\u{7}b\nc \r"), "ab\nc");
     }
 }

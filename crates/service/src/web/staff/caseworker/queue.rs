@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::auth::{CaseworkerAccess, Signed};
+use super::auth::Signed;
 use super::texts::{channel_label, fill, status_label};
 use super::view::{Chrome, iso_time, local_clock, local_date, local_time, render};
 use crate::store::audit::AuditAction;
@@ -94,7 +94,7 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 
 pub async fn queue_page(
     State(state): State<AppState>,
-    staff: Signed<CaseworkerAccess>,
+    staff: Signed,
     Query(query): Query<QueueQuery>,
 ) -> Result<Response, AppError> {
     let now = OffsetDateTime::now_utc();

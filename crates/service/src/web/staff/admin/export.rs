@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 use time::{Date, Duration, OffsetDateTime};
 
-use super::auth::{AdminAccess, Signed};
+use super::auth::Signed;
 use super::view::{Chrome, iso_time, local_date, render};
 use crate::store::callbacks::{ClosedRegistration, ExportFormat};
 use crate::web::{AppError, AppState};
@@ -39,7 +39,7 @@ struct ExportPage {
 }
 
 pub async fn export_page(
-    staff: Signed<AdminAccess>,
+    staff: Signed,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let today = finnish_date(OffsetDateTime::now_utc());
@@ -62,7 +62,7 @@ fn period(query: &ExportQuery) -> Option<(Date, Date)> {
 }
 
 /// The export page again, saying what is wrong with the dates.
-fn bad_period(staff: &Signed<AdminAccess>, query: &ExportQuery) -> Result<Response, AppError> {
+fn bad_period(staff: &Signed, query: &ExportQuery) -> Result<Response, AppError> {
     let chrome = Chrome::signed(staff, "/staff/export");
     let page = ExportPage {
         error: Some(chrome.t.error_dates),
@@ -75,7 +75,7 @@ fn bad_period(staff: &Signed<AdminAccess>, query: &ExportQuery) -> Result<Respon
 
 async fn closed(
     state: &AppState,
-    staff: &Signed<AdminAccess>,
+    staff: &Signed,
     from: Date,
     to: Date,
     format: ExportFormat,
@@ -90,16 +90,15 @@ fn download(content_type: &'static str, name: String, body: String) -> Response 
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    response
+    crate::web::page::private(response)
 }
 
 pub async fn closed_csv(
     State(state): State<AppState>,
-    staff: Signed<AdminAccess>,
+    staff: Signed,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let Some((from, to)) = period(&query) else {
@@ -115,7 +114,7 @@ pub async fn closed_csv(
 
 pub async fn closed_json(
     State(state): State<AppState>,
-    staff: Signed<AdminAccess>,
+    staff: Signed,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let Some((from, to)) = period(&query) else {

@@ -2,17 +2,16 @@
 //! audit log, per staff member and per registration.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use super::auth::{AdminAccess, NoFields, Signed, StaffForm};
+use super::auth::{NoFields, Signed, StaffForm};
 use super::texts::{action_label, role_label};
 use super::view::{Chrome, MessageKind, iso_time, local_time, message, render};
 use crate::store::audit::AuditEntry;
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, IdPath};
 
 struct MemberLine {
     id: String,
@@ -32,7 +31,7 @@ struct StaffListPage {
 
 pub async fn staff_list(
     State(state): State<AppState>,
-    staff: Signed<AdminAccess>,
+    staff: Signed,
 ) -> Result<Response, AppError> {
     let now = OffsetDateTime::now_utc();
     let chrome = Chrome::signed(&staff, "/staff/admin/staff");
@@ -63,12 +62,9 @@ pub async fn staff_list(
 
 pub async fn unlock(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    StaffForm { staff, .. }: StaffForm<AdminAccess, NoFields>,
+    IdPath(id): IdPath,
+    StaffForm { staff, .. }: StaffForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return Ok(message(staff.lang, MessageKind::NotFound));
-    };
     state
         .store
         .unlock_staff(id, staff.id(), OffsetDateTime::now_utc())
@@ -113,13 +109,10 @@ fn lines(chrome: &Chrome, entries: Vec<AuditEntry>) -> Vec<EntryLine> {
 
 pub async fn staff_audit(
     State(state): State<AppState>,
-    staff: Signed<AdminAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
 ) -> Result<Response, AppError> {
-    let member = match Uuid::parse_str(&id) {
-        Ok(id) => state.store.staff_member(id).await?,
-        Err(_) => None,
-    };
+    let member = state.store.staff_member(id).await?;
     let Some(member) = member else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
@@ -135,13 +128,10 @@ pub async fn staff_audit(
 
 pub async fn registration_audit(
     State(state): State<AppState>,
-    staff: Signed<AdminAccess>,
-    Path(id): Path<String>,
+    staff: Signed,
+    IdPath(id): IdPath,
 ) -> Result<Response, AppError> {
-    let registration = match Uuid::parse_str(&id) {
-        Ok(id) => state.store.registration(id).await?,
-        Err(_) => None,
-    };
+    let registration = state.store.registration(id).await?;
     let Some(registration) = registration else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
