@@ -17,7 +17,7 @@ use super::{ocr, read, register};
 use crate::printable::{self, Layout};
 use intake_core::form::{Channel, FormDefinition};
 use intake_core::record::normalise::normalise_field;
-use intake_core::record::{FieldReading, FieldStatus};
+use intake_core::record::{FieldReading, FieldStatus, ReviewReason};
 
 /// The form definitions the recogniser knows, each with its paper layout.
 /// Old versions stay readable: paper printed last year still arrives.
@@ -659,13 +659,17 @@ pub fn fill_missing_fields(
                 },
                 raw: None,
                 confidence: None,
-                reason: field.required.then(|| MISSING_PAGE_REASON.to_string()),
+                reasons: field
+                    .required
+                    .then_some(MISSING_PAGE_REASON)
+                    .into_iter()
+                    .collect(),
                 corrected_by: None,
             });
     }
 }
 
-pub const MISSING_PAGE_REASON: &str = "the page with this field is missing";
+pub const MISSING_PAGE_REASON: ReviewReason = ReviewReason::MissingPage;
 
 /// The exact path: a PDF of our form filled on a computer carries its
 /// values in AcroForm fields. One document per filled copy.
@@ -747,19 +751,19 @@ fn typed_reading(field: &intake_core::form::FieldDef, raw: &str) -> FieldReading
         status: FieldStatus::Accepted,
         raw: (!raw.is_empty()).then(|| raw.to_string()),
         confidence: Some(1.0),
-        reason: None,
+        reasons: Vec::new(),
         corrected_by: None,
     };
     match normalise_field(field, Channel::Paper, raw) {
         Ok(value) => reading.value = value,
         Err(error) => {
             reading.status = FieldStatus::NeedsReview;
-            reading.reason = Some(error.to_string());
+            reading.reasons = vec![ReviewReason::from(&error)];
         }
     }
     if field.id == "hetu" && intake_core::record::validate::hetu(raw).is_ok_and(|h| h.temporary) {
         reading.status = FieldStatus::NeedsReview;
-        reading.reason = Some("temporary identity code (900-999)".into());
+        reading.reasons = vec![ReviewReason::TemporaryHetu];
     }
     reading
 }

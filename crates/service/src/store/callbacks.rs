@@ -367,15 +367,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            audit::record(
-                &mut tx,
-                now,
-                Some(staff),
-                Some(id),
-                AuditAction::Claim.as_str(),
-                "",
-            )
-            .await?;
+            audit::record(&mut tx, now, Some(staff), Some(id), AuditAction::Claim, "").await?;
             tx.commit().await?;
             return Ok(Claim::Claimed { until });
         }
@@ -408,7 +400,7 @@ impl Store {
                 now,
                 Some(staff),
                 Some(id),
-                AuditAction::Release.as_str(),
+                AuditAction::Release,
                 "",
             )
             .await?;
@@ -455,7 +447,7 @@ impl Store {
             now,
             Some(admin),
             Some(id),
-            AuditAction::TakeOver.as_str(),
+            AuditAction::TakeOver,
             &from
                 .as_deref()
                 .map(|n| format!("from {n}"))
@@ -587,7 +579,7 @@ impl Store {
             now,
             Some(staff),
             Some(id),
-            AuditAction::Attempt.as_str(),
+            AuditAction::Attempt,
             &attempt_detail(attempt.outcome, step),
         )
         .await?;
@@ -665,7 +657,7 @@ impl Store {
             now,
             Some(staff),
             Some(id),
-            AuditAction::Close.as_str(),
+            AuditAction::Close,
             &detail,
         )
         .await?;

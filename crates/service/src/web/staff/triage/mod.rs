@@ -22,7 +22,8 @@ use super::auth::{CaseworkerAccess, Signed};
 use super::texts::fill;
 use super::verify::images;
 use super::view::{Chrome, MessageKind, local_date, local_time, message, render};
-use crate::store::triage::{TRIAGE_VIEW, TriageItem, TriageStatus};
+use crate::store::audit::AuditAction;
+use crate::store::triage::{TriageItem, TriageStatus};
 use crate::web::{AppError, AppState};
 pub use actions::{close, convert, link};
 use intake_core::form::{Channel, FieldType};
@@ -217,7 +218,7 @@ async fn show(
         .audit_event(
             staff.id(),
             item.registration_id,
-            TRIAGE_VIEW,
+            AuditAction::TriageView,
             &format!("triage {}", item.id),
             OffsetDateTime::now_utc(),
         )
