@@ -14,7 +14,9 @@ use common::page::{Browser, between, client, page};
 use common::{Backend, Case, TestApp};
 use intake_core::form::{Channel, FormDefinition};
 use intake_core::record::normalise::normalise_submission;
-use intake_core::record::{FieldStatus, Provenance, Registration, RegistrationStatus, Value};
+use intake_core::record::{
+    FieldStatus, Provenance, Registration, RegistrationStatus, ReviewReason, Value,
+};
 use intake_service::accounts::Role;
 use intake_service::pipeline::Pipeline;
 use intake_service::pipeline::import::{ImportRequest, process_batch, store_batch};
@@ -98,7 +100,7 @@ async fn flagged_paper(
         field.raw = Some(raw.to_string());
         field.status = FieldStatus::NeedsReview;
         field.confidence = Some(0.4);
-        field.reason = Some("low confidence".into());
+        field.reasons = vec![ReviewReason::LowConfidence];
     }
     let new = NewRegistration {
         form: form.id().to_string(),
@@ -641,7 +643,7 @@ async fn a_form_that_cannot_pass_is_sent_on_as_it_is(backend: Backend) -> Result
         let reading = &after.fields[field];
         ensure!(
             reading.status == FieldStatus::NeedsReview
-                && reading.reason.as_deref() == Some("low confidence")
+                && reading.reasons == [ReviewReason::LowConfidence]
                 && reading.corrected_by.as_deref() == Some("mari"),
             "{field} left to check, its reason kept, who sent it on: {reading:?}"
         );

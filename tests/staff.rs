@@ -11,7 +11,9 @@ use common::page::{Browser, PASSWORD, add_user, between, client, page, sign_in_a
 use common::{Backend, Case, TestApp};
 use intake_core::form::{Channel, FormDefinition};
 use intake_core::record::normalise::normalise_submission;
-use intake_core::record::{FieldStatus, Provenance, Reference, Registration, RegistrationStatus};
+use intake_core::record::{
+    FieldStatus, Provenance, Reference, Registration, RegistrationStatus, ReviewReason,
+};
 use intake_service::accounts::Role;
 use intake_service::callbacks::CallOutcome;
 use intake_service::callbacks::schedule::finnish_moment;
@@ -151,7 +153,7 @@ async fn register_paper(
     if hetu_unsure {
         let hetu = fields.get_mut("hetu").ok_or("no hetu")?;
         hetu.status = FieldStatus::NeedsReview;
-        hetu.reason = Some("low confidence".into());
+        hetu.reasons = vec![ReviewReason::LowConfidence];
     }
     let new = NewRegistration {
         form: form.id().to_string(),

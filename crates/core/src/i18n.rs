@@ -1,7 +1,12 @@
-//! The three languages of the service and the choice between them.
-//! Texts that come from a form definition live there; texts of the service
-//! itself live beside the code that shows them, as `Text` values.
+//! The three languages of the service and the choice between them, and the
+//! one way the program's own words are written: a `locales/{sv,fi,en}.toml`
+//! per crate, read once into structs made with [`texts!`] (a key missing or
+//! extra in a file is an error), with [`Plural`] for words said with a
+//! count. Texts that come from a form definition are [`Text`] values there.
 
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,9 +91,177 @@ impl Text {
     }
 }
 
+/// A text with its one `{}` filled in (word order differs between
+/// languages).
+pub fn fill(pattern: &str, value: &str) -> String {
+    pattern.replacen("{}", value, 1)
+}
+
+/// A value read from a locale file into the program's own shape: words as
+/// `&'static str` (a locale is read once and kept for good), plurals, and
+/// the structs [`texts!`] makes.
+pub trait Loaded: Sized {
+    type Raw: DeserializeOwned;
+    fn load(raw: Self::Raw) -> Self;
+}
+
+impl Loaded for &'static str {
+    type Raw = String;
+    fn load(raw: String) -> Self {
+        Box::leak(raw.into_boxed_str())
+    }
+}
+
+/// Words said with a count, `{n}` filled in. Swedish, Finnish and English
+/// all have one form for 1 and another for every other number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plural {
+    pub one: &'static str,
+    pub other: &'static str,
+}
+
+impl Plural {
+    /// `1 registration`, `2 registrations`.
+    pub fn count(&self, n: usize) -> String {
+        let pattern = if n == 1 { self.one } else { self.other };
+        pattern.replace("{n}", &n.to_string())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlural {
+    one: String,
+    other: String,
+}
+
+impl Loaded for Plural {
+    type Raw = RawPlural;
+    fn load(raw: RawPlural) -> Self {
+        Plural {
+            one: Loaded::load(raw.one),
+            other: Loaded::load(raw.other),
+        }
+    }
+}
+
+/// Texts keyed by a stable code (review reasons, audit actions): which
+/// codes there must be is checked by [`ByCode::expect`] when the locale is
+/// read, so a missing or extra one fails as a missing struct field does.
+#[derive(Debug, Clone)]
+pub struct ByCode(BTreeMap<String, &'static str>);
+
+impl ByCode {
+    /// The text of `code`; empty for a code the locale has not got (which
+    /// `expect` does not let happen).
+    pub fn get(&self, code: &str) -> &'static str {
+        self.0.get(code).copied().unwrap_or("")
+    }
+
+    /// Panics, naming them, unless the codes are exactly `codes`.
+    pub fn expect<'a>(&self, what: &str, codes: impl IntoIterator<Item = &'a str>) {
+        let codes: Vec<&str> = codes.into_iter().collect();
+        let missing: Vec<&&str> = codes.iter().filter(|c| !self.0.contains_key(**c)).collect();
+        let extra: Vec<&String> = self
+            .0
+            .keys()
+            .filter(|k| !codes.contains(&k.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{what}: missing {missing:?}, unknown {extra:?}"
+        );
+    }
+}
+
+impl Loaded for ByCode {
+    type Raw = BTreeMap<String, String>;
+    fn load(raw: Self::Raw) -> Self {
+        ByCode(raw.into_iter().map(|(k, v)| (k, Loaded::load(v))).collect())
+    }
+}
+
+/// Reads one locale file; panics with the file's language and the error,
+/// since a broken locale is a bug caught by every test that uses it.
+pub fn parse_locale<T: Loaded>(lang: Lang, source: &str) -> T {
+    match toml::from_str::<T::Raw>(source) {
+        Ok(raw) => T::load(raw),
+        Err(error) => panic!("locales/{}.toml: {error}", lang.code()),
+    }
+}
+
+/// A struct of texts, read from a locale file: each field is a word
+/// (`&'static str`), a [`Plural`], [`ByCode`] or another such struct (a
+/// table in the file). The file must have exactly these keys.
+#[macro_export]
+macro_rules! texts {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $( $(#[$fmeta])* $fvis $field: $ty ),*
+        }
+
+        const _: () = {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            pub struct Raw {
+                $( $field: <$ty as $crate::i18n::Loaded>::Raw ),*
+            }
+
+            impl $crate::i18n::Loaded for $name {
+                type Raw = Raw;
+                fn load(raw: Raw) -> Self {
+                    $name {
+                        $( $field: $crate::i18n::Loaded::load(raw.$field) ),*
+                    }
+                }
+            }
+        };
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    texts! {
+        struct Sample {
+            word: &'static str,
+            count: Plural,
+        }
+    }
+
+    #[test]
+    fn plurals_say_one_and_many() {
+        let sample: Sample = parse_locale(
+            Lang::En,
+            "word = \"hi\"\ncount = { one = \"{n} form\", other = \"{n} forms\" }\n",
+        );
+        assert_eq!(sample.word, "hi");
+        assert_eq!(sample.count.count(1), "1 form");
+        assert_eq!(sample.count.count(0), "0 forms");
+        assert_eq!(sample.count.count(2), "2 forms");
+    }
+
+    #[test]
+    #[should_panic(expected = "unknown field")]
+    fn an_extra_key_is_an_error() {
+        let _: Sample = parse_locale(
+            Lang::En,
+            "word = \"hi\"\nextra = \"x\"\ncount = { one = \"a\", other = \"b\" }\n",
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "missing field")]
+    fn a_missing_key_is_an_error() {
+        let _: Sample = parse_locale(Lang::En, "word = \"hi\"\n");
+    }
 
     #[test]
     fn accept_language_prefers_highest_q_among_ours() {

@@ -5,4 +5,5 @@
 pub mod calendar;
 pub mod form;
 pub mod i18n;
+pub mod locale;
 pub mod record;

@@ -3,7 +3,10 @@
 //! validators live in `validate`; `normalise` applies them to a submission.
 
 pub mod normalise;
+mod reason;
 pub mod validate;
+
+pub use reason::ReviewReason;
 
 use std::collections::BTreeMap;
 
@@ -92,9 +95,9 @@ pub struct FieldReading {
     /// Paper: the recogniser's confidence, 0 to 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f32>,
-    /// Why the field needs review.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    /// Why the field needs review, as codes (see `ReviewReason`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<ReviewReason>,
     /// Who corrected it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrected_by: Option<String>,
@@ -108,7 +111,7 @@ impl FieldReading {
             status: FieldStatus::Accepted,
             raw: None,
             confidence: None,
-            reason: None,
+            reasons: Vec::new(),
             corrected_by: None,
         }
     }

@@ -40,7 +40,7 @@ pub(crate) fn merge_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use intake_core::record::Value;
+    use intake_core::record::{ReviewReason, Value};
 
     fn reading(value: &str, status: FieldStatus) -> FieldReading {
         FieldReading {
@@ -48,7 +48,10 @@ mod tests {
             status,
             raw: Some(value.into()),
             confidence: Some(0.9),
-            reason: (status == FieldStatus::NeedsReview).then(|| "low confidence".into()),
+            reasons: (status == FieldStatus::NeedsReview)
+                .then_some(ReviewReason::LowConfidence)
+                .into_iter()
+                .collect(),
             corrected_by: (status == FieldStatus::Corrected).then(|| "maija".into()),
         }
     }

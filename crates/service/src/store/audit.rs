@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, parse_timestamp, timestamp};
 
-/// What a staff member did. Other modules may record their own actions
-/// (the mailroom's corrections) with [`record`] and a name of their own.
+/// What a staff member did: every action the log holds. `code()` is what
+/// is stored, so never change one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     View,
@@ -25,10 +25,39 @@ pub enum AuditAction {
     SignInRefused,
     Unlock,
     QueueView,
+    Verify,
+    VerifySentOn,
+    ScanUpload,
+    TriageView,
+    TriageConvert,
+    TriageLink,
+    TriageClose,
 }
 
 impl AuditAction {
-    pub fn as_str(self) -> &'static str {
+    pub const ALL: [AuditAction; 19] = [
+        AuditAction::View,
+        AuditAction::Claim,
+        AuditAction::Release,
+        AuditAction::TakeOver,
+        AuditAction::Attempt,
+        AuditAction::Close,
+        AuditAction::Export,
+        AuditAction::SignIn,
+        AuditAction::SignOut,
+        AuditAction::SignInRefused,
+        AuditAction::Unlock,
+        AuditAction::QueueView,
+        AuditAction::Verify,
+        AuditAction::VerifySentOn,
+        AuditAction::ScanUpload,
+        AuditAction::TriageView,
+        AuditAction::TriageConvert,
+        AuditAction::TriageLink,
+        AuditAction::TriageClose,
+    ];
+
+    pub fn code(self) -> &'static str {
         match self {
             AuditAction::View => "view",
             AuditAction::Claim => "claim",
@@ -42,7 +71,18 @@ impl AuditAction {
             AuditAction::SignInRefused => "sign_in_refused",
             AuditAction::Unlock => "unlock",
             AuditAction::QueueView => "queue_view",
+            AuditAction::Verify => "verify",
+            AuditAction::VerifySentOn => "verify_sent_on",
+            AuditAction::ScanUpload => "scan_upload",
+            AuditAction::TriageView => "triage_view",
+            AuditAction::TriageConvert => "triage_convert",
+            AuditAction::TriageLink => "triage_link",
+            AuditAction::TriageClose => "triage_close",
         }
+    }
+
+    pub fn from_code(code: &str) -> Option<AuditAction> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
     }
 }
 
@@ -64,7 +104,7 @@ pub(crate) async fn record(
     at: OffsetDateTime,
     staff: Option<Uuid>,
     registration: Option<Uuid>,
-    action: &str,
+    action: AuditAction,
     detail: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -74,7 +114,7 @@ pub(crate) async fn record(
     .bind(timestamp(at))
     .bind(staff.map(|id| id.to_string()))
     .bind(registration.map(|id| id.to_string()))
-    .bind(action)
+    .bind(action.code())
     .bind(detail)
     .execute(conn)
     .await?;
@@ -96,7 +136,7 @@ impl Store {
         &self,
         staff: Uuid,
         registration: Option<Uuid>,
-        action: &str,
+        action: AuditAction,
         detail: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {

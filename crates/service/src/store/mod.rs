@@ -8,6 +8,8 @@ pub mod duplicates;
 mod group_commit;
 mod jobs;
 mod limits;
+#[cfg(test)]
+mod reason_codes_migration;
 mod registrations;
 pub mod review;
 mod scanning;

@@ -13,16 +13,10 @@ use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::audit::{self, parse_uuid};
+use super::audit::{self, AuditAction, parse_uuid};
 use super::registrations::hex;
 use super::{Backend, Store, StoreError, parse_timestamp, timestamp};
 use intake_core::record::{FieldReading, FieldStatus, RegistrationStatus, Value};
-
-/// The audit action of a verified registration.
-pub const VERIFY_ACTION: &str = "verify";
-/// The audit action of a registration sent on to the callback queue with
-/// fields that could not pass the web rules still flagged.
-pub const VERIFY_SENT_ON_ACTION: &str = "verify_sent_on";
 
 /// One line of the verification list.
 #[derive(Debug, Clone)]
@@ -174,7 +168,7 @@ impl Store {
     /// `unresolved` ones (they cannot pass the web rules) stay
     /// `needs_review` with their reason, marked with who sent them on, for
     /// the caseworker to settle on the call. Audited as
-    /// [`VERIFY_SENT_ON_ACTION`]; all or nothing, in one transaction.
+    /// [`AuditAction::VerifySentOn`]; all or nothing, in one transaction.
     pub async fn send_on_review(
         &self,
         review: &Review,
@@ -230,7 +224,7 @@ impl Store {
             let old_value = reading.value.clone();
             let changed = old_value != decision.value;
             reading.value = decision.value.clone();
-            reading.reason = None;
+            reading.reasons.clear();
             if changed {
                 reading.status = FieldStatus::Corrected;
                 reading.corrected_by = Some(review.staff_name.clone());
@@ -288,11 +282,11 @@ impl Store {
             list_or_dash(&confirmed)
         );
         let action = if unresolved.is_empty() {
-            VERIFY_ACTION
+            AuditAction::Verify
         } else {
             let sent_on: Vec<&str> = unresolved.iter().map(String::as_str).collect();
             detail.push_str(&format!("; sent on unresolved: {}", sent_on.join(", ")));
-            VERIFY_SENT_ON_ACTION
+            AuditAction::VerifySentOn
         };
         audit::record(
             &mut tx,
@@ -364,7 +358,7 @@ mod tests {
             status,
             raw: Some(value.into()),
             confidence: Some(0.5),
-            reason: None,
+            reasons: Vec::new(),
             corrected_by: None,
         }
     }

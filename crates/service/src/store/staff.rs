@@ -160,7 +160,7 @@ impl Store {
             now,
             Some(staff),
             None,
-            AuditAction::SignInRefused.as_str(),
+            AuditAction::SignInRefused,
             detail,
         )
         .await?;
@@ -203,15 +203,7 @@ impl Store {
         .bind(timestamp(now + settings.session_lifetime()))
         .execute(&mut *tx)
         .await?;
-        audit::record(
-            &mut tx,
-            now,
-            Some(staff),
-            None,
-            AuditAction::SignIn.as_str(),
-            "",
-        )
-        .await?;
+        audit::record(&mut tx, now, Some(staff), None, AuditAction::SignIn, "").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -280,7 +272,7 @@ impl Store {
             now,
             Some(session.member.id),
             None,
-            AuditAction::SignOut.as_str(),
+            AuditAction::SignOut,
             "",
         )
         .await?;
@@ -324,7 +316,7 @@ impl Store {
             now,
             Some(admin),
             None,
-            AuditAction::Unlock.as_str(),
+            AuditAction::Unlock,
             &staff.to_string(),
         )
         .await?;

@@ -9,7 +9,7 @@ use sqlx::{Any, Row, Transaction};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::audit::{self, parse_uuid};
+use super::audit::{self, AuditAction, parse_uuid};
 use super::registrations::{NewRegistration, insert, parse_date};
 use super::{Store, StoreError, is_unique_violation, parse_timestamp, timestamp};
 use intake_core::record::Registration;
@@ -86,12 +86,6 @@ pub enum TriageDone {
     /// Someone dealt with it already (or there is no such item).
     NotOpen,
 }
-
-/// Audit actions of triage.
-pub const TRIAGE_VIEW: &str = "triage_view";
-pub const TRIAGE_CONVERT: &str = "triage_convert";
-pub const TRIAGE_LINK: &str = "triage_link";
-pub const TRIAGE_CLOSE: &str = "triage_close";
 
 const SELECT_ITEM: &str = "SELECT t.id, t.office, t.received_on, t.text, t.status, \
      t.registration_id, r.reference, t.note, s.name AS handled_by, t.handled_at, \
@@ -173,7 +167,7 @@ impl Store {
                         now,
                         Some(staff),
                         Some(registration.id),
-                        TRIAGE_CONVERT,
+                        AuditAction::TriageConvert,
                         &format!("triage {id}"),
                     )
                     .await?;
@@ -211,7 +205,7 @@ impl Store {
             now,
             Some(staff),
             Some(registration),
-            TRIAGE_LINK,
+            AuditAction::TriageLink,
             &format!("triage {id}"),
         )
         .await?;
@@ -236,7 +230,7 @@ impl Store {
             now,
             Some(staff),
             None,
-            TRIAGE_CLOSE,
+            AuditAction::TriageClose,
             &format!("triage {id}"),
         )
         .await?;

@@ -64,30 +64,94 @@ pub enum FieldError {
 
 impl FieldError {
     pub fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+
+    /// Which rule refused the value, without its details.
+    pub fn kind(&self) -> FieldErrorCode {
         match self {
-            FieldError::Required => "required",
-            FieldError::TooLong { .. } => "too_long",
-            FieldError::ControlCharacter => "control_character",
-            FieldError::HetuFormat => "hetu_format",
-            FieldError::HetuCenturySign { .. } => "hetu_century_sign",
-            FieldError::HetuDate => "hetu_date",
-            FieldError::HetuIndividualNumber => "hetu_individual_number",
-            FieldError::HetuCheck => "hetu_check",
-            FieldError::HetuTemporary => "hetu_temporary",
-            FieldError::HetuSwedishPersonnummer => "hetu_swedish_personnummer",
-            FieldError::PhoneCharacters => "phone_characters",
-            FieldError::PhoneFormat => "phone_format",
-            FieldError::PhoneTooShort => "phone_too_short",
-            FieldError::PhoneTooLong => "phone_too_long",
-            FieldError::PostalCodeFormat => "postal_code_format",
-            FieldError::EmailFormat => "email_format",
-            FieldError::DateFormat => "date_format",
-            FieldError::DateImpossible => "date_impossible",
-            FieldError::NotAnOption => "not_an_option",
-            FieldError::ConsentMissing => "consent_missing",
-            FieldError::ChoiceMissing => "choice_missing",
+            FieldError::Required => FieldErrorCode::Required,
+            FieldError::TooLong { .. } => FieldErrorCode::TooLong,
+            FieldError::ControlCharacter => FieldErrorCode::ControlCharacter,
+            FieldError::HetuFormat => FieldErrorCode::HetuFormat,
+            FieldError::HetuCenturySign { .. } => FieldErrorCode::HetuCenturySign,
+            FieldError::HetuDate => FieldErrorCode::HetuDate,
+            FieldError::HetuIndividualNumber => FieldErrorCode::HetuIndividualNumber,
+            FieldError::HetuCheck => FieldErrorCode::HetuCheck,
+            FieldError::HetuTemporary => FieldErrorCode::HetuTemporary,
+            FieldError::HetuSwedishPersonnummer => FieldErrorCode::HetuSwedishPersonnummer,
+            FieldError::PhoneCharacters => FieldErrorCode::PhoneCharacters,
+            FieldError::PhoneFormat => FieldErrorCode::PhoneFormat,
+            FieldError::PhoneTooShort => FieldErrorCode::PhoneTooShort,
+            FieldError::PhoneTooLong => FieldErrorCode::PhoneTooLong,
+            FieldError::PostalCodeFormat => FieldErrorCode::PostalCodeFormat,
+            FieldError::EmailFormat => FieldErrorCode::EmailFormat,
+            FieldError::DateFormat => FieldErrorCode::DateFormat,
+            FieldError::DateImpossible => FieldErrorCode::DateImpossible,
+            FieldError::NotAnOption => FieldErrorCode::NotAnOption,
+            FieldError::ConsentMissing => FieldErrorCode::ConsentMissing,
+            FieldError::ChoiceMissing => FieldErrorCode::ChoiceMissing,
         }
     }
+}
+
+macro_rules! field_error_codes {
+    ($($variant:ident => $code:literal,)*) => {
+        /// The rule a `FieldError` comes from, without its details: what a
+        /// paper reading stores when a rule did not pass (see
+        /// `ReviewReason::Invalid`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum FieldErrorCode {
+            $($variant,)*
+        }
+
+        impl FieldErrorCode {
+            pub const ALL: &'static [FieldErrorCode] = &[$(FieldErrorCode::$variant,)*];
+
+            /// The stable snake_case code, the same as `FieldError::code`.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(FieldErrorCode::$variant => $code,)*
+                }
+            }
+
+            /// The code of the review reason this rule gives: `invalid_` and
+            /// the rule's code.
+            pub fn review_code(self) -> &'static str {
+                match self {
+                    $(FieldErrorCode::$variant => concat!("invalid_", $code),)*
+                }
+            }
+
+            pub fn from_code(code: &str) -> Option<FieldErrorCode> {
+                Self::ALL.iter().copied().find(|c| c.code() == code)
+            }
+        }
+    };
+}
+
+field_error_codes! {
+    Required => "required",
+    TooLong => "too_long",
+    ControlCharacter => "control_character",
+    HetuFormat => "hetu_format",
+    HetuCenturySign => "hetu_century_sign",
+    HetuDate => "hetu_date",
+    HetuIndividualNumber => "hetu_individual_number",
+    HetuCheck => "hetu_check",
+    HetuTemporary => "hetu_temporary",
+    HetuSwedishPersonnummer => "hetu_swedish_personnummer",
+    PhoneCharacters => "phone_characters",
+    PhoneFormat => "phone_format",
+    PhoneTooShort => "phone_too_short",
+    PhoneTooLong => "phone_too_long",
+    PostalCodeFormat => "postal_code_format",
+    EmailFormat => "email_format",
+    DateFormat => "date_format",
+    DateImpossible => "date_impossible",
+    NotAnOption => "not_an_option",
+    ConsentMissing => "consent_missing",
+    ChoiceMissing => "choice_missing",
 }
 
 impl fmt::Display for FieldError {
@@ -178,6 +242,16 @@ pub(super) mod tests {
                 1,
                 "{code} twice"
             );
+        }
+    }
+
+    #[test]
+    fn every_variant_has_its_kind_and_every_kind_a_variant() {
+        let kinds: Vec<FieldErrorCode> = every_variant().iter().map(FieldError::kind).collect();
+        assert_eq!(kinds, FieldErrorCode::ALL);
+        for kind in FieldErrorCode::ALL {
+            assert_eq!(FieldErrorCode::from_code(kind.code()), Some(*kind));
+            assert_eq!(kind.review_code(), format!("invalid_{}", kind.code()));
         }
     }
 

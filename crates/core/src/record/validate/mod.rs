@@ -19,7 +19,7 @@ mod text;
 pub use choice::{choice, consent};
 pub use date::{date, date_on};
 pub use email::{EMAIL_MAX_CHARS, email};
-pub use error::FieldError;
+pub use error::{FieldError, FieldErrorCode};
 pub use hetu::{Hetu, hetu};
 pub use phone::phone;
 pub use postal_code::postal_code;

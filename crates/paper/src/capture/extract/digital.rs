@@ -9,7 +9,7 @@ use crate::capture::text_layer::TextLayer;
 use crate::printable;
 use intake_core::form::Channel;
 use intake_core::record::normalise::normalise_field;
-use intake_core::record::{FieldReading, FieldStatus};
+use intake_core::record::{FieldReading, FieldStatus, ReviewReason};
 
 /// The exact path: a PDF of our form filled on a computer carries its
 /// values in AcroForm fields. One document per filled copy.
@@ -91,19 +91,19 @@ fn typed_reading(field: &intake_core::form::FieldDef, raw: &str) -> FieldReading
         status: FieldStatus::Accepted,
         raw: (!raw.is_empty()).then(|| raw.to_string()),
         confidence: Some(1.0),
-        reason: None,
+        reasons: Vec::new(),
         corrected_by: None,
     };
     match normalise_field(field, Channel::Paper, raw) {
         Ok(value) => reading.value = value,
         Err(error) => {
             reading.status = FieldStatus::NeedsReview;
-            reading.reason = Some(error.to_string());
+            reading.reasons = vec![ReviewReason::from(&error)];
         }
     }
     if field.id == "hetu" && intake_core::record::validate::hetu(raw).is_ok_and(|h| h.temporary) {
         reading.status = FieldStatus::NeedsReview;
-        reading.reason = Some("temporary identity code (900-999)".into());
+        reading.reasons = vec![ReviewReason::TemporaryHetu];
     }
     reading
 }

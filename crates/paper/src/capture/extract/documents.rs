@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{Document, DocumentKind, FormCatalogue, PageOutcome};
 use intake_core::form::{Channel, FormDefinition};
-use intake_core::record::{FieldReading, FieldStatus};
+use intake_core::record::{FieldReading, FieldStatus, ReviewReason};
 
 /// Consecutive pages of one document stay together: the pages of one form
 /// sheet (same serial), and runs of other pages (blank backs between them
@@ -126,10 +126,14 @@ pub fn fill_missing_fields(
                 },
                 raw: None,
                 confidence: None,
-                reason: field.required.then(|| MISSING_PAGE_REASON.to_string()),
+                reasons: field
+                    .required
+                    .then_some(MISSING_PAGE_REASON)
+                    .into_iter()
+                    .collect(),
                 corrected_by: None,
             });
     }
 }
 
-pub const MISSING_PAGE_REASON: &str = "the page with this field is missing";
+pub const MISSING_PAGE_REASON: ReviewReason = ReviewReason::MissingPage;

@@ -22,7 +22,7 @@ use crate::printable::{FieldKind, Layout};
 use intake_core::form::{Channel, FieldDef, FieldType, FormDefinition};
 use intake_core::record::normalise::normalise_field;
 use intake_core::record::validate;
-use intake_core::record::{FieldReading, FieldStatus};
+use intake_core::record::{FieldReading, FieldStatus, ReviewReason};
 
 /// Lowest confidence accepted for a comb: the lowest of its three
 /// readings, which must agree. Combs hold phone numbers and postal codes,
@@ -43,19 +43,19 @@ pub const ACCEPT_EMAIL: f32 = 0.75;
 /// measurement closer than about 0.01 to a threshold is not trusted.
 pub const ACCEPT_MARK: f32 = 0.75;
 
-// Reasons for review, in English, stored with the reading for the mailroom.
-pub const LOW_CONFIDENCE: &str = "low confidence";
-pub const REQUIRED_BUT_EMPTY: &str = "required but empty";
-pub const TEMPORARY_HETU: &str = "temporary identity code";
-pub const SEVERAL_TICKED: &str = "several options ticked";
-pub const HEAVY_BOX: &str = "a box is heavily filled: chosen or cancelled?";
-pub const CANCELLED_ONLY: &str = "a choice is cancelled and no other ticked";
-pub const UNREADABLE: &str = "the writing could not be read";
-pub const NOT_ONE_PER_BOX: &str = "not one character per box";
-pub const OUT_OF_PLACE: &str = "a character that cannot stand in its box";
-pub const UNCLEAR_SIGN: &str = "the century sign is unclear";
-pub const RING_OR_DOTS: &str = "Ä, Å or Ö? the marks above the letters do not match the reading";
-pub const LETTERS_OR_DIGITS: &str = "letters or digits? a number may be read as letters";
+// Reasons for review, stored with the reading as codes for the mailroom.
+pub const LOW_CONFIDENCE: ReviewReason = ReviewReason::LowConfidence;
+pub const REQUIRED_BUT_EMPTY: ReviewReason = ReviewReason::RequiredButEmpty;
+pub const TEMPORARY_HETU: ReviewReason = ReviewReason::TemporaryHetu;
+pub const SEVERAL_TICKED: ReviewReason = ReviewReason::SeveralTicked;
+pub const HEAVY_BOX: ReviewReason = ReviewReason::HeavyBox;
+pub const CANCELLED_ONLY: ReviewReason = ReviewReason::CancelledOnly;
+pub const UNREADABLE: ReviewReason = ReviewReason::Unreadable;
+pub const NOT_ONE_PER_BOX: ReviewReason = ReviewReason::NotOnePerBox;
+pub const OUT_OF_PLACE: ReviewReason = ReviewReason::OutOfPlace;
+pub const UNCLEAR_SIGN: ReviewReason = ReviewReason::UnclearSign;
+pub const RING_OR_DOTS: ReviewReason = ReviewReason::RingOrDots;
+pub const LETTERS_OR_DIGITS: ReviewReason = ReviewReason::LettersOrDigits;
 
 /// Reads every field the layout puts on this page (`page.qr.page`), keyed
 /// by field id. Fields of the layout missing from the definition are
@@ -95,7 +95,7 @@ struct Seen {
     /// Below this confidence the field goes to review.
     threshold: f32,
     /// Reasons for review found while reading, before validation.
-    problems: Vec<&'static str>,
+    problems: Vec<ReviewReason>,
 }
 
 impl Seen {
@@ -112,7 +112,7 @@ impl Seen {
         self.confidence = self.confidence.min(confidence);
     }
 
-    fn problem(&mut self, problem: &'static str) {
+    fn problem(&mut self, problem: ReviewReason) {
         if !self.problems.contains(&problem) {
             self.problems.push(problem);
         }
@@ -121,16 +121,16 @@ impl Seen {
 
 /// Validates what was seen and decides whether it can be accepted.
 fn judge(field: &FieldDef, seen: Seen) -> FieldReading {
-    let mut reasons: Vec<String> = seen.problems.iter().map(|p| p.to_string()).collect();
+    let mut reasons: Vec<ReviewReason> = seen.problems.clone();
     if seen.confidence < seen.threshold {
-        reasons.push(LOW_CONFIDENCE.into());
+        reasons.push(LOW_CONFIDENCE);
     }
     let value = match normalise_field(field, Channel::Paper, &seen.raw) {
         Ok(value) => {
             if field.field_type == FieldType::Hetu
                 && validate::hetu(&seen.raw).is_ok_and(|h| h.temporary)
             {
-                reasons.push(TEMPORARY_HETU.into());
+                reasons.push(TEMPORARY_HETU);
             }
             value
         }
@@ -138,14 +138,14 @@ fn judge(field: &FieldDef, seen: Seen) -> FieldReading {
         // (required, consent missing, no choice), the reviewer's task is
         // the same.
         Err(_) if seen.raw.trim().is_empty() => {
-            reasons.push(REQUIRED_BUT_EMPTY.into());
+            reasons.push(REQUIRED_BUT_EMPTY);
             None
         }
         // A problem seen while reading (an unreadable character, two
         // ticks) already explains why the text does not validate.
         Err(_) if !seen.problems.is_empty() => None,
         Err(error) => {
-            reasons.push(error.to_string());
+            reasons.push(ReviewReason::from(&error));
             None
         }
     };
@@ -161,7 +161,7 @@ fn judge(field: &FieldDef, seen: Seen) -> FieldReading {
         status,
         raw: (!seen.raw.is_empty()).then_some(seen.raw),
         confidence: Some(seen.confidence),
-        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+        reasons,
         corrected_by: None,
     }
 }

@@ -164,7 +164,7 @@ impl Store {
             now,
             Some(staff),
             Some(id),
-            AuditAction::Attempt.as_str(),
+            AuditAction::Attempt,
             &attempt_detail(attempt.outcome, step),
         )
         .await?;

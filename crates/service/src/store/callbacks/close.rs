@@ -100,7 +100,7 @@ impl Store {
             now,
             Some(staff),
             Some(id),
-            AuditAction::Close.as_str(),
+            AuditAction::Close,
             &detail,
         )
         .await?;

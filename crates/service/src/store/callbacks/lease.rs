@@ -72,7 +72,7 @@ impl Store {
                 now,
                 Some(staff),
                 Some(id),
-                AuditAction::Claim.as_str(),
+                AuditAction::Claim,
                 "",
             )
             .await?;
@@ -108,7 +108,7 @@ impl Store {
                 now,
                 Some(staff),
                 Some(id),
-                AuditAction::Release.as_str(),
+                AuditAction::Release,
                 "",
             )
             .await?;
@@ -155,7 +155,7 @@ impl Store {
             now,
             Some(admin),
             Some(id),
-            AuditAction::TakeOver.as_str(),
+            AuditAction::TakeOver,
             &from
                 .as_deref()
                 .map(|n| format!("from {n}"))

@@ -157,7 +157,7 @@ impl Store {
                 now,
                 Some(staff),
                 Some(entry.registration.id),
-                AuditAction::Export.as_str(),
+                AuditAction::Export,
                 format.as_str(),
             )
             .await?;

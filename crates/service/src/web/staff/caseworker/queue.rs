@@ -136,13 +136,7 @@ pub async fn queue_page(
     );
     state
         .store
-        .audit_event(
-            staff.id(),
-            None,
-            AuditAction::QueueView.as_str(),
-            &detail,
-            now,
-        )
+        .audit_event(staff.id(), None, AuditAction::QueueView, &detail, now)
         .await?;
 
     let today = finnish_date(now);

@@ -1,45 +1,51 @@
 //! The mailroom upload page's texts in Swedish, Finnish and English.
 
-use intake_core::i18n::Lang;
+use std::sync::LazyLock;
 
-pub struct MailroomTexts {
-    pub title: &'static str,
-    pub office: &'static str,
-    pub received: &'static str,
-    pub received_hint: &'static str,
-    pub scanned_by: &'static str,
-    pub files: &'static str,
-    pub files_hint: &'static str,
-    pub send: &'static str,
-    pub errors_heading: &'static str,
-    pub error_office: &'static str,
-    pub error_date: &'static str,
-    pub error_date_future: &'static str,
-    pub error_scanned_by: &'static str,
-    pub error_no_files: &'static str,
-    pub error_upload_broken: &'static str,
-    pub batch_title: &'static str,
-    pub stored: &'static str,
-    pub still_reading: &'static str,
-    pub refresh: &'static str,
-    pub pages_read: &'static str,
-    pub forms: &'static str,
-    pub needs_review: &'static str,
-    pub other: &'static str,
-    pub blank: &'static str,
-    pub duplicates: &'static str,
-    pub quarantined: &'static str,
-    pub file: &'static str,
-    pub state: &'static str,
-    pub pages: &'static str,
-    pub reason: &'static str,
-    pub page: &'static str,
-    pub upload_more: &'static str,
-    pub state_queued: &'static str,
-    pub state_done: &'static str,
-    pub state_quarantined: &'static str,
-    pub state_duplicate: &'static str,
-    pub to_verify: &'static str,
+use crate::web::texts::section;
+use intake_core::i18n::Lang;
+use intake_core::texts;
+
+texts! {
+    pub struct MailroomTexts {
+        pub title: &'static str,
+        pub office: &'static str,
+        pub received: &'static str,
+        pub received_hint: &'static str,
+        pub scanned_by: &'static str,
+        pub files: &'static str,
+        pub files_hint: &'static str,
+        pub send: &'static str,
+        pub errors_heading: &'static str,
+        pub error_office: &'static str,
+        pub error_date: &'static str,
+        pub error_date_future: &'static str,
+        pub error_scanned_by: &'static str,
+        pub error_no_files: &'static str,
+        pub error_upload_broken: &'static str,
+        pub batch_title: &'static str,
+        pub stored: &'static str,
+        pub still_reading: &'static str,
+        pub refresh: &'static str,
+        pub pages_read: &'static str,
+        pub forms: &'static str,
+        pub needs_review: &'static str,
+        pub other: &'static str,
+        pub blank: &'static str,
+        pub duplicates: &'static str,
+        pub quarantined: &'static str,
+        pub file: &'static str,
+        pub state: &'static str,
+        pub pages: &'static str,
+        pub reason: &'static str,
+        pub page: &'static str,
+        pub upload_more: &'static str,
+        pub state_queued: &'static str,
+        pub state_done: &'static str,
+        pub state_quarantined: &'static str,
+        pub state_duplicate: &'static str,
+        pub to_verify: &'static str,
+    }
 }
 
 impl MailroomTexts {
@@ -55,129 +61,19 @@ impl MailroomTexts {
 }
 
 pub fn mailroom_texts(lang: Lang) -> &'static MailroomTexts {
-    match lang {
-        Lang::Sv => &SV,
-        Lang::Fi => &FI,
-        Lang::En => &EN,
-    }
+    static LOCALES: LazyLock<[MailroomTexts; 3]> =
+        LazyLock::new(|| Lang::ALL.map(|lang| section(lang, "mailroom")));
+    &LOCALES[lang as usize]
 }
 
-static SV: MailroomTexts = MailroomTexts {
-    title: "Skicka in skannad post",
-    office: "Kontor (vems postlåda)",
-    received: "Mottagningsdag",
-    received_hint: "Dagen då lådan tömdes. Den blir mottagningsdag för alla blanketter i högen.",
-    scanned_by: "Skannad av",
-    files: "Filer",
-    files_hint: "PDF, TIFF, PNG eller JPEG. Du kan välja många filer på en gång.",
-    send: "Skicka in",
-    errors_heading: "Rätta följande",
-    error_office: "Välj kontoret.",
-    error_date: "Skriv mottagningsdagen som ÅÅÅÅ-MM-DD.",
-    error_date_future: "Mottagningsdagen kan inte vara i framtiden.",
-    error_scanned_by: "Skriv ditt namn.",
-    error_no_files: "Välj minst en fil.",
-    error_upload_broken: "Sändningen avbröts eller filen var för stor. Det som hann tas emot är sparat; skicka resten igen.",
-    batch_title: "Skannad hög",
-    stored: "Alla filer nedan är sparade.",
-    still_reading: "Läsningen pågår.",
-    refresh: "Uppdatera",
-    pages_read: "sidor lästa",
-    forms: "Blanketter",
-    needs_review: "behöver granskas",
-    other: "Andra dokument",
-    blank: "Tomma sidor",
-    duplicates: "Dubbletter",
-    quarantined: "I karantän",
-    file: "Fil",
-    state: "Läge",
-    pages: "Sidor",
-    reason: "Orsak",
-    page: "sida",
-    upload_more: "Skicka in en ny hög",
-    state_queued: "väntar på läsning",
-    state_done: "läst",
-    state_quarantined: "i karantän",
-    state_duplicate: "dubblett",
-    to_verify: "Granska blanketterna",
-};
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-static FI: MailroomTexts = MailroomTexts {
-    title: "Skannatun postin lähettäminen",
-    office: "Toimipiste (kenen postilaatikko)",
-    received: "Saapumispäivä",
-    received_hint: "Päivä, jona laatikko tyhjennettiin. Siitä tulee pinon kaikkien lomakkeiden saapumispäivä.",
-    scanned_by: "Skannaaja",
-    files: "Tiedostot",
-    files_hint: "PDF, TIFF, PNG tai JPEG. Voit valita monta tiedostoa kerralla.",
-    send: "Lähetä",
-    errors_heading: "Korjaa seuraavat",
-    error_office: "Valitse toimipiste.",
-    error_date: "Kirjoita saapumispäivä muodossa VVVV-KK-PP.",
-    error_date_future: "Saapumispäivä ei voi olla tulevaisuudessa.",
-    error_scanned_by: "Kirjoita nimesi.",
-    error_no_files: "Valitse vähintään yksi tiedosto.",
-    error_upload_broken: "Lähetys katkesi tai tiedosto oli liian suuri. Se, mikä ehti perille, on tallessa; lähetä loput uudelleen.",
-    batch_title: "Skannattu pino",
-    stored: "Kaikki alla olevat tiedostot on tallennettu.",
-    still_reading: "Lukeminen on kesken.",
-    refresh: "Päivitä",
-    pages_read: "sivua luettu",
-    forms: "Lomakkeet",
-    needs_review: "tarkistettavana",
-    other: "Muut asiakirjat",
-    blank: "Tyhjät sivut",
-    duplicates: "Kaksoiskappaleet",
-    quarantined: "Karanteenissa",
-    file: "Tiedosto",
-    state: "Tila",
-    pages: "Sivuja",
-    reason: "Syy",
-    page: "sivu",
-    upload_more: "Lähetä uusi pino",
-    state_queued: "odottaa lukemista",
-    state_done: "luettu",
-    state_quarantined: "karanteenissa",
-    state_duplicate: "kaksoiskappale",
-    to_verify: "Tarkista lomakkeet",
-};
-
-static EN: MailroomTexts = MailroomTexts {
-    title: "Send in scanned mail",
-    office: "Office (whose mailbox)",
-    received: "Received date",
-    received_hint: "The day the box was emptied. It becomes the received date of every form in the pile.",
-    scanned_by: "Scanned by",
-    files: "Files",
-    files_hint: "PDF, TIFF, PNG or JPEG. You can choose many files at once.",
-    send: "Send",
-    errors_heading: "Please fix the following",
-    error_office: "Choose the office.",
-    error_date: "Write the received date as YYYY-MM-DD.",
-    error_date_future: "The received date cannot be in the future.",
-    error_scanned_by: "Write your name.",
-    error_no_files: "Choose at least one file.",
-    error_upload_broken: "The upload broke off or a file was too large. What arrived is stored; send the rest again.",
-    batch_title: "Scanned pile",
-    stored: "Every file below is stored.",
-    still_reading: "Reading is in progress.",
-    refresh: "Refresh",
-    pages_read: "pages read",
-    forms: "Forms",
-    needs_review: "need review",
-    other: "Other documents",
-    blank: "Blank pages",
-    duplicates: "Duplicates",
-    quarantined: "Quarantined",
-    file: "File",
-    state: "State",
-    pages: "Pages",
-    reason: "Reason",
-    page: "page",
-    upload_more: "Send in another pile",
-    state_queued: "waiting to be read",
-    state_done: "read",
-    state_quarantined: "quarantined",
-    state_duplicate: "duplicate",
-    to_verify: "Check the forms",
-};
+    #[test]
+    fn every_text_is_there_in_every_language() {
+        for lang in Lang::ALL {
+            assert!(!mailroom_texts(lang).title.is_empty());
+        }
+    }
+}

@@ -186,7 +186,7 @@ pub async fn upload(
                 .audit_event(
                     staff.id(),
                     None,
-                    "scan_upload",
+                    crate::store::audit::AuditAction::ScanUpload,
                     &format!("batch {}", made.id),
                     OffsetDateTime::now_utc(),
                 )

@@ -24,7 +24,8 @@ use super::fields::FieldInput;
 use super::texts::fill;
 use super::verify::images;
 use super::view::{Chrome, MessageKind, local_date, local_time, message, render};
-use crate::store::triage::{TRIAGE_VIEW, TriageItem, TriageStatus};
+use crate::store::audit::AuditAction;
+use crate::store::triage::{TriageItem, TriageStatus};
 use crate::web::{AppError, AppState, IdPath};
 pub use actions::{close, convert, link};
 use intake_core::form::Channel;
@@ -212,7 +213,7 @@ async fn show(
         .audit_event(
             staff.id(),
             item.registration_id,
-            TRIAGE_VIEW,
+            AuditAction::TriageView,
             &format!("triage {}", item.id),
             OffsetDateTime::now_utc(),
         )

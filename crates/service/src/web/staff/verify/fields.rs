@@ -10,7 +10,7 @@ use intake_core::form::{Channel, FieldDef};
 use intake_core::i18n::Lang;
 use intake_core::record::normalise::normalise_field;
 use intake_core::record::validate::FieldError;
-use intake_core::record::{FieldReading, Value};
+use intake_core::record::{FieldReading, ReviewReason, Value};
 
 use super::super::fields::{FieldInput, input_value};
 use super::texts::VerifyTexts;
@@ -46,18 +46,20 @@ pub fn prefill(def: &FieldDef, reading: &FieldReading) -> String {
     }
 }
 
-/// Why a field was flagged, in the page's language: the recogniser's own
-/// reasons by name, a validator's by asking the validator again.
-pub fn reasons(reading: &FieldReading, def: &FieldDef, lang: Lang, t: &VerifyTexts) -> Vec<String> {
+/// Why a field was flagged, in the page's language: each stored reason by
+/// its code, a rule that did not pass by the validator's whole message when
+/// asking it again gives that rule.
+pub fn reasons(reading: &FieldReading, def: &FieldDef, lang: Lang) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let stored = reading.reason.as_deref().unwrap_or("");
-    for part in stored.split("; ").filter(|p| !p.is_empty()) {
-        let said = match t.reason(part) {
-            Some(known) => known.to_string(),
-            None => match reading.raw.as_deref().map(|raw| validate(def, raw)) {
-                Some(Err(error)) => error.message(lang),
-                _ => part.to_string(),
-            },
+    for reason in &reading.reasons {
+        let said = match reason {
+            ReviewReason::Invalid(rule) => {
+                match reading.raw.as_deref().map(|raw| validate(def, raw)) {
+                    Some(Err(error)) if error.kind() == *rule => error.message(lang),
+                    _ => reason.text(lang).to_string(),
+                }
+            }
+            known => known.text(lang).to_string(),
         };
         if !out.contains(&said) {
             out.push(said);
@@ -85,7 +87,7 @@ pub fn view(
         crop_alt: t.crop_alt.replacen("{}", &input.label, 1),
         input,
         read: reading.raw.clone().unwrap_or_default(),
-        reasons: reasons(reading, def, lang, t),
+        reasons: reasons(reading, def, lang),
         crop: None,
         error: None,
         autofocus: false,
@@ -144,6 +146,7 @@ mod tests {
     use super::*;
     use intake_core::form::FormDefinition;
     use intake_core::record::FieldStatus;
+    use intake_core::record::validate::FieldErrorCode;
 
     fn definition() -> FormDefinition {
         FormDefinition::load(std::path::Path::new(concat!(
@@ -153,13 +156,13 @@ mod tests {
         .unwrap()
     }
 
-    fn flagged(value: Option<&str>, raw: &str, reason: &str) -> FieldReading {
+    fn flagged(value: Option<&str>, raw: &str, reasons: &[ReviewReason]) -> FieldReading {
         FieldReading {
             value: value.map(|v| Value::Text(v.into())),
             status: FieldStatus::NeedsReview,
             raw: Some(raw.into()),
             confidence: Some(0.5),
-            reason: Some(reason.into()),
+            reasons: reasons.to_vec(),
             corrected_by: None,
         }
     }
@@ -171,15 +174,15 @@ mod tests {
         let hetu = definition.field("hetu").unwrap();
         let since = definition.field("situation_since").unwrap();
         assert_eq!(
-            prefill(phone, &flagged(Some("+358501234567"), "0501234567", "")),
+            prefill(phone, &flagged(Some("+358501234567"), "0501234567", &[])),
             "+358501234567"
         );
         assert_eq!(
-            prefill(hetu, &flagged(None, "260967X265Y", "")),
+            prefill(hetu, &flagged(None, "260967X265Y", &[])),
             "260967X265Y"
         );
         assert_eq!(
-            prefill(since, &flagged(Some("2025-06-29"), "29 6 2025", "")),
+            prefill(since, &flagged(Some("2025-06-29"), "29 6 2025", &[])),
             "29.6.2025",
             "a date as the form asks for it"
         );
@@ -192,10 +195,12 @@ mod tests {
         let reading = flagged(
             None,
             "260967X265Y",
-            "low confidence; The last character does not match the rest of the code.",
+            &[
+                ReviewReason::LowConfidence,
+                ReviewReason::Invalid(FieldErrorCode::HetuCheck),
+            ],
         );
-        let t = super::super::texts::verify_texts(Lang::Fi);
-        let said = reasons(&reading, hetu, Lang::Fi, t);
+        let said = reasons(&reading, hetu, Lang::Fi);
         assert_eq!(said.len(), 2);
         assert_eq!(said[0], "kone ei ollut varma");
         assert_eq!(said[1], FieldError::HetuCheck.message(Lang::Fi));
@@ -206,7 +211,7 @@ mod tests {
         let definition = definition();
         let hetu = definition.field("hetu").unwrap();
         let email = definition.field("email").unwrap();
-        let reading = flagged(None, "x", "");
+        let reading = flagged(None, "x", &[]);
         let both = [(hetu, &reading), (email, &reading)];
         let mut form: HashMap<String, String> = [
             ("hetu".to_string(), "131052-308t".to_string()),
@@ -226,7 +231,7 @@ mod tests {
         let definition = definition();
         let hetu = definition.field("hetu").unwrap();
         let consent = definition.field("contact_consent").unwrap();
-        let reading = flagged(None, "x", "");
+        let reading = flagged(None, "x", &[]);
         let both = [(hetu, &reading), (consent, &reading)];
         let form: HashMap<String, String> =
             [("hetu".to_string(), "131052-308t".to_string())].into();

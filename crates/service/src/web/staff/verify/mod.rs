@@ -233,13 +233,7 @@ async fn show_form(
     // Nothing is shown that is not in the audit log first.
     state
         .store
-        .audit_event(
-            staff.id(),
-            Some(id),
-            AuditAction::View.as_str(),
-            "verify",
-            now,
-        )
+        .audit_event(staff.id(), Some(id), AuditAction::View, "verify", now)
         .await?;
     let definition = definition_of(state, registration);
     let layout = Layout::from_definition(definition);

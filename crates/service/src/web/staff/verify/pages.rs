@@ -61,7 +61,7 @@ pub async fn pages_page(
         .audit_event(
             staff.id(),
             Some(registration.id),
-            AuditAction::View.as_str(),
+            AuditAction::View,
             "verify: page images",
             OffsetDateTime::now_utc(),
         )

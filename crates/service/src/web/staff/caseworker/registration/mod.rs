@@ -231,7 +231,7 @@ async fn show(
     // Nothing is shown that is not in the audit log first.
     state
         .store
-        .audit_event(staff.id(), Some(id), AuditAction::View.as_str(), "", now)
+        .audit_event(staff.id(), Some(id), AuditAction::View, "", now)
         .await?;
 
     let path = format!("/staff/registrations/{id}");
@@ -402,10 +402,12 @@ fn field_line(
         FieldStatus::NeedsReview => Some(format!(
             "{}{}{}",
             t.field_needs_review,
-            r.reason
-                .as_deref()
-                .map(|reason| format!(": {reason}"))
-                .unwrap_or_default(),
+            // Why, in the page's language.
+            r.reasons
+                .iter()
+                .enumerate()
+                .map(|(i, x)| format!("{}{}", if i == 0 { ": " } else { "; " }, x.text(lang)))
+                .collect::<String>(),
             // Sent on from the verification station as it was.
             r.corrected_by
                 .as_deref()
