@@ -67,15 +67,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            audit::record(
-                &mut tx,
-                now,
-                Some(staff),
-                Some(id),
-                AuditAction::Claim,
-                "",
-            )
-            .await?;
+            audit::record(&mut tx, now, Some(staff), Some(id), AuditAction::Claim, "").await?;
             tx.commit().await?;
             return Ok(Claim::Claimed { until });
         }
