@@ -4,7 +4,8 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::super::audit::{self, AuditAction};
+use super::super::audit::AuditAction;
+use super::super::staff_did;
 use super::super::{Store, StoreError, timestamp};
 use super::CALLABLE;
 use crate::callbacks::CloseResult;
@@ -95,10 +96,10 @@ impl Store {
                 ""
             }
         );
-        audit::record(
+        staff_did(
             &mut tx,
             now,
-            Some(staff),
+            staff,
             Some(id),
             AuditAction::Close.as_str(),
             &detail,
