@@ -276,25 +276,29 @@ pub(crate) async fn staff_did(
     at: OffsetDateTime,
     staff: Uuid,
     registration: Option<Uuid>,
-    action: &str,
+    action: impl Into<&'static str>,
     detail: &str,
 ) -> Result<(), StoreError> {
+    let action = action.into();
     audit::record(conn, at, Some(staff), registration, action, detail).await
 }
 
+impl From<audit::AuditAction> for &'static str {
+    fn from(action: audit::AuditAction) -> &'static str {
+        action.as_str()
+    }
+}
+
 impl Store {
-    /// The row a query with one text parameter finds on the reader, mapped.
+    /// The row a query with one text parameter (a unique key) finds on the
+    /// reader, mapped.
     pub(crate) async fn read_one<T>(
         &self,
         sql: &str,
         key: &str,
         map: impl Fn(&AnyRow) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
-        let row = sqlx::query(sql)
-            .bind(key.to_string())
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(map).transpose()
+        Ok(self.read_all(sql, key, map).await?.into_iter().next())
     }
 
     /// The rows a query with one text parameter finds on the reader, mapped.

@@ -158,7 +158,7 @@ impl Store {
             now,
             staff,
             None,
-            AuditAction::SignInRefused.as_str(),
+            AuditAction::SignInRefused,
             detail,
         )
         .await?;
@@ -201,7 +201,7 @@ impl Store {
         .bind(timestamp(now + settings.session_lifetime()))
         .execute(&mut *tx)
         .await?;
-        staff_did(&mut tx, now, staff, None, AuditAction::SignIn.as_str(), "").await?;
+        staff_did(&mut tx, now, staff, None, AuditAction::SignIn, "").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -270,7 +270,7 @@ impl Store {
             now,
             session.member.id,
             None,
-            AuditAction::SignOut.as_str(),
+            AuditAction::SignOut,
             "",
         )
         .await?;
@@ -311,7 +311,7 @@ impl Store {
             now,
             admin,
             None,
-            AuditAction::Unlock.as_str(),
+            AuditAction::Unlock,
             &staff.to_string(),
         )
         .await?;

@@ -165,7 +165,7 @@ impl Store {
             now,
             staff,
             Some(id),
-            AuditAction::Attempt.as_str(),
+            AuditAction::Attempt,
             &attempt_detail(attempt.outcome, step),
         )
         .await?;

@@ -96,15 +96,7 @@ impl Store {
                 ""
             }
         );
-        staff_did(
-            &mut tx,
-            now,
-            staff,
-            Some(id),
-            AuditAction::Close.as_str(),
-            &detail,
-        )
-        .await?;
+        staff_did(&mut tx, now, staff, Some(id), AuditAction::Close, &detail).await?;
         tx.commit().await?;
         Ok(CloseOutcome::Closed)
     }

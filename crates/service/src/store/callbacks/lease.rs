@@ -68,15 +68,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            staff_did(
-                &mut tx,
-                now,
-                staff,
-                Some(id),
-                AuditAction::Claim.as_str(),
-                "",
-            )
-            .await?;
+            staff_did(&mut tx, now, staff, Some(id), AuditAction::Claim, "").await?;
             tx.commit().await?;
             return Ok(Claim::Claimed { until });
         }
@@ -104,15 +96,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            staff_did(
-                &mut tx,
-                now,
-                staff,
-                Some(id),
-                AuditAction::Release.as_str(),
-                "",
-            )
-            .await?;
+            staff_did(&mut tx, now, staff, Some(id), AuditAction::Release, "").await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)

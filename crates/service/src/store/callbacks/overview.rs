@@ -156,7 +156,7 @@ impl Store {
                 now,
                 staff,
                 Some(entry.registration.id),
-                AuditAction::Export.as_str(),
+                AuditAction::Export,
                 format.as_str(),
             )
             .await?;
