@@ -6,9 +6,9 @@ mod common;
 use common::{Backend, Case, TestApp, borrowed, html_escaped, reference, valid_fields};
 use intake_core::i18n::Lang;
 use intake_core::record::validate::FieldError;
-use intake_core::record::{Reference, RegistrationStatus, Value};
+use intake_core::record::{Reference, Registration, RegistrationStatus, Value};
 use libtest_mimic::Failed;
-use reqwest::StatusCode;
+use reqwest::{Response, StatusCode};
 
 fn main() {
     let cases: &[(&str, Case)] = &[
@@ -57,8 +57,45 @@ fn main() {
 }
 
 async fn submit_valid(app: &TestApp, lang: &str) -> (StatusCode, String) {
+    submit_valid_from(app, lang, None).await
+}
+
+/// A valid form with a fresh token, sent as from the given address.
+async fn submit_valid_from(
+    app: &TestApp,
+    lang: &str,
+    address: Option<&str>,
+) -> (StatusCode, String) {
     let fields = valid_fields(&app.form_token(lang).await);
-    app.post(&format!("/{lang}"), &borrowed(&fields)).await
+    app.post_from(&format!("/{lang}"), &borrowed(&fields), address)
+        .await
+}
+
+/// How many registrations the database holds.
+async fn registrations(app: &TestApp) -> Result<i64, Failed> {
+    Ok(app.store.count_registrations().await?)
+}
+
+/// The registration a receipt page names.
+async fn stored(app: &TestApp, receipt: &str) -> Result<Registration, Failed> {
+    let reference = Reference::parse(&reference(receipt).ok_or("no reference")?)
+        .ok_or("the reference is malformed")?;
+    Ok(app
+        .store
+        .registration_by_reference(&reference)
+        .await?
+        .ok_or("the registration is not stored")?)
+}
+
+/// A GET of the JSON API, with a bearer token when one is given.
+async fn api_get(app: &TestApp, url: &str, token: Option<&str>) -> reqwest::Result<Response> {
+    let request = app.client.get(url);
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+    .send()
+    .await
 }
 
 async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Failed> {
@@ -98,13 +135,7 @@ async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Faile
             page.contains(&html_escaped(receipt)),
             "{lang:?}: receipt text missing"
         );
-        let reference = Reference::parse(&reference(&page).ok_or("no reference")?)
-            .ok_or("the reference is malformed")?;
-        let record = app
-            .store
-            .registration_by_reference(&reference)
-            .await?
-            .ok_or("the registration is not stored")?;
+        let record = stored(&app, &page).await?;
 
         let text = |id: &str| record.text(id).map(str::to_string);
         ensure!(
@@ -169,10 +200,7 @@ async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Faile
             "the callback is due 5 working days on"
         );
     }
-    ensure!(
-        app.store.count_registrations().await? == 3,
-        "three registrations"
-    );
+    ensure!(registrations(&app).await? == 3, "three registrations");
     app.finish().await;
     Ok(())
 }
@@ -272,7 +300,7 @@ async fn every_invalid_value_gets_its_message(backend: Backend) -> Result<(), Fa
         "office message"
     );
     ensure!(
-        app.store.count_registrations().await? == 0,
+        registrations(&app).await? == 0,
         "nothing invalid was stored"
     );
     app.finish().await;
@@ -290,10 +318,7 @@ async fn honeypot_is_refused(backend: Backend) -> Result<(), Failed> {
         page.contains("filled in automatically"),
         "the page says why"
     );
-    ensure!(
-        app.store.count_registrations().await? == 0,
-        "nothing stored"
-    );
+    ensure!(registrations(&app).await? == 0, "nothing stored");
     app.finish().await;
     Ok(())
 }
@@ -316,10 +341,7 @@ async fn expired_token_keeps_the_answers(backend: Backend) -> Result<(), Failed>
         "the page says the form expired"
     );
     ensure!(page.contains("value=\"Kauppakatu 12 B 4\""), "answers kept");
-    ensure!(
-        app.store.count_registrations().await? == 0,
-        "nothing stored"
-    );
+    ensure!(registrations(&app).await? == 0, "nothing stored");
     // The page carries a fresh token: sending it again works.
     let token = intake_devtools::synthetic::form_token(&page).ok_or("no fresh token")?;
     let (status, _) = app.post("/fi", &borrowed(&valid_fields(&token))).await;
@@ -346,10 +368,7 @@ async fn forged_token_is_refused(backend: Backend) -> Result<(), Failed> {
             "{token:?}: the page says why"
         );
     }
-    ensure!(
-        app.store.count_registrations().await? == 0,
-        "nothing stored"
-    );
+    ensure!(registrations(&app).await? == 0, "nothing stored");
     app.finish().await;
     Ok(())
 }
@@ -361,28 +380,19 @@ async fn client_rate_limit_refuses(backend: Backend) -> Result<(), Failed> {
     })
     .await;
     for i in 0..3 {
-        let fields = valid_fields(&app.form_token("en").await);
-        let (status, _) = app
-            .post_from("/en", &borrowed(&fields), Some("192.0.2.10"))
-            .await;
+        let (status, _) = submit_valid_from(&app, "en", Some("192.0.2.10")).await;
         ensure!(status == StatusCode::OK, "submission {i}: {status}");
     }
-    let fields = valid_fields(&app.form_token("en").await);
-    let (status, page) = app
-        .post_from("/en", &borrowed(&fields), Some("192.0.2.10"))
-        .await;
+    let (status, page) = submit_valid_from(&app, "en", Some("192.0.2.10")).await;
     ensure!(
         status == StatusCode::TOO_MANY_REQUESTS,
         "the fourth: {status}"
     );
     ensure!(page.contains("Too many registrations"), "the page says why");
     // Another client is not affected.
-    let fields = valid_fields(&app.form_token("en").await);
-    let (status, _) = app
-        .post_from("/en", &borrowed(&fields), Some("192.0.2.11"))
-        .await;
+    let (status, _) = submit_valid_from(&app, "en", Some("192.0.2.11")).await;
     ensure!(status == StatusCode::OK, "another client: {status}");
-    ensure!(app.store.count_registrations().await? == 4, "four stored");
+    ensure!(registrations(&app).await? == 4, "four stored");
     app.finish().await;
     Ok(())
 }
@@ -397,10 +407,7 @@ async fn global_daily_cap_refuses(backend: Backend) -> Result<(), Failed> {
         .into_iter()
         .enumerate()
     {
-        let fields = valid_fields(&app.form_token("sv").await);
-        let (status, page) = app
-            .post_from("/sv", &borrowed(&fields), Some(address))
-            .await;
+        let (status, page) = submit_valid_from(&app, "sv", Some(address)).await;
         if i < 2 {
             ensure!(status == StatusCode::OK, "submission {i}: {status}");
         } else {
@@ -414,7 +421,7 @@ async fn global_daily_cap_refuses(backend: Backend) -> Result<(), Failed> {
             );
         }
     }
-    ensure!(app.store.count_registrations().await? == 2, "two stored");
+    ensure!(registrations(&app).await? == 2, "two stored");
     app.finish().await;
     Ok(())
 }
@@ -426,10 +433,7 @@ async fn oversized_body_is_refused(backend: Backend) -> Result<(), Failed> {
     let (status, page) = app.post("/en", &borrowed(&fields)).await;
     ensure!(status == StatusCode::PAYLOAD_TOO_LARGE, "status {status}");
     ensure!(page.contains("The form was too large"), "the page says why");
-    ensure!(
-        app.store.count_registrations().await? == 0,
-        "nothing stored"
-    );
+    ensure!(registrations(&app).await? == 0, "nothing stored");
     app.finish().await;
     Ok(())
 }
@@ -451,7 +455,7 @@ async fn double_submit_makes_one_record(backend: Backend) -> Result<(), Failed> 
         second.contains("You had already sent this form"),
         "the second says so"
     );
-    ensure!(app.store.count_registrations().await? == 1, "one record");
+    ensure!(registrations(&app).await? == 1, "one record");
     app.finish().await;
     Ok(())
 }
@@ -484,7 +488,7 @@ async fn concurrent_double_submit_makes_one_record(backend: Backend) -> Result<(
         "every click got a receipt"
     );
     ensure!(references.len() == 1, "one reference: {references:?}");
-    ensure!(app.store.count_registrations().await? == 1, "one record");
+    ensure!(registrations(&app).await? == 1, "one record");
     app.finish().await;
     Ok(())
 }
@@ -524,12 +528,7 @@ async fn status_page_and_withdrawal(backend: Backend) -> Result<(), Failed> {
         !page.contains("Withdraw registration</button>"),
         "no second withdraw button"
     );
-    let reference = Reference::parse(&reference(&receipt).unwrap_or_default()).ok_or("ref")?;
-    let record = app
-        .store
-        .registration_by_reference(&reference)
-        .await?
-        .ok_or("stored")?;
+    let record = stored(&app, &receipt).await?;
     ensure!(
         record.status == RegistrationStatus::Withdrawn,
         "withdrawn in the database"
@@ -556,39 +555,32 @@ async fn unavailable_database_refuses(backend: Backend) -> Result<(), Failed> {
 async fn json_api_needs_its_token(backend: Backend) -> Result<(), Failed> {
     let app = TestApp::spawn(&backend).await;
     let (_, receipt) = submit_valid(&app, "sv").await;
-    let reference = Reference::parse(&reference(&receipt).unwrap_or_default()).ok_or("ref")?;
-    let record = app
-        .store
-        .registration_by_reference(&reference)
-        .await?
-        .ok_or("stored")?;
+    let record = stored(&app, &receipt).await?;
     let url = format!("{}/api/registrations/{}", app.base, record.id);
 
-    let anonymous = app.client.get(&url).send().await?;
+    let anonymous = api_get(&app, &url, None).await?;
     ensure!(
         anonymous.status() == StatusCode::UNAUTHORIZED,
         "no token: {}",
         anonymous.status()
     );
-    let wrong = app.client.get(&url).bearer_auth("nope").send().await?;
+    let wrong = api_get(&app, &url, Some("nope")).await?;
     ensure!(
         wrong.status() == StatusCode::UNAUTHORIZED,
         "a wrong token: {}",
         wrong.status()
     );
-    let response = app
-        .client
-        .get(&url)
-        .bearer_auth(common::API_TOKEN)
-        .send()
-        .await?;
+    let response = api_get(&app, &url, Some(common::API_TOKEN)).await?;
     ensure!(
         response.status() == StatusCode::OK,
         "status {}",
         response.status()
     );
     let json: serde_json::Value = serde_json::from_str(&response.text().await?)?;
-    ensure!(json["reference"] == reference.as_str(), "reference in JSON");
+    ensure!(
+        json["reference"] == record.reference.as_str(),
+        "reference in JSON"
+    );
     ensure!(
         json["channel"] == "web" && json["office"] == "vaasa",
         "channel and office"
@@ -615,12 +607,7 @@ async fn json_api_needs_its_token(backend: Backend) -> Result<(), Failed> {
     );
 
     let missing = format!("{}/api/registrations/{}", app.base, uuid::Uuid::new_v4());
-    let response = app
-        .client
-        .get(&missing)
-        .bearer_auth(common::API_TOKEN)
-        .send()
-        .await?;
+    let response = api_get(&app, &missing, Some(common::API_TOKEN)).await?;
     ensure!(
         response.status() == StatusCode::NOT_FOUND,
         "unknown id: {}",
@@ -629,16 +616,8 @@ async fn json_api_needs_its_token(backend: Backend) -> Result<(), Failed> {
     app.finish().await;
 
     let closed = TestApp::spawn_with(&backend, |c| c.api_token = Default::default()).await;
-    let response = closed
-        .client
-        .get(format!(
-            "{}/api/registrations/{}",
-            closed.base,
-            uuid::Uuid::new_v4()
-        ))
-        .bearer_auth("")
-        .send()
-        .await?;
+    let url = format!("{}/api/registrations/{}", closed.base, uuid::Uuid::new_v4());
+    let response = api_get(&closed, &url, Some("")).await?;
     ensure!(
         response.status() == StatusCode::FORBIDDEN,
         "closed API: {}",

@@ -146,30 +146,17 @@ mod tests {
     }
 
     #[test]
-    fn due_date_skips_a_weekend() {
-        // Received Friday 20.11.2026: five working days is Friday 27.11.
-        assert_eq!(
-            add_working_days(date!(2026 - 11 - 20), 5),
-            date!(2026 - 11 - 27)
-        );
-    }
-
-    #[test]
-    fn due_date_skips_the_easter_weekend() {
-        // Thursday 2.4.2026; Good Friday and Easter Monday are closed.
-        assert_eq!(
-            add_working_days(date!(2026 - 04 - 02), 5),
-            date!(2026 - 04 - 13)
-        );
-    }
-
-    #[test]
-    fn due_date_skips_christmas() {
-        // Tuesday 22.12.2026: 23, 28, 29, 30, 31 December.
-        assert_eq!(
-            add_working_days(date!(2026 - 12 - 22), 5),
-            date!(2026 - 12 - 31)
-        );
+    fn due_dates_skip_weekends_and_holidays() {
+        for (received, due) in [
+            // Friday 20.11.2026: five working days is Friday 27.11.
+            (date!(2026 - 11 - 20), date!(2026 - 11 - 27)),
+            // Thursday 2.4.2026; Good Friday and Easter Monday are closed.
+            (date!(2026 - 04 - 02), date!(2026 - 04 - 13)),
+            // Tuesday 22.12.2026: 23, 28, 29, 30, 31 December.
+            (date!(2026 - 12 - 22), date!(2026 - 12 - 31)),
+        ] {
+            assert_eq!(add_working_days(received, 5), due, "received {received}");
+        }
     }
 
     #[test]

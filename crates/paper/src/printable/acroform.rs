@@ -224,36 +224,8 @@ pub fn filled_values(pdf: &[u8]) -> Result<Vec<FilledValue>, PaperError> {
     let Some(acro_form) = doc.catalog()?.get(b"AcroForm").ok().and_then(deref) else {
         return Ok(values);
     };
-    let copies = acro_form.as_dict()?.get(b"Fields").ok().and_then(deref);
-    for copy in copies
-        .as_ref()
-        .and_then(|c| c.as_array().ok())
-        .into_iter()
-        .flatten()
-    {
-        let Some(Object::Dictionary(copy)) = deref(copy) else {
-            continue;
-        };
-        let Some(serial) = copy.get(b"T").ok().and_then(|t| decode_text_string(t).ok()) else {
-            continue;
-        };
-        let kids = copy.get(b"Kids").ok().and_then(deref);
-        for kid in kids
-            .as_ref()
-            .and_then(|k| k.as_array().ok())
-            .into_iter()
-            .flatten()
-        {
-            let Some(Object::Dictionary(field)) = deref(kid) else {
-                continue;
-            };
-            let Some(id) = field
-                .get(b"T")
-                .ok()
-                .and_then(|t| decode_text_string(t).ok())
-            else {
-                continue;
-            };
+    for (serial, copy) in named_kids(acro_form.as_dict()?, b"Fields", &deref) {
+        for (id, field) in named_kids(&copy, b"Kids", &deref) {
             if let Some(value) = field_value(&field, &deref).filter(|v| !v.trim().is_empty()) {
                 values.push(FilledValue {
                     serial: serial.clone(),
@@ -264,6 +236,28 @@ pub fn filled_values(pdf: &[u8]) -> Result<Vec<FilledValue>, PaperError> {
         }
     }
     Ok(values)
+}
+
+/// The dictionaries an array entry of a dictionary lists, with their
+/// partial names `/T`; entries of other shapes are skipped.
+fn named_kids(
+    parent: &Dictionary,
+    key: &[u8],
+    deref: &dyn Fn(&Object) -> Option<Object>,
+) -> Vec<(String, Dictionary)> {
+    let list = parent.get(key).ok().and_then(deref);
+    let items = list.as_ref().and_then(|l| l.as_array().ok());
+    items
+        .into_iter()
+        .flatten()
+        .filter_map(|item| match deref(item)? {
+            Object::Dictionary(dict) => {
+                let name = decode_text_string(dict.get(b"T").ok()?).ok()?;
+                Some((name, dict))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// A text field's string, or a button's on state; some programs only set

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::audit::parse_uuid;
 use super::{Backend, Store, StoreError, parse_timestamp, timestamp};
+use super::{callbacks::parse_channel, id_column, optional_id, time_column};
 use intake_core::calendar;
 use intake_core::record::validate::fold_for_compare;
 use intake_core::record::{
@@ -230,37 +231,26 @@ impl Store {
 
     /// The registration a folded one was folded into, if it was.
     pub async fn duplicate_of(&self, id: Uuid) -> Result<Option<Uuid>, StoreError> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT duplicate_of FROM registrations WHERE id = $1")
-                .bind(id.to_string())
-                .fetch_optional(&self.reader)
-                .await?;
-        row.and_then(|(d,)| d)
-            .as_deref()
-            .map(parse_uuid)
-            .transpose()
+        let sql = "SELECT duplicate_of FROM registrations WHERE id = $1";
+        let key = id.to_string();
+        let found = self.read_one(sql, &key, |row| optional_id(row, "duplicate_of"));
+        Ok(found.await?.flatten())
     }
 }
 
 fn source_from_row(row: &AnyRow) -> Result<RegistrationSource, StoreError> {
     let corrupt =
         |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("{what}: {e}"));
-    let id: String = row.try_get("id")?;
     let channel: String = row.try_get("channel")?;
-    let received_at: String = row.try_get("own_received_at")?;
     let provenance: String = row.try_get("provenance")?;
     let fields: String = row.try_get("fields")?;
     let matched: Option<String> = row.try_get("duplicate_match")?;
     Ok(RegistrationSource {
-        id: parse_uuid(&id)?,
+        id: id_column(row, "id")?,
         reference: row.try_get("reference")?,
-        channel: match channel.as_str() {
-            "web" => Channel::Web,
-            "paper" => Channel::Paper,
-            other => return Err(StoreError::Corrupt(format!("channel `{other}`"))),
-        },
+        channel: parse_channel(&channel)?,
         office: row.try_get("office")?,
-        received_at: parse_timestamp(&received_at)?,
+        received_at: time_column(row, "own_received_at")?,
         provenance: serde_json::from_str(&provenance).map_err(|e| corrupt("provenance", &e))?,
         fields: serde_json::from_str(&fields).map_err(|e| corrupt("fields", &e))?,
         matched_on: match matched.as_deref() {

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{Backend, Store, StoreError, timestamp};
+use super::{id_column, parse_id};
 
 /// Attempts before a job is given up (its file goes to quarantine). A job
 /// whose worker is killed while on it counts an attempt too, so a file that
@@ -80,14 +81,10 @@ impl Store {
         .fetch_optional(&self.writer)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let id: String = row.try_get("id")?;
-        let file: String = row.try_get("file_id")?;
         let attempts: i64 = row.try_get("attempts")?;
-        let uuid =
-            |text: &str| Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(e.to_string()));
         Ok(Some(ClaimedJob {
-            id: uuid(&id)?,
-            file_id: uuid(&file)?,
+            id: id_column(&row, "id")?,
+            file_id: id_column(&row, "file_id")?,
             attempts: attempts as u32,
         }))
     }
@@ -196,10 +193,8 @@ impl Store {
         )
         .fetch_all(&self.reader)
         .await?;
-        let uuid =
-            |text: &str| Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(e.to_string()));
         rows.iter()
-            .map(|(job, file, worker)| Ok((uuid(job)?, uuid(file)?, worker.clone())))
+            .map(|(job, file, worker)| Ok((parse_id(job)?, parse_id(file)?, worker.clone())))
             .collect()
     }
 

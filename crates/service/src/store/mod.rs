@@ -20,11 +20,13 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::any::AnyRow;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
 
 pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts};
 pub use limits::{LimitKind, RateKey};
@@ -231,6 +233,86 @@ pub(crate) fn timestamp(at: OffsetDateTime) -> String {
 pub(crate) fn parse_timestamp(text: &str) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::parse(text, &Rfc3339)
         .map_err(|e| StoreError::Corrupt(format!("timestamp `{text}`: {e}")))
+}
+
+pub(crate) fn parse_optional_timestamp(
+    text: Option<&str>,
+) -> Result<Option<OffsetDateTime>, StoreError> {
+    text.map(parse_timestamp).transpose()
+}
+
+pub(crate) fn parse_id(text: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(format!("id `{text}`: {e}")))
+}
+
+pub(crate) fn parse_optional_id(text: Option<&str>) -> Result<Option<Uuid>, StoreError> {
+    text.map(parse_id).transpose()
+}
+
+/// A text column holding a moment.
+pub(crate) fn time_column(row: &AnyRow, column: &str) -> Result<OffsetDateTime, StoreError> {
+    parse_timestamp(&row.try_get::<String, _>(column)?)
+}
+
+/// A text column that may hold a moment.
+pub(crate) fn optional_time(
+    row: &AnyRow,
+    column: &str,
+) -> Result<Option<OffsetDateTime>, StoreError> {
+    parse_optional_timestamp(row.try_get::<Option<String>, _>(column)?.as_deref())
+}
+
+/// A text column holding an id.
+pub(crate) fn id_column(row: &AnyRow, column: &str) -> Result<Uuid, StoreError> {
+    parse_id(&row.try_get::<String, _>(column)?)
+}
+
+/// A text column that may hold an id.
+pub(crate) fn optional_id(row: &AnyRow, column: &str) -> Result<Option<Uuid>, StoreError> {
+    parse_optional_id(row.try_get::<Option<String>, _>(column)?.as_deref())
+}
+
+/// Writes the audit entry of something a staff member did.
+pub(crate) async fn staff_did(
+    conn: &mut AnyConnection,
+    at: OffsetDateTime,
+    staff: Uuid,
+    registration: Option<Uuid>,
+    action: audit::AuditAction,
+    detail: &str,
+) -> Result<(), StoreError> {
+    audit::record(conn, at, Some(staff), registration, action, detail).await
+}
+
+impl Store {
+    /// The row a query with one text parameter (a unique key) finds on the
+    /// reader, mapped.
+    pub(crate) async fn read_one<T>(
+        &self,
+        sql: &str,
+        key: &str,
+        map: impl Fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let row = sqlx::query(sql)
+            .bind(key.to_string())
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(map).transpose()
+    }
+
+    /// The rows a query with one text parameter finds on the reader, mapped.
+    pub(crate) async fn read_all<T>(
+        &self,
+        sql: &str,
+        key: &str,
+        map: impl Fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = sqlx::query(sql)
+            .bind(key.to_string())
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(map).collect()
+    }
 }
 
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {

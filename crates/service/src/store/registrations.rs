@@ -12,12 +12,11 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::limits::{self, LimitKind, RateKey};
-use super::{Backend, Store, StoreError, is_unique_violation, parse_timestamp, timestamp};
+use super::{Backend, Store, StoreError, is_unique_violation, timestamp};
+use super::{callbacks::parse_channel, id_column, time_column};
 use crate::config::Limits;
 use intake_core::calendar;
-use intake_core::record::{
-    Channel, FieldReading, Provenance, Reference, Registration, RegistrationStatus,
-};
+use intake_core::record::{FieldReading, Provenance, Reference, Registration, RegistrationStatus};
 
 /// A registration about to be stored; the store gives it its id, reference
 /// and received time.
@@ -78,22 +77,18 @@ impl Store {
     }
 
     pub async fn registration(&self, id: Uuid) -> Result<Option<Registration>, StoreError> {
-        let row = sqlx::query(&format!("{SELECT_REGISTRATION} WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await?;
-        row.map(|r| registration_from_row(&r)).transpose()
+        let sql = format!("{SELECT_REGISTRATION} WHERE id = $1");
+        self.read_one(&sql, &id.to_string(), registration_from_row)
+            .await
     }
 
     pub async fn registration_by_reference(
         &self,
         reference: &Reference,
     ) -> Result<Option<Registration>, StoreError> {
-        let row = sqlx::query(&format!("{SELECT_REGISTRATION} WHERE reference = $1"))
-            .bind(reference.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
-        row.map(|r| registration_from_row(&r)).transpose()
+        let sql = format!("{SELECT_REGISTRATION} WHERE reference = $1");
+        self.read_one(&sql, reference.as_str(), registration_from_row)
+            .await
     }
 
     /// The due date of a registration's first call (for one folded into an
@@ -246,11 +241,12 @@ async fn registration_by_submission_key(
     let Some(key) = &new.submission_key else {
         return Ok(None);
     };
-    let row = sqlx::query(&format!("{SELECT_REGISTRATION} WHERE submission_key = $1"))
+    let sql = format!("{SELECT_REGISTRATION} WHERE submission_key = $1");
+    let row = sqlx::query(&sql)
         .bind(key)
         .fetch_optional(&mut **tx)
         .await?;
-    row.map(|r| registration_from_row(&r)).transpose()
+    row.as_ref().map(registration_from_row).transpose()
 }
 
 async fn add_status_link(
@@ -345,27 +341,21 @@ pub(super) async fn insert(
 pub(super) fn registration_from_row(row: &AnyRow) -> Result<Registration, StoreError> {
     let corrupt =
         |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("{what}: {e}"));
-    let id: String = row.try_get("id")?;
     let reference: String = row.try_get("reference")?;
     let channel: String = row.try_get("channel")?;
     let status: String = row.try_get("status")?;
-    let received_at: String = row.try_get("received_at")?;
     let fields: String = row.try_get("fields")?;
     let provenance: String = row.try_get("provenance")?;
     let form_version: i64 = row.try_get("form_version")?;
     Ok(Registration {
-        id: Uuid::parse_str(&id).map_err(|e| corrupt("id", &e))?,
+        id: id_column(row, "id")?,
         reference: Reference::parse(&reference)
             .ok_or_else(|| StoreError::Corrupt(format!("reference `{reference}`")))?,
         form: row.try_get("form_id")?,
         form_version: u32::try_from(form_version).map_err(|e| corrupt("form version", &e))?,
-        channel: match channel.as_str() {
-            "web" => Channel::Web,
-            "paper" => Channel::Paper,
-            other => return Err(StoreError::Corrupt(format!("channel `{other}`"))),
-        },
+        channel: parse_channel(&channel)?,
         office: row.try_get("office")?,
-        received_at: parse_timestamp(&received_at)?,
+        received_at: time_column(row, "received_at")?,
         identity_verified: get_bool(row, "identity_verified")?,
         status: RegistrationStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("status `{status}`")))?,

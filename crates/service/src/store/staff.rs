@@ -7,9 +7,10 @@ use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::audit::{self, AuditAction, parse_uuid};
+use super::audit::AuditAction;
 use super::registrations::token_hash;
-use super::{Store, StoreError, is_unique_violation, parse_timestamp, timestamp};
+use super::{Store, StoreError, is_unique_violation, timestamp};
+use super::{id_column, optional_time, parse_optional_timestamp, staff_did, time_column};
 use crate::accounts::{Role, normalise_name, password};
 use crate::config::StaffSettings;
 
@@ -145,20 +146,17 @@ impl Store {
         .bind(staff.to_string())
         .fetch_optional(&mut *tx)
         .await?;
-        let locked_until = row
-            .and_then(|(until,)| until)
-            .map(|until| parse_timestamp(&until))
-            .transpose()?
+        let locked_until = parse_optional_timestamp(row.and_then(|(until,)| until).as_deref())?
             .filter(|until| *until > now);
         let detail = if locked_until.is_some() {
             "locked"
         } else {
             "wrong password"
         };
-        audit::record(
+        staff_did(
             &mut tx,
             now,
-            Some(staff),
+            staff,
             None,
             AuditAction::SignInRefused,
             detail,
@@ -203,7 +201,7 @@ impl Store {
         .bind(timestamp(now + settings.session_lifetime()))
         .execute(&mut *tx)
         .await?;
-        audit::record(&mut tx, now, Some(staff), None, AuditAction::SignIn, "").await?;
+        staff_did(&mut tx, now, staff, None, AuditAction::SignIn, "").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -227,8 +225,8 @@ impl Store {
         .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let last_seen = parse_timestamp(&row.try_get::<String, _>("last_seen_at")?)?;
-        let expires = parse_timestamp(&row.try_get::<String, _>("expires_at")?)?;
+        let last_seen = time_column(&row, "last_seen_at")?;
+        let expires = time_column(&row, "expires_at")?;
         if now >= expires || now - last_seen >= settings.idle_timeout() {
             self.end_session(token).await?;
             return Ok(None);
@@ -242,7 +240,7 @@ impl Store {
         }
         Ok(Some(StaffSession {
             member: member_from_row(&row)?,
-            created_at: parse_timestamp(&row.try_get::<String, _>("session_created_at")?)?,
+            created_at: time_column(&row, "session_created_at")?,
             token_sha256: hash,
         }))
     }
@@ -267,10 +265,10 @@ impl Store {
             .bind(&session.token_sha256)
             .execute(&mut *tx)
             .await?;
-        audit::record(
+        staff_did(
             &mut tx,
             now,
-            Some(session.member.id),
+            session.member.id,
             None,
             AuditAction::SignOut,
             "",
@@ -288,11 +286,8 @@ impl Store {
     }
 
     pub async fn staff_member(&self, id: Uuid) -> Result<Option<StaffMember>, StoreError> {
-        let row = sqlx::query(&format!("{SELECT_STAFF} WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(member_from_row).transpose()
+        let sql = format!("{SELECT_STAFF} WHERE id = $1");
+        self.read_one(&sql, &id.to_string(), member_from_row).await
     }
 
     /// An admin lifts a lock-out before it runs out.
@@ -311,10 +306,10 @@ impl Store {
         .bind(staff.to_string())
         .execute(&mut *tx)
         .await?;
-        audit::record(
+        staff_did(
             &mut tx,
             now,
-            Some(admin),
+            admin,
             None,
             AuditAction::Unlock,
             &staff.to_string(),
@@ -326,15 +321,12 @@ impl Store {
 }
 
 fn member_from_row(row: &AnyRow) -> Result<StaffMember, StoreError> {
-    let id: String = row.try_get("id")?;
     let role: String = row.try_get("role")?;
-    let locked_until: Option<String> = row.try_get("locked_until")?;
-    let created_at: String = row.try_get("created_at")?;
     Ok(StaffMember {
-        id: parse_uuid(&id)?,
+        id: id_column(row, "id")?,
         name: row.try_get("name")?,
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role `{role}`")))?,
-        locked_until: locked_until.as_deref().map(parse_timestamp).transpose()?,
-        created_at: parse_timestamp(&created_at)?,
+        locked_until: optional_time(row, "locked_until")?,
+        created_at: time_column(row, "created_at")?,
     })
 }

@@ -9,9 +9,10 @@ use sqlx::{Any, Row, Transaction};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::audit::{self, AuditAction, parse_uuid};
+use super::audit::AuditAction;
 use super::registrations::{NewRegistration, insert, parse_date};
-use super::{Store, StoreError, is_unique_violation, parse_timestamp, timestamp};
+use super::{Store, StoreError, is_unique_violation, timestamp};
+use super::{id_column, optional_id, optional_time, staff_did};
 use intake_core::record::Registration;
 
 /// Where a triage item stands.
@@ -110,12 +111,10 @@ impl Store {
     }
 
     pub async fn triage_item(&self, id: Uuid) -> Result<Option<TriageItem>, StoreError> {
-        let row = sqlx::query(&format!("{SELECT_ITEM} WHERE t.id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let mut item = item_from_row(&row)?;
+        let sql = format!("{SELECT_ITEM} WHERE t.id = $1");
+        let Some(mut item) = self.read_one(&sql, &id.to_string(), item_from_row).await? else {
+            return Ok(None);
+        };
         let pages: Vec<(i64, Option<String>)> = sqlx::query_as(
             "SELECT page, image_path FROM scan_pages WHERE triage_id = $1 ORDER BY page",
         )
@@ -134,13 +133,10 @@ impl Store {
 
     /// Items linked to, or made into, a registration.
     pub async fn triage_items_of(&self, registration: Uuid) -> Result<Vec<TriageItem>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{SELECT_ITEM} WHERE t.registration_id = $1 ORDER BY t.received_on, t.id"
-        ))
-        .bind(registration.to_string())
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(item_from_row).collect()
+        let sql =
+            format!("{SELECT_ITEM} WHERE t.registration_id = $1 ORDER BY t.received_on, t.id");
+        self.read_all(&sql, &registration.to_string(), item_from_row)
+            .await
     }
 
     /// Makes a registration of an open item: received on the item's day,
@@ -162,10 +158,10 @@ impl Store {
             match insert(&mut tx, self.backend, new, received_at, now).await {
                 Ok((registration, _status_link)) => {
                     set_registration(&mut tx, id, registration.id).await?;
-                    audit::record(
+                    staff_did(
                         &mut tx,
                         now,
-                        Some(staff),
+                        staff,
                         Some(registration.id),
                         AuditAction::TriageConvert,
                         &format!("triage {id}"),
@@ -200,10 +196,10 @@ impl Store {
             return Ok(TriageDone::NotOpen);
         }
         set_registration(&mut tx, id, registration).await?;
-        audit::record(
+        staff_did(
             &mut tx,
             now,
-            Some(staff),
+            staff,
             Some(registration),
             AuditAction::TriageLink,
             &format!("triage {id}"),
@@ -225,10 +221,10 @@ impl Store {
         if !take_open(&mut tx, id, staff, "closed", Some(note), now).await? {
             return Ok(TriageDone::NotOpen);
         }
-        audit::record(
+        staff_did(
             &mut tx,
             now,
-            Some(staff),
+            staff,
             None,
             AuditAction::TriageClose,
             &format!("triage {id}"),
@@ -277,13 +273,10 @@ async fn set_registration(
 }
 
 fn item_from_row(row: &AnyRow) -> Result<TriageItem, StoreError> {
-    let id: String = row.try_get("id")?;
     let received_on: String = row.try_get("received_on")?;
     let status: String = row.try_get("status")?;
-    let registration_id: Option<String> = row.try_get("registration_id")?;
-    let handled_at: Option<String> = row.try_get("handled_at")?;
     Ok(TriageItem {
-        id: parse_uuid(&id)?,
+        id: id_column(row, "id")?,
         office: row.try_get("office")?,
         received_on: parse_date(&received_on)?,
         file_name: row.try_get("file_name")?,
@@ -291,11 +284,11 @@ fn item_from_row(row: &AnyRow) -> Result<TriageItem, StoreError> {
         text: row.try_get("text")?,
         status: TriageStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("triage status `{status}`")))?,
-        registration_id: registration_id.as_deref().map(parse_uuid).transpose()?,
+        registration_id: optional_id(row, "registration_id")?,
         registration_reference: row.try_get("reference")?,
         note: row.try_get("note")?,
         handled_by: row.try_get("handled_by")?,
-        handled_at: handled_at.as_deref().map(parse_timestamp).transpose()?,
+        handled_at: optional_time(row, "handled_at")?,
         pages: Vec::new(),
     })
 }

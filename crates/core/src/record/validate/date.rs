@@ -88,6 +88,7 @@ fn two_digit_year(yy: u32, month: u32, day: u32, today: Date) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use crate::record::validate::hetu::tests::refuses_each;
     use time::macros::date;
 
     use super::*;
@@ -175,49 +176,52 @@ mod tests {
 
     #[test]
     fn impossible_dates() {
-        for bad in [
-            "31.2.2020",
-            "31.4.2020",
-            "0.4.2020",
-            "6.0.2020",
-            "6.13.2020",
-            "32.1.2020",
-            "2020-02-30",
-            "2020-13-01",
-        ] {
-            assert_eq!(read(bad), Err(FieldError::DateImpossible), "{bad}");
-        }
+        refuses_each(
+            read,
+            FieldError::DateImpossible,
+            &[
+                "31.2.2020",
+                "31.4.2020",
+                "0.4.2020",
+                "6.0.2020",
+                "6.13.2020",
+                "32.1.2020",
+                "2020-02-30",
+                "2020-13-01",
+            ],
+        );
     }
 
     #[test]
     fn unreadable_formats() {
-        for bad in [
-            "6.4",
-            "6.4.2020.1",
-            "6.4.202",
-            "6.4.20201",
-            "06042020",
-            "2020.4",
-            "20-04-06x",
-            "6..4.2020",
-            "6./4.2020",
-            "6.4.2020.",
-            ".6.4.2020",
-            "6,4,2020",
-            "April 6, 2020",
-            "6 huhtikuuta 2020",
-            "123.4.2020",
-            "6.123.2020",
-            "2020-123-1",
-            "6.4.２０２０",
-        ] {
-            assert_eq!(read(bad), Err(FieldError::DateFormat), "{bad}");
-        }
+        refuses_each(
+            read,
+            FieldError::DateFormat,
+            &[
+                "6.4",
+                "6.4.2020.1",
+                "6.4.202",
+                "6.4.20201",
+                "06042020",
+                "2020.4",
+                "20-04-06x",
+                "6..4.2020",
+                "6./4.2020",
+                "6.4.2020.",
+                ".6.4.2020",
+                "6,4,2020",
+                "April 6, 2020",
+                "6 huhtikuuta 2020",
+                "123.4.2020",
+                "6.123.2020",
+                "2020-123-1",
+                "6.4.２０２０",
+            ],
+        );
     }
 
     #[test]
     fn empty_is_required() {
-        assert_eq!(read(""), Err(FieldError::Required));
-        assert_eq!(read("  "), Err(FieldError::Required));
+        refuses_each(read, FieldError::Required, &["", "  "]);
     }
 }

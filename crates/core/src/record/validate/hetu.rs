@@ -114,6 +114,17 @@ pub(super) mod tests {
 
     use super::*;
 
+    /// Asserts that the check gives the one error for every input.
+    pub(in crate::record::validate) fn refuses_each<T: std::fmt::Debug + PartialEq>(
+        check: impl Fn(&str) -> Result<T, FieldError>,
+        error: FieldError,
+        inputs: &[&str],
+    ) {
+        for input in inputs {
+            assert_eq!(check(input), Err(error.clone()), "{input:?}");
+        }
+    }
+
     /// A valid code for the date and individual number, with the given sign.
     pub(in crate::record::validate) fn make_hetu(
         day: u32,
@@ -198,26 +209,27 @@ pub(super) mod tests {
 
     #[test]
     fn empty_is_required() {
-        assert_eq!(hetu(""), Err(FieldError::Required));
-        assert_eq!(hetu("   "), Err(FieldError::Required));
+        refuses_each(hetu, FieldError::Required, &["", "   "]);
     }
 
     #[test]
     fn wrong_length_or_characters_is_a_format_error() {
-        for bad in [
-            "131052308T",    // sign missing
-            "131052-308",    // check missing
-            "131052-308TT",  // one too many
-            "131052 - 308T", // inner spaces
-            "131052 308T",   // space for a sign
-            "13105X-308T",   // letter in the date
-            "131052-3O8T",   // letter O for zero
-            "131052-308*",   // check not alphanumeric
-            "131052-308Ä",   // check not ASCII
-            "1310５2-308T",  // full-width digit
-        ] {
-            assert_eq!(hetu(bad), Err(FieldError::HetuFormat), "{bad}");
-        }
+        refuses_each(
+            hetu,
+            FieldError::HetuFormat,
+            &[
+                "131052308T",    // sign missing
+                "131052-308",    // check missing
+                "131052-308TT",  // one too many
+                "131052 - 308T", // inner spaces
+                "131052 308T",   // space for a sign
+                "13105X-308T",   // letter in the date
+                "131052-3O8T",   // letter O for zero
+                "131052-308*",   // check not alphanumeric
+                "131052-308Ä",   // check not ASCII
+                "1310５2-308T",  // full-width digit
+            ],
+        );
     }
 
     #[test]

@@ -99,16 +99,18 @@ pub(super) mod tests {
         assert_eq!(with_luhn("640823323"), "6408233234"); // Skatteverket's example
     }
 
+    /// One personnummer in each of its spellings.
+    pub(in crate::record::validate) const SPELLINGS: [&str; 5] = [
+        "811218-9876",
+        "811218+9876",
+        "8112189876",
+        "19811218-9876",
+        "198112189876",
+    ];
+
     #[test]
     fn every_spelling_is_recognised() {
-        for pnr in [
-            "811218-9876",
-            "811218+9876",
-            "8112189876",
-            "19811218-9876",
-            "198112189876",
-            "640823-3234",
-        ] {
+        for pnr in SPELLINGS.into_iter().chain(["640823-3234"]) {
             assert!(is_personnummer(pnr), "{pnr}");
         }
     }
@@ -163,8 +165,9 @@ pub(super) mod tests {
     mod through_hetu {
         use time::macros::date;
 
-        use super::with_luhn;
+        use super::{SPELLINGS, with_luhn};
         use crate::record::validate::hetu::parse;
+        use crate::record::validate::hetu::tests::refuses_each;
         use crate::record::validate::personnummer::is_personnummer;
         use crate::record::validate::{FieldError, hetu};
 
@@ -174,15 +177,7 @@ pub(super) mod tests {
 
         #[test]
         fn swedish_numbers_in_every_spelling_are_reported_as_swedish() {
-            for pnr in [
-                "811218-9876",
-                "811218+9876",
-                "8112189876",
-                "19811218-9876",
-                "198112189876",
-            ] {
-                assert_eq!(hetu(pnr), Err(FieldError::HetuSwedishPersonnummer), "{pnr}");
-            }
+            refuses_each(hetu, FieldError::HetuSwedishPersonnummer, &SPELLINGS);
             let samordning = with_luhn("701063234");
             assert_eq!(
                 hetu(&hyphenated(&samordning)),

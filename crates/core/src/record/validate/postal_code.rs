@@ -18,6 +18,7 @@ pub fn postal_code(input: &str) -> Result<String, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::validate::hetu::tests::refuses_each;
 
     #[test]
     fn five_digits_pass_with_leading_zeros_kept() {
@@ -28,23 +29,24 @@ mod tests {
 
     #[test]
     fn empty_is_required() {
-        assert_eq!(postal_code(""), Err(FieldError::Required));
-        assert_eq!(postal_code("  "), Err(FieldError::Required));
+        refuses_each(postal_code, FieldError::Required, &["", "  "]);
     }
 
     #[test]
     fn anything_but_five_digits_is_refused() {
-        for bad in [
-            "0010",
-            "001000",
-            "00 100",
-            "FI-00100",
-            "0010O",
-            "１００１０",
-            "100",
-            "00100 Helsinki",
-        ] {
-            assert_eq!(postal_code(bad), Err(FieldError::PostalCodeFormat), "{bad}");
-        }
+        refuses_each(
+            postal_code,
+            FieldError::PostalCodeFormat,
+            &[
+                "0010",
+                "001000",
+                "00 100",
+                "FI-00100",
+                "0010O",
+                "１００１０",
+                "100",
+                "00100 Helsinki",
+            ],
+        );
     }
 }

@@ -6,8 +6,9 @@ use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::super::audit::{self, AuditAction};
-use super::super::{Store, StoreError, parse_timestamp, timestamp};
+use super::super::audit::AuditAction;
+use super::super::{Store, StoreError, timestamp};
+use super::super::{staff_did, time_column};
 use super::close::close_callback;
 use super::{CALLABLE, optional_time};
 use crate::callbacks::{CallOutcome, CallTime, NextStep, next_step};
@@ -159,10 +160,10 @@ impl Store {
                 close_callback(&mut tx, id, staff, result, &attempt.note, &now_text).await?;
             }
         }
-        audit::record(
+        staff_did(
             &mut tx,
             now,
-            Some(staff),
+            staff,
             Some(id),
             AuditAction::Attempt,
             &attempt_detail(attempt.outcome, step),
@@ -199,10 +200,9 @@ fn attempt_detail(outcome: CallOutcome, step: NextStep) -> String {
 }
 
 pub(super) fn attempt_from_row(row: &AnyRow) -> Result<CallAttempt, StoreError> {
-    let at: String = row.try_get("attempted_at")?;
     let outcome: String = row.try_get("outcome")?;
     Ok(CallAttempt {
-        at: parse_timestamp(&at)?,
+        at: time_column(row, "attempted_at")?,
         staff_name: row.try_get("name")?,
         outcome: CallOutcome::parse(&outcome)
             .ok_or_else(|| StoreError::Corrupt(format!("call outcome `{outcome}`")))?,

@@ -4,7 +4,8 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::super::audit::{self, AuditAction};
+use super::super::audit::AuditAction;
+use super::super::staff_did;
 use super::super::{Store, StoreError, timestamp};
 use super::CALLABLE;
 use crate::callbacks::CloseResult;
@@ -95,15 +96,7 @@ impl Store {
                 ""
             }
         );
-        audit::record(
-            &mut tx,
-            now,
-            Some(staff),
-            Some(id),
-            AuditAction::Close,
-            &detail,
-        )
-        .await?;
+        staff_did(&mut tx, now, staff, Some(id), AuditAction::Close, &detail).await?;
         tx.commit().await?;
         Ok(CloseOutcome::Closed)
     }

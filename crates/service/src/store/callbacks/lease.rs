@@ -6,8 +6,9 @@ use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::super::audit::{self, AuditAction, parse_uuid};
+use super::super::audit::AuditAction;
 use super::super::{Store, StoreError, timestamp};
+use super::super::{optional_id, staff_did};
 use super::{CALLABLE, optional_time};
 use crate::config::StaffSettings;
 
@@ -67,7 +68,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            audit::record(&mut tx, now, Some(staff), Some(id), AuditAction::Claim, "").await?;
+            staff_did(&mut tx, now, staff, Some(id), AuditAction::Claim, "").await?;
             tx.commit().await?;
             return Ok(Claim::Claimed { until });
         }
@@ -95,15 +96,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            audit::record(
-                &mut tx,
-                now,
-                Some(staff),
-                Some(id),
-                AuditAction::Release,
-                "",
-            )
-            .await?;
+            staff_did(&mut tx, now, staff, Some(id), AuditAction::Release, "").await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
@@ -142,16 +135,15 @@ impl Store {
         let now_text = timestamp(now);
         let from = previous
             .and_then(|(name, until)| name.filter(|_| until.is_some_and(|until| until > now_text)));
-        audit::record(
+        let detail = from.as_deref().map(|n| format!("from {n}"));
+        let action = AuditAction::TakeOver;
+        staff_did(
             &mut tx,
             now,
-            Some(admin),
+            admin,
             Some(id),
-            AuditAction::TakeOver,
-            &from
-                .as_deref()
-                .map(|n| format!("from {n}"))
-                .unwrap_or_default(),
+            action,
+            &detail.unwrap_or_default(),
         )
         .await?;
         tx.commit().await?;
@@ -180,12 +172,12 @@ pub(super) fn holder_from_row(
     row: &AnyRow,
     now: OffsetDateTime,
 ) -> Result<Option<LeaseHolder>, StoreError> {
-    let id: Option<String> = row.try_get("lease_holder")?;
+    let id = optional_id(row, "lease_holder")?;
     let until = optional_time(row, "lease_until")?;
     let name: Option<String> = row.try_get("holder_name")?;
     Ok(match (id, until) {
         (Some(id), Some(until)) if until > now => Some(LeaseHolder {
-            id: parse_uuid(&id)?,
+            id,
             name: name.unwrap_or_default(),
             until,
         }),

@@ -9,26 +9,17 @@ mod lease;
 mod overview;
 mod queue;
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
-use time::OffsetDateTime;
-
 pub use attempts::{AttemptLogged, CallAttempt, NewCallAttempt};
 pub use close::{CloseOutcome, Closing};
 pub use lease::{Claim, LeaseHolder, TakeOver};
 pub use overview::{ClosedRegistration, DayCount, ExportFormat, Overview};
 pub use queue::{CallbackDetail, QueueEntry, QueueFilter};
 
-use super::{StoreError, parse_timestamp};
+use super::{StoreError, optional_time};
 use intake_core::record::Channel;
 
 /// Statuses a caseworker can claim and work on.
 const CALLABLE: &str = "('awaiting_call', 'send_letter')";
-
-fn optional_time(row: &AnyRow, column: &str) -> Result<Option<OffsetDateTime>, StoreError> {
-    let text: Option<String> = row.try_get(column)?;
-    text.as_deref().map(parse_timestamp).transpose()
-}
 
 pub(super) fn parse_channel(text: &str) -> Result<Channel, StoreError> {
     match text {

@@ -8,9 +8,10 @@ use sqlx::Row;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::super::audit::{self, AuditAction, parse_uuid};
+use super::super::audit::AuditAction;
 use super::super::registrations::registration_from_row;
 use super::super::{Store, StoreError, parse_timestamp, timestamp};
+use super::super::{id_column, staff_did, time_column};
 use super::{optional_time, parse_channel};
 use crate::callbacks::CloseResult;
 use crate::callbacks::schedule::finnish_moment;
@@ -124,9 +125,8 @@ impl Store {
         .await?;
         let mut sources: HashMap<Uuid, Vec<ExportSource>> = HashMap::new();
         for row in &folded {
-            let primary: String = row.try_get("duplicate_of")?;
             sources
-                .entry(parse_uuid(&primary)?)
+                .entry(id_column(row, "duplicate_of")?)
                 .or_default()
                 .push(source_from_row(row)?);
         }
@@ -137,14 +137,13 @@ impl Store {
             own.extend(sources.remove(&registration.id).unwrap_or_default());
             own.sort_by_key(|s| s.received_at);
             let result: Option<String> = row.try_get("result")?;
-            let closed_at: String = row.try_get("closed_at")?;
             closed.push(ClosedRegistration {
                 sources: own,
                 result: result.as_deref().and_then(CloseResult::parse),
                 result_note: row
                     .try_get::<Option<String>, _>("result_note")?
                     .unwrap_or_default(),
-                closed_at: parse_timestamp(&closed_at)?,
+                closed_at: time_column(row, "closed_at")?,
                 closed_by: row.try_get("closed_by_name")?,
                 first_contact_at: optional_time(row, "first_contact_at")?,
                 attempts: row.try_get("attempts")?,
@@ -152,10 +151,10 @@ impl Store {
             });
         }
         for entry in &closed {
-            audit::record(
+            staff_did(
                 &mut tx,
                 now,
-                Some(staff),
+                staff,
                 Some(entry.registration.id),
                 AuditAction::Export,
                 format.as_str(),
@@ -260,11 +259,10 @@ impl Store {
 
 fn source_from_row(row: &sqlx::any::AnyRow) -> Result<ExportSource, StoreError> {
     let channel: String = row.try_get("channel")?;
-    let received_at: String = row.try_get("own_received_at")?;
     Ok(ExportSource {
         reference: row.try_get("reference")?,
         channel: parse_channel(&channel)?,
-        received_at: parse_timestamp(&received_at)?,
+        received_at: time_column(row, "own_received_at")?,
     })
 }
 

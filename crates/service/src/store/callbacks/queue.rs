@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::super::audit::parse_uuid;
 use super::super::registrations::parse_date;
-use super::super::{Store, StoreError, parse_timestamp, timestamp};
+use super::super::{Store, StoreError, timestamp};
+use super::super::{id_column, time_column};
 use super::attempts::attempt_from_row;
 use super::lease::holder_from_row;
 use super::{CallAttempt, LeaseHolder, optional_time, parse_channel};
@@ -268,11 +269,9 @@ fn name_matches(entry: &QueueEntry, term: &str) -> bool {
 }
 
 fn entry_from_row(row: &AnyRow, now: OffsetDateTime) -> Result<QueueEntry, StoreError> {
-    let id: String = row.try_get("id")?;
     let status: String = row.try_get("status")?;
     let channel: String = row.try_get("channel")?;
     let fields: String = row.try_get("fields")?;
-    let received_at: String = row.try_get("received_at")?;
     let other_channel: i64 = row.try_get("other_channel")?;
     let fields: serde_json::Value =
         serde_json::from_str(&fields).map_err(|e| StoreError::Corrupt(format!("fields: {e}")))?;
@@ -287,7 +286,7 @@ fn entry_from_row(row: &AnyRow, now: OffsetDateTime) -> Result<QueueEntry, Store
         channels.sort_by_key(|c| c.as_str());
     }
     Ok(QueueEntry {
-        id: parse_uuid(&id)?,
+        id: id_column(row, "id")?,
         reference: row.try_get("reference")?,
         status: RegistrationStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("status `{status}`")))?,
@@ -298,7 +297,7 @@ fn entry_from_row(row: &AnyRow, now: OffsetDateTime) -> Result<QueueEntry, Store
         phone: row.try_get("phone")?,
         service_language: text("service_language"),
         call_time: text("call_time"),
-        received_at: parse_timestamp(&received_at)?,
+        received_at: time_column(row, "received_at")?,
         due_on: parse_date(&row.try_get::<String, _>("due_on")?)?,
         attempts: row.try_get("attempts")?,
         next_call_at: optional_time(row, "next_call_at")?,

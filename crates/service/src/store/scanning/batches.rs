@@ -7,7 +7,8 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::super::registrations::{SELECT_REGISTRATION, parse_date, registration_from_row};
-use super::super::{Store, StoreError, parse_timestamp, timestamp};
+use super::super::{Store, StoreError, timestamp};
+use super::super::{id_column, time_column};
 use intake_core::calendar;
 use intake_core::record::Registration;
 
@@ -120,14 +121,9 @@ impl Store {
     }
 
     pub async fn batch(&self, id: Uuid) -> Result<Option<ScanBatch>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, office, received_on, scanned_by, entry, created_at \
-             FROM scan_batches WHERE id = $1",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&self.reader)
-        .await?;
-        row.map(|row| batch_from_row(&row)).transpose()
+        let sql = "SELECT id, office, received_on, scanned_by, entry, created_at \
+             FROM scan_batches WHERE id = $1";
+        self.read_one(sql, &id.to_string(), batch_from_row).await
     }
 
     pub async fn batch_progress(&self, batch: Uuid) -> Result<BatchProgress, StoreError> {
@@ -214,29 +210,25 @@ impl Store {
 
     /// The registrations a batch's pages made or joined.
     pub async fn batch_registrations(&self, batch: Uuid) -> Result<Vec<Registration>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "{SELECT_REGISTRATION} WHERE id IN (SELECT p.registration_id FROM scan_pages p \
              JOIN scan_files f ON f.id = p.file_id WHERE f.batch_id = $1) ORDER BY reference"
-        ))
-        .bind(batch.to_string())
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(registration_from_row).collect()
+        );
+        self.read_all(&sql, &batch.to_string(), registration_from_row)
+            .await
     }
 }
 
 fn batch_from_row(row: &AnyRow) -> Result<ScanBatch, StoreError> {
-    let id: String = row.try_get("id")?;
     let entry: String = row.try_get("entry")?;
     let received_on: String = row.try_get("received_on")?;
-    let created_at: String = row.try_get("created_at")?;
     Ok(ScanBatch {
-        id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("batch id: {e}")))?,
+        id: id_column(row, "id")?,
         office: row.try_get("office")?,
         received_on: parse_date(&received_on)?,
         scanned_by: row.try_get("scanned_by")?,
         entry: BatchEntry::parse(&entry)
             .ok_or_else(|| StoreError::Corrupt(format!("batch entry `{entry}`")))?,
-        created_at: parse_timestamp(&created_at)?,
+        created_at: time_column(row, "created_at")?,
     })
 }

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::super::{Backend, Store, StoreError, timestamp};
+use super::super::{id_column, optional_id};
 use super::ScanBatch;
 
 /// The original bytes of a file, already durable on disk.
@@ -172,21 +173,13 @@ impl Store {
     }
 
     pub async fn scan_file(&self, id: Uuid) -> Result<Option<ScanFile>, StoreError> {
-        let row = sqlx::query(&format!("{SELECT_FILE} WHERE f.id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await?;
-        row.map(|row| file_from_row(&row)).transpose()
+        let sql = format!("{SELECT_FILE} WHERE f.id = $1");
+        self.read_one(&sql, &id.to_string(), file_from_row).await
     }
 
     pub async fn batch_files(&self, batch: Uuid) -> Result<Vec<ScanFile>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{SELECT_FILE} WHERE f.batch_id = $1 ORDER BY f.created_at, f.name"
-        ))
-        .bind(batch.to_string())
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(file_from_row).collect()
+        let sql = format!("{SELECT_FILE} WHERE f.batch_id = $1 ORDER BY f.created_at, f.name");
+        self.read_all(&sql, &batch.to_string(), file_from_row).await
     }
 
     /// Ends a file's reading: done, or quarantined with the reason.
@@ -208,15 +201,11 @@ impl Store {
 }
 
 fn file_from_row(row: &AnyRow) -> Result<ScanFile, StoreError> {
-    let uuid = |column: &str, text: String| {
-        Uuid::parse_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-    };
     let state: String = row.try_get("state")?;
     let page_count: Option<i64> = row.try_get("page_count")?;
-    let duplicate_of: Option<String> = row.try_get("duplicate_of")?;
     Ok(ScanFile {
-        id: uuid("file id", row.try_get("id")?)?,
-        batch_id: uuid("batch id", row.try_get("batch_id")?)?,
+        id: id_column(row, "id")?,
+        batch_id: id_column(row, "batch_id")?,
         name: row.try_get("name")?,
         sha256: row.try_get("sha256")?,
         path: row.try_get("path")?,
@@ -224,6 +213,6 @@ fn file_from_row(row: &AnyRow) -> Result<ScanFile, StoreError> {
             .ok_or_else(|| StoreError::Corrupt(format!("file state `{state}`")))?,
         page_count: page_count.map(|n| n as u32),
         reason: row.try_get("reason")?,
-        duplicate_of: duplicate_of.map(|d| uuid("duplicate of", d)).transpose()?,
+        duplicate_of: optional_id(row, "duplicate_of")?,
     })
 }

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::super::{Store, StoreError, timestamp};
+use super::super::{id_column, optional_id, parse_id};
 use super::{ScanBatch, ScanFile};
 
 /// What recording a page did.
@@ -85,7 +86,7 @@ impl Store {
                 .bind(&triage)
                 .execute(&mut *tx)
                 .await?;
-                Uuid::parse_str(&triage).map_err(|e| StoreError::Corrupt(e.to_string()))?
+                parse_id(&triage)?
             }
             None => {
                 let id = Uuid::new_v4();
@@ -144,35 +145,25 @@ impl Store {
 
     /// Every recorded page of a batch, in file and page order.
     pub async fn batch_pages(&self, batch: Uuid) -> Result<Vec<PageRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT p.file_id, f.name, p.page, p.outcome, p.registration_id, p.triage_id, \
+        let sql = "SELECT p.file_id, f.name, p.page, p.outcome, p.registration_id, p.triage_id, \
              p.serial, p.image_path, p.reason, p.processed_by FROM scan_pages p \
              JOIN scan_files f ON f.id = p.file_id WHERE f.batch_id = $1 \
-             ORDER BY f.name, p.page",
-        )
-        .bind(batch.to_string())
-        .fetch_all(&self.reader)
-        .await?;
-        let uuid = |text: Option<String>| -> Result<Option<Uuid>, StoreError> {
-            text.map(|t| Uuid::parse_str(&t).map_err(|e| StoreError::Corrupt(e.to_string())))
-                .transpose()
-        };
-        rows.iter()
-            .map(|row| {
-                Ok(PageRecord {
-                    file_id: uuid(Some(row.try_get("file_id")?))?.expect("present"),
-                    file_name: row.try_get("name")?,
-                    page: row.try_get::<i64, _>("page")? as u32,
-                    outcome: row.try_get("outcome")?,
-                    registration_id: uuid(row.try_get("registration_id")?)?,
-                    triage_id: uuid(row.try_get("triage_id")?)?,
-                    serial: row.try_get("serial")?,
-                    image_path: row.try_get("image_path")?,
-                    reason: row.try_get("reason")?,
-                    processed_by: row.try_get("processed_by")?,
-                })
+             ORDER BY f.name, p.page";
+        self.read_all(sql, &batch.to_string(), |row| {
+            Ok(PageRecord {
+                file_id: id_column(row, "file_id")?,
+                file_name: row.try_get("name")?,
+                page: row.try_get::<i64, _>("page")? as u32,
+                outcome: row.try_get("outcome")?,
+                registration_id: optional_id(row, "registration_id")?,
+                triage_id: optional_id(row, "triage_id")?,
+                serial: row.try_get("serial")?,
+                image_path: row.try_get("image_path")?,
+                reason: row.try_get("reason")?,
+                processed_by: row.try_get("processed_by")?,
             })
-            .collect()
+        })
+        .await
     }
 }
 
