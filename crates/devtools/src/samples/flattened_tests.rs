@@ -98,7 +98,7 @@ fn a_flattened_form_printed_fit_to_page_reads_exactly() {
 #[test]
 fn the_payload_line_names_the_page_and_an_empty_form_is_still_the_form() {
     let pdf = flattened(&[], 1.0);
-    let mut layer = TextLayer::open(&pdf).unwrap();
+    let mut layer = TextLayer::open(&pdf, &Default::default()).unwrap();
     let layout = Layout::from_definition(&definition());
     let page = layer.read_form(1, |_, _| Some(&layout)).unwrap();
     assert_eq!(

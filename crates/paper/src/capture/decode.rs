@@ -9,6 +9,7 @@ mod pdf_colour;
 mod pdf_image;
 mod pdf_wrap;
 mod tiff;
+mod unpack;
 
 #[cfg(test)]
 mod tests;
@@ -19,6 +20,8 @@ use std::path::Path;
 
 use image::{GrayImage, ImageFormat};
 
+pub use unpack::{check_all_but_images, check_pdf};
+
 /// How big an input may be. Scans of A4 at 300 dpi are under 9 million
 /// pixels; the defaults leave room for A3 and 600 dpi without letting one
 /// file take gigabytes.
@@ -28,6 +31,22 @@ pub struct DecodeLimits {
     pub max_pixels: u64,
     /// Bytes in the whole file.
     pub max_file_bytes: u64,
+}
+
+impl DecodeLimits {
+    /// Bytes one PDF image stream may unpack to: four per pixel of the page
+    /// limit (CMYK at 8 bits), 320 MB at the default limit.
+    pub fn max_image_bytes(&self) -> u64 {
+        self.max_pixels.saturating_mul(4)
+    }
+
+    /// Bytes any other PDF stream (drawing instructions, fonts, object
+    /// streams) may unpack to: one per 16 pixels of the page limit, 5 MB at
+    /// the default. A typed page draws in some tens of kilobytes; reading
+    /// the text of a page costs many times its instructions' size.
+    pub fn max_stream_bytes(&self) -> u64 {
+        (self.max_pixels / 16).max(1_000_000)
+    }
 }
 
 impl Default for DecodeLimits {
@@ -53,8 +72,10 @@ pub enum PageContent {
     Image(GrayImage),
     /// A PDF page drawn as text and lines rather than scanned: a form
     /// filled in on a computer, or a letter saved as PDF. `text` is the
-    /// page's text layer when it was cheap to read, else empty.
-    Digital { text: String },
+    /// page's text layer when it could be read, else empty. `ink`: whether
+    /// the page draws anything at all (text, lines, shapes); a page without
+    /// is blank.
+    Digital { text: String, ink: bool },
 }
 
 /// The kinds of file read; anything else is refused.
@@ -104,6 +125,9 @@ pub enum DecodeError {
     TooManyPixels { width: u64, height: u64, limit: u64 },
     #[error("the PDF is corrupt ({0})")]
     CorruptPdf(String),
+    /// A decompression bomb, or a file no scanner would write.
+    #[error("a stream unpacks to more than {} MB", .limit.div_ceil(1_000_000))]
+    StreamTooLarge { limit: u64 },
     #[error("the PDF is password-protected")]
     EncryptedPdf,
     #[error("the file has no pages")]
@@ -256,10 +280,18 @@ pub fn open(path: &Path, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
     }
     let mut head = [0u8; 1024];
     let head_len = (&file).take(head.len() as u64).read(&mut head)?;
+    let mut file = file;
+    std::io::Seek::rewind(&mut file)?;
     if is_pdf(&head[..head_len]) {
+        // Every stream is measured before lopdf unpacks any. lopdf reads
+        // the whole file into memory to parse it anyway.
+        let mut bytes = Vec::with_capacity(size as usize);
+        (&file).take(limits.max_file_bytes).read_to_end(&mut bytes)?;
+        check_pdf(&bytes, limits)?;
+        drop(bytes);
         // A PDF's page images stay on disk until their page is read: a
         // 300-page scan does not sit in memory.
-        let pages = pdf::PdfPages::open(path)?;
+        let pages = pdf::PdfPages::open(path, limits)?;
         return Ok(Pages {
             kind: FileKind::Pdf,
             source: Source::Pdf(Box::new(pages)),
@@ -292,7 +324,7 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &DecodeLimits) -> Result<Pages, Decode
     let (kind, source) = if is_pdf(&bytes) {
         (
             FileKind::Pdf,
-            Source::Pdf(Box::new(pdf::PdfPages::parse(bytes)?)),
+            Source::Pdf(Box::new(pdf::PdfPages::parse(bytes, limits)?)),
         )
     } else {
         match image::guess_format(&bytes) {

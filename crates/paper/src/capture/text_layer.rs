@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 
 use lopdf::{Document, ObjectId};
 
+use crate::capture::decode::{DecodeLimits, check_all_but_images, check_pdf};
+
 use crate::printable::layout::{BoxMm, grow};
 use crate::printable::{FieldKind, Layout, QrPayload};
 
@@ -53,12 +55,17 @@ pub struct TextPage {
 }
 
 impl TextLayer {
-    /// `None` when lopdf cannot parse the file: the page decoder says why.
-    pub fn open(bytes: &[u8]) -> Option<TextLayer> {
+    /// `None` when lopdf cannot parse the file, or a stream in it would
+    /// unpack past the limits: the page decoder says why.
+    pub fn open(bytes: &[u8], limits: &DecodeLimits) -> Option<TextLayer> {
+        check_pdf(bytes, limits).ok()?;
         let doc = guard(|| Document::load_mem(bytes).ok())?;
         if doc.is_encrypted() {
             return None;
         }
+        // pdf-extract unpacks drawing instructions, fonts and their maps
+        // whole: each is measured first.
+        check_all_but_images(&doc, limits).ok()?;
         let pages = guard(|| Some(doc.get_pages()))?;
         Some(TextLayer { doc, pages })
     }

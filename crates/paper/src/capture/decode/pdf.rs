@@ -10,15 +10,11 @@ use std::path::{Path, PathBuf};
 use lopdf::xref::XrefEntry;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
-use super::{DecodeError, DecodeLimits, PageContent, pdf_image};
+use super::{DecodeError, DecodeLimits, PageContent, pdf_image, unpack};
 
 /// An image smaller than this (about 500 x 500 pixels) on a page that also
 /// has text is a logo or a stamp, not a scan of the page.
 const MIN_SCAN_PIXELS: u64 = 250_000;
-/// The text layer is read only from pages whose drawing instructions are
-/// smaller than this, compressed: reading text inflates them without a
-/// bound, and a text page is far smaller.
-const MAX_TEXT_CONTENT_BYTES: usize = 256 * 1024;
 /// Form XObjects nest; scanners use at most one level.
 const MAX_FORM_DEPTH: u32 = 4;
 
@@ -36,29 +32,38 @@ const DEFERRED: &[u8] = b"IntakeDataInFile";
 const DEFER_ABOVE_BYTES: usize = 64 * 1024;
 
 impl PdfPages {
-    pub(super) fn parse(bytes: Vec<u8>) -> Result<PdfPages, DecodeError> {
+    pub(super) fn parse(bytes: Vec<u8>, limits: &DecodeLimits) -> Result<PdfPages, DecodeError> {
+        unpack::check_pdf(&bytes, limits)?;
         let doc = guard(|| {
             Document::load_mem(&bytes).map_err(|e| DecodeError::CorruptPdf(e.to_string()))
         })?;
         drop(bytes);
-        PdfPages::from_document(doc, None)
+        PdfPages::from_document(doc, None, limits)
     }
 
     /// Opens a PDF on disk, keeping the page tree in memory but leaving large
     /// image data in the file.
-    pub(super) fn open(path: &Path) -> Result<PdfPages, DecodeError> {
+    /// The caller has checked the file's streams (`unpack::check_pdf`).
+    pub(super) fn open(path: &Path, limits: &DecodeLimits) -> Result<PdfPages, DecodeError> {
         let doc = guard(|| {
             Document::load_filtered(path, defer_image_data)
                 .map_err(|e| DecodeError::CorruptPdf(e.to_string()))
         })?;
-        PdfPages::from_document(doc, Some(path.to_path_buf()))
+        PdfPages::from_document(doc, Some(path.to_path_buf()), limits)
     }
 
-    fn from_document(doc: Document, file: Option<PathBuf>) -> Result<PdfPages, DecodeError> {
+    fn from_document(
+        doc: Document,
+        file: Option<PathBuf>,
+        limits: &DecodeLimits,
+    ) -> Result<PdfPages, DecodeError> {
         let encrypted = doc.trailer.get(b"Encrypt").is_ok();
         if encrypted && doc.encryption_state.is_none() {
             return Err(DecodeError::EncryptedPdf);
         }
+        // Measured again as parsed (decrypted, each stream's own filters):
+        // what reading text and drawing instructions unpacks.
+        unpack::check_all_but_images(&doc, limits)?;
         let pages: Vec<ObjectId> = guard(|| Ok(doc.get_pages().into_values().collect()))?;
         if pages.is_empty() {
             return Err(if encrypted {
@@ -95,7 +100,10 @@ impl PdfPages {
                     let stream = self.with_data(id, stream)?;
                     pdf_image::decode(doc, &stream, limits).map(PageContent::Image)
                 }
-                _ => Ok(PageContent::Digital { text }),
+                _ => {
+                    let ink = !text.trim().is_empty() || page_ink(doc, page_id, limits)?;
+                    Ok(PageContent::Digital { text, ink })
+                }
             }
         })
     }
@@ -279,23 +287,91 @@ fn collect_images<'a>(
     }
 }
 
-/// The page's text layer, or empty when reading it would not be cheap or
-/// fails: the digital path has its own, fuller reader.
+/// The page's text layer, or empty when reading it fails: the digital path
+/// has its own, fuller reader. Its streams were measured when the file was
+/// opened.
 fn page_text(doc: &Document, page_id: ObjectId, number: u32) -> String {
-    let Ok(page) = doc.get_dictionary(page_id) else {
-        return String::new();
-    };
-    let content_len: usize = match get(doc, page, b"Contents") {
-        Some(Object::Stream(s)) => s.content.len(),
-        Some(Object::Array(parts)) => parts
-            .iter()
-            .filter_map(|p| resolve(doc, p)?.as_stream().ok())
-            .map(|s| s.content.len())
-            .sum(),
-        _ => 0,
-    };
-    if content_len == 0 || content_len > MAX_TEXT_CONTENT_BYTES {
+    if doc.get_dictionary(page_id).is_err() {
         return String::new();
     }
     doc.extract_text(&[number]).unwrap_or_default()
+}
+
+/// Whether the page's drawing instructions put anything on paper: text
+/// with characters, a painted path, a shading or an image, directly or in
+/// a form XObject. Read from the PDF itself, without drawing the page.
+fn page_ink(doc: &Document, page_id: ObjectId, limits: &DecodeLimits) -> Result<bool, DecodeError> {
+    let Ok(page) = doc.get_dictionary(page_id) else {
+        return Ok(false);
+    };
+    let mut content = Vec::new();
+    match get(doc, page, b"Contents") {
+        Some(Object::Stream(s)) => content = unpack::unpack_stream(doc, s, limits.max_stream_bytes())?,
+        Some(Object::Array(parts)) => {
+            for part in parts.iter().filter_map(|p| resolve(doc, p)?.as_stream().ok()) {
+                content.extend(unpack::unpack_stream(doc, part, limits.max_stream_bytes())?);
+                content.push(b'\n');
+            }
+        }
+        _ => {}
+    }
+    Ok(draws(doc, &content, page_resources(doc, page_id), 0, limits)?)
+}
+
+fn draws(
+    doc: &Document,
+    content: &[u8],
+    resources: Option<&Dictionary>,
+    depth: u32,
+    limits: &DecodeLimits,
+) -> Result<bool, DecodeError> {
+    let Ok(content) = lopdf::content::Content::decode(content) else {
+        // Instructions lopdf cannot parse still put something on the page
+        // for a person to look at.
+        return Ok(!content.iter().all(u8::is_ascii_whitespace));
+    };
+    let shown = |o: &Object| match o {
+        Object::String(text, _) => text.iter().any(|b| !b.is_ascii_whitespace() && *b != 0),
+        _ => false,
+    };
+    for op in &content.operations {
+        let ink = match op.operator.as_str() {
+            "Tj" | "'" | "\"" => op.operands.last().is_some_and(shown),
+            "TJ" => op
+                .operands
+                .first()
+                .and_then(|o| o.as_array().ok())
+                .is_some_and(|items| items.iter().any(shown)),
+            "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" | "sh" | "BI" | "EI" => true,
+            "Do" => {
+                let name = op.operands.first().and_then(|o| o.as_name().ok());
+                let xobject = resources
+                    .and_then(|r| get(doc, r, b"XObject"))
+                    .and_then(|o| o.as_dict().ok())
+                    .zip(name)
+                    .and_then(|(x, name)| get(doc, x, name))
+                    .and_then(|o| o.as_stream().ok());
+                match xobject {
+                    Some(form)
+                        if get(doc, &form.dict, b"Subtype").and_then(|o| o.as_name().ok())
+                            == Some(b"Form".as_slice()) =>
+                    {
+                        depth < MAX_FORM_DEPTH && {
+                            let inner = unpack::unpack_stream(doc, form, limits.max_stream_bytes())?;
+                            let inner_resources =
+                                get(doc, &form.dict, b"Resources").and_then(|o| o.as_dict().ok());
+                            draws(doc, &inner, inner_resources.or(resources), depth + 1, limits)?
+                        }
+                    }
+                    Some(_) => true,
+                    None => false,
+                }
+            }
+            _ => false,
+        };
+        if ink {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -9,10 +9,9 @@ use super::pdf::{get, resolve};
 use super::pdf_colour::Colour;
 use super::pdf_wrap::{Sampled, decode_tiff};
 use super::tiff::{self, Strip};
+use super::unpack::{Filter, unpack};
 use super::{DecodeError, DecodeLimits, check_pixels, image_file};
 
-/// Upper bound on what zlib can inflate one byte to.
-const MAX_INFLATE_RATIO: u64 = 1032;
 
 pub(super) fn decode(
     doc: &Document,
@@ -176,24 +175,18 @@ fn filters<'a>(
     (names, aligned)
 }
 
-/// Undoes the filters before the image's own (`[/FlateDecode /DCTDecode]`
-/// and the like). lopdf inflates without a bound, so only streams too
-/// small to inflate past the pixel budget are unwrapped.
+/// Undoes the filter before the image's own (`[/FlateDecode /DCTDecode]`
+/// and the like), within the image limit. One is all scanners use.
 fn unwrap_transport(
     stream: &Stream,
     transport: &[&[u8]],
     limits: &DecodeLimits,
 ) -> Result<Vec<u8>, DecodeError> {
-    let budget = limits.max_pixels.saturating_mul(4);
-    if (stream.content.len() as u64).saturating_mul(MAX_INFLATE_RATIO) > budget {
-        return Err(unsupported(
-            "a chain of filters too large to unpack safely".into(),
-        ));
+    let filters: Option<Vec<Filter>> = transport.iter().map(|n| Filter::from_name(n)).collect();
+    match filters {
+        Some(filters) if filters.len() == 1 => {
+            unpack(&stream.content, &filters, limits.max_image_bytes())
+        }
+        _ => Err(unsupported("a chain of filters".into())),
     }
-    let mut dict = Dictionary::new();
-    let names: Vec<Object> = transport.iter().map(|n| Object::Name(n.to_vec())).collect();
-    dict.set("Filter", names);
-    Stream::new(dict, stream.content.clone())
-        .decompressed_content()
-        .map_err(|e| corrupt(&format!("its image cannot be unpacked: {e}")))
 }

@@ -52,12 +52,15 @@ pub fn open_file(
     let mut text_layer = None;
     if small && starts_as_pdf(path) {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
+        // Before lopdf parses it (it unpacks object streams as it loads): a
+        // decompression bomb is refused here with its reason.
+        decode::check_pdf(&bytes, &options.limits).map_err(|e| e.to_string())?;
         let forms = digital_forms(&bytes, catalogue);
         if !forms.is_empty() {
             return Ok(opened(Opened::Digital(forms)));
         }
         // No fields filled: perhaps filled and flattened into page text.
-        text_layer = TextLayer::open(&bytes);
+        text_layer = TextLayer::open(&bytes, &options.limits);
     }
     let pages = decode::open(path, &options.limits).map_err(|e| e.to_string())?;
     Ok(opened(Opened::Scanned(

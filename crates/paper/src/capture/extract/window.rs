@@ -173,8 +173,10 @@ pub(super) fn read_in_window(
 
 fn analyse(content: PageContent, catalogue: &FormCatalogue) -> PageOutcome {
     match content {
-        PageContent::Digital { text } if text.trim().is_empty() => PageOutcome::Blank,
-        PageContent::Digital { text } => PageOutcome::Other { text, image: None },
+        // Blank only when the page carries no ink at all: a page drawn in
+        // lines, or text the text layer could not read, is for a person.
+        PageContent::Digital { text, ink: false } if text.trim().is_empty() => PageOutcome::Blank,
+        PageContent::Digital { text, .. } => PageOutcome::Other { text, image: None },
         PageContent::Image(image) => analyse_image(image, catalogue),
     }
 }

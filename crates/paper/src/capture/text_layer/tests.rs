@@ -58,6 +58,6 @@ fn a_pdf_that_is_not_our_form_is_not_read_as_one() {
     let mut bytes = Vec::new();
     doc.save_to(&mut bytes).unwrap();
     let layout = Layout::from_definition(&definition());
-    let mut layer = TextLayer::open(&bytes).unwrap();
+    let mut layer = TextLayer::open(&bytes, &Default::default()).unwrap();
     assert_eq!(layer.read_form(1, |_, _| Some(&layout)), None);
 }

@@ -187,7 +187,7 @@ fn a_pdf_page_without_an_image_is_digital_with_its_text() {
     match &read[0] {
         Ok(Page {
             number: 1,
-            content: PageContent::Digital { text },
+            content: PageContent::Digital { text, .. },
         }) => assert!(text.contains("Please call me back"), "{text:?}"),
         other => panic!("{other:?}"),
     }
