@@ -286,7 +286,9 @@ pub fn open(path: &Path, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
         // Every stream is measured before lopdf unpacks any. lopdf reads
         // the whole file into memory to parse it anyway.
         let mut bytes = Vec::with_capacity(size as usize);
-        (&file).take(limits.max_file_bytes).read_to_end(&mut bytes)?;
+        (&file)
+            .take(limits.max_file_bytes)
+            .read_to_end(&mut bytes)?;
         check_pdf(&bytes, limits)?;
         drop(bytes);
         // A PDF's page images stay on disk until their page is read: a

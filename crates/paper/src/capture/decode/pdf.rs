@@ -306,16 +306,27 @@ fn page_ink(doc: &Document, page_id: ObjectId, limits: &DecodeLimits) -> Result<
     };
     let mut content = Vec::new();
     match get(doc, page, b"Contents") {
-        Some(Object::Stream(s)) => content = unpack::unpack_stream(doc, s, limits.max_stream_bytes())?,
+        Some(Object::Stream(s)) => {
+            content = unpack::unpack_stream(doc, s, limits.max_stream_bytes())?
+        }
         Some(Object::Array(parts)) => {
-            for part in parts.iter().filter_map(|p| resolve(doc, p)?.as_stream().ok()) {
+            for part in parts
+                .iter()
+                .filter_map(|p| resolve(doc, p)?.as_stream().ok())
+            {
                 content.extend(unpack::unpack_stream(doc, part, limits.max_stream_bytes())?);
                 content.push(b'\n');
             }
         }
         _ => {}
     }
-    Ok(draws(doc, &content, page_resources(doc, page_id), 0, limits)?)
+    Ok(draws(
+        doc,
+        &content,
+        page_resources(doc, page_id),
+        0,
+        limits,
+    )?)
 }
 
 fn draws(
@@ -357,10 +368,17 @@ fn draws(
                             == Some(b"Form".as_slice()) =>
                     {
                         depth < MAX_FORM_DEPTH && {
-                            let inner = unpack::unpack_stream(doc, form, limits.max_stream_bytes())?;
+                            let inner =
+                                unpack::unpack_stream(doc, form, limits.max_stream_bytes())?;
                             let inner_resources =
                                 get(doc, &form.dict, b"Resources").and_then(|o| o.as_dict().ok());
-                            draws(doc, &inner, inner_resources.or(resources), depth + 1, limits)?
+                            draws(
+                                doc,
+                                &inner,
+                                inner_resources.or(resources),
+                                depth + 1,
+                                limits,
+                            )?
                         }
                     }
                     Some(_) => true,

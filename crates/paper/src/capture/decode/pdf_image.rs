@@ -12,7 +12,6 @@ use super::tiff::{self, Strip};
 use super::unpack::{Filter, unpack};
 use super::{DecodeError, DecodeLimits, check_pixels, image_file};
 
-
 pub(super) fn decode(
     doc: &Document,
     stream: &Stream,

@@ -311,7 +311,12 @@ pub fn check_pdf(bytes: &[u8], limits: &DecodeLimits) -> Result<(), DecodeError>
         } else {
             limits.max_stream_bytes()
         };
-        check_raw_stream(&bytes[start..], names(b"ASCII85Decode"), names(b"LZW"), limit)?;
+        check_raw_stream(
+            &bytes[start..],
+            names(b"ASCII85Decode"),
+            names(b"LZW"),
+            limit,
+        )?;
     }
     Ok(())
 }
@@ -337,7 +342,8 @@ fn check_raw_stream(data: &[u8], ascii85: bool, lzw: bool, limit: u64) -> Result
             let filter = if looks_zlib(head) {
                 flates += 1;
                 Filter::Flate
-            } else if ascii85 && !used_ascii85 && head.first().is_some_and(|c| c.is_ascii_graphic()) {
+            } else if ascii85 && !used_ascii85 && head.first().is_some_and(|c| c.is_ascii_graphic())
+            {
                 used_ascii85 = true;
                 Filter::Ascii85
             } else if lzw && !used_lzw {

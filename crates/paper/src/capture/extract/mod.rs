@@ -8,6 +8,9 @@ mod documents;
 mod open;
 mod window;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -8,6 +8,7 @@ use image::{GrayImage, ImageFormat, Luma, Rgb, RgbImage};
 use super::tiff::{self, Strip};
 use super::{DecodeError, DecodeLimits, FileKind, Page, PageContent, open, open_bytes};
 
+mod bombs;
 mod pdf;
 
 fn limits() -> DecodeLimits {
