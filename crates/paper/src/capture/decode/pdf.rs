@@ -316,17 +316,15 @@ fn page_ink(doc: &Document, page_id: ObjectId, limits: &DecodeLimits) -> Result<
             {
                 content.extend(unpack::unpack_stream(doc, part, limits.max_stream_bytes())?);
                 content.push(b'\n');
+                // Each part is bounded; so is the page they make together.
+                if content.len() as u64 > limits.max_stream_bytes() {
+                    return Err(unpack::too_large(limits.max_stream_bytes()));
+                }
             }
         }
         _ => {}
     }
-    Ok(draws(
-        doc,
-        &content,
-        page_resources(doc, page_id),
-        0,
-        limits,
-    )?)
+    draws(doc, &content, page_resources(doc, page_id), 0, limits)
 }
 
 fn draws(
