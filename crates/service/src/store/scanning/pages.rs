@@ -192,6 +192,9 @@ pub(super) struct PageRow<'a> {
     pub(super) image_path: Option<&'a str>,
     pub(super) reason: Option<&'a str>,
     pub(super) worker: &'a str,
+    /// A form page with another person on it than the sheet's first
+    /// registration: that registration (the sheet was photocopied).
+    pub(super) copy_of: Option<Uuid>,
 }
 
 impl<'a> PageRow<'a> {
@@ -207,6 +210,7 @@ impl<'a> PageRow<'a> {
             image_path: None,
             reason: None,
             worker,
+            copy_of: None,
         }
     }
 }
@@ -217,8 +221,8 @@ pub(super) async fn insert_page(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO scan_pages (file_id, page, outcome, registration_id, triage_id, serial, \
-         form_page, image_path, reason, processed_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         form_page, image_path, reason, processed_by, created_at, copy_of) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(row.file.to_string())
     .bind(i64::from(row.page))
@@ -231,6 +235,7 @@ pub(super) async fn insert_page(
     .bind(row.reason)
     .bind(row.worker)
     .bind(timestamp(OffsetDateTime::now_utc()))
+    .bind(row.copy_of.map(|id| id.to_string()))
     .execute(&mut **tx)
     .await?;
     Ok(())
