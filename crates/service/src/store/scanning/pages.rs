@@ -35,6 +35,9 @@ pub struct PageRecord {
     pub image_path: Option<String>,
     pub reason: Option<String>,
     pub processed_by: String,
+    /// A form page with another person on it than its serial's first
+    /// registration: that registration (the sheet was a photocopy).
+    pub copy_of: Option<Uuid>,
 }
 
 impl Store {
@@ -146,7 +149,7 @@ impl Store {
     /// Every recorded page of a batch, in file and page order.
     pub async fn batch_pages(&self, batch: Uuid) -> Result<Vec<PageRecord>, StoreError> {
         let sql = "SELECT p.file_id, f.name, p.page, p.outcome, p.registration_id, p.triage_id, \
-             p.serial, p.image_path, p.reason, p.processed_by FROM scan_pages p \
+             p.serial, p.image_path, p.reason, p.processed_by, p.copy_of FROM scan_pages p \
              JOIN scan_files f ON f.id = p.file_id WHERE f.batch_id = $1 \
              ORDER BY f.name, p.page";
         self.read_all(sql, &batch.to_string(), |row| {
@@ -161,6 +164,7 @@ impl Store {
                 image_path: row.try_get("image_path")?,
                 reason: row.try_get("reason")?,
                 processed_by: row.try_get("processed_by")?,
+                copy_of: optional_id(row, "copy_of")?,
             })
         })
         .await
