@@ -342,9 +342,7 @@ fn import_folder(
 /// Several people filled in photocopies of one printed sheet (one serial):
 /// each is a registration of their own, the copies' pages say so, and a
 /// re-scan of one of them still joins its registration.
-async fn photocopies_of_one_sheet_are_a_registration_each(
-    backend: Backend,
-) -> Result<(), Failed> {
+async fn photocopies_of_one_sheet_are_a_registration_each(backend: Backend) -> Result<(), Failed> {
     const SERIAL: &str = "PHT2C4PYXK";
     const PEOPLE: usize = 3;
     let app = app_without_worker(&backend).await;
@@ -369,10 +367,16 @@ async fn photocopies_of_one_sheet_are_a_registration_each(
         .iter()
         .filter_map(|p| p["hetu"].as_str())
         .collect();
-    let mut read: Vec<&str> = registrations.iter().filter_map(|r| r.text("hetu")).collect();
+    let mut read: Vec<&str> = registrations
+        .iter()
+        .filter_map(|r| r.text("hetu"))
+        .collect();
     written.sort();
     read.sort();
-    ensure!(read == written, "identity codes {read:?}, written {written:?}");
+    ensure!(
+        read == written,
+        "identity codes {read:?}, written {written:?}"
+    );
     for registration in &registrations {
         ensure!(
             matches!(&registration.provenance, intake_core::record::Provenance::Paper { serial: Some(s), .. } if s == SERIAL),
@@ -382,7 +386,9 @@ async fn photocopies_of_one_sheet_are_a_registration_each(
     let pages = store.batch_pages(batch).await?;
     let forms: Vec<_> = pages.iter().filter(|p| p.outcome == "form").collect();
     ensure!(forms.len() == PEOPLE, "{} form pages", forms.len());
-    let first = forms[0].registration_id.ok_or("the first page's registration")?;
+    let first = forms[0]
+        .registration_id
+        .ok_or("the first page's registration")?;
     ensure!(forms[0].copy_of.is_none(), "the first is the sheet itself");
     for page in &forms[1..] {
         ensure!(
@@ -391,11 +397,16 @@ async fn photocopies_of_one_sheet_are_a_registration_each(
             page.page,
             page.copy_of
         );
-        ensure!(page.registration_id != Some(first), "a registration of its own");
+        ensure!(
+            page.registration_id != Some(first),
+            "a registration of its own"
+        );
     }
 
     // A re-scan of the second person's sheet (other bytes) joins theirs.
-    let second = forms[1].registration_id.ok_or("the second page's registration")?;
+    let second = forms[1]
+        .registration_id
+        .ok_or("the second page's registration")?;
     let rescan = tempfile::tempdir()?;
     stack.pages[1].save(rescan.path().join("second-again.png"))?;
     let again = import_folder(&app, rescan.path(), "2026-04-07")?;

@@ -717,7 +717,10 @@ async fn the_paper_form_has_a_fresh_serial_each_download(backend: Backend) -> Re
         );
         serials.push(serial);
     }
-    ensure!(serials[0] != serials[1], "two downloads, two serials: {serials:?}");
+    ensure!(
+        serials[0] != serials[1],
+        "two downloads, two serials: {serials:?}"
+    );
     app.finish().await;
     Ok(())
 }

@@ -344,7 +344,13 @@ pub fn photocopy_stack(
         for (p, blank) in blanks.iter().enumerate() {
             let mut page = DynamicImage::ImageLuma8(blank.clone()).into_rgb8();
             fill::draw_page(
-                &mut page, &layout, p as u32 + 1, &fills, &writer, DPI, &mut rng,
+                &mut page,
+                &layout,
+                p as u32 + 1,
+                &fills,
+                &writer,
+                DPI,
+                &mut rng,
             );
             let feed = PageFeed::random(0, &mut rng);
             pages.push((scanner::scan(&page, &run, &feed, &mut rng), DPI));

@@ -100,9 +100,8 @@ impl WrittenIdentity {
     /// read and different, or (without both codes) a phone or a name both
     /// read and different.
     pub(crate) fn differs(&self, other: &WrittenIdentity) -> bool {
-        let both_differ = |a: &Option<String>, b: &Option<String>| {
-            matches!((a, b), (Some(a), Some(b)) if a != b)
-        };
+        let both_differ =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
         match (&self.hetu, &other.hetu) {
             (Some(a), Some(b)) => a != b,
             _ => both_differ(&self.phone, &other.phone) || both_differ(&self.name, &other.name),
@@ -293,13 +292,11 @@ fn source_from_row(row: &AnyRow) -> Result<RegistrationSource, StoreError> {
 mod tests {
     use super::*;
 
-    fn identity(hetu: Option<&str>, phone: Option<&str>, name: Option<&str>) -> Identity {
-        Identity {
-            id: Uuid::new_v4(),
+    fn identity(hetu: Option<&str>, phone: Option<&str>, name: Option<&str>) -> WrittenIdentity {
+        WrittenIdentity {
             hetu: hetu.map(str::to_string),
             phone: phone.map(str::to_string),
             name: name.map(fold_for_compare),
-            received_at: OffsetDateTime::UNIX_EPOCH,
         }
     }
 
@@ -328,5 +325,19 @@ mod tests {
         let a = identity(Some("131052-308T"), Some("+358401234567"), Some("A B"));
         let b = identity(Some("010594Y9032"), Some("+358401234567"), Some("A B"));
         assert_eq!(a.matches(&b), None);
+    }
+
+    #[test]
+    fn people_differ_by_a_sure_value_that_differs() {
+        let a = identity(Some("131052-308T"), Some("+358401234567"), Some("A B"));
+        // The same code decides, whatever else differs (a new phone).
+        let same = identity(Some("131052-308T"), Some("+358409999999"), None);
+        assert!(!a.differs(&same));
+        assert!(a.differs(&identity(Some("010594Y9032"), None, None)));
+        // Without both codes: a phone or a name read on both that differs.
+        assert!(a.differs(&identity(None, Some("+358409999999"), None)));
+        assert!(a.differs(&identity(None, None, Some("C D"))));
+        // Nothing sure on both: nothing tells them apart.
+        assert!(!a.differs(&identity(None, None, None)));
     }
 }

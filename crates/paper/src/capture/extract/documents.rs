@@ -197,7 +197,11 @@ mod tests {
         assert_eq!(forms[1].pages, [3]);
         assert_eq!(surname(forms[0]), Some("VIRTANEN"));
         assert_eq!(surname(forms[1]), Some("KORHONEN"));
-        assert!(forms.iter().all(|d| d.serial.as_deref() == Some("ABCDEFGHJK")));
+        assert!(
+            forms
+                .iter()
+                .all(|d| d.serial.as_deref() == Some("ABCDEFGHJK"))
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@ use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::super::registrations::{SELECT_REGISTRATION, registration_from_row};
 use super::super::duplicates::WrittenIdentity;
+use super::super::registrations::{SELECT_REGISTRATION, registration_from_row};
 use super::super::{Backend, Store, StoreError, is_unique_violation, timestamp};
 use super::pages::{PageRow, insert_page, page_recorded};
 use super::{PageRecorded, ScanBatch, ScanFile};

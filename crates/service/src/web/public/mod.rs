@@ -58,7 +58,10 @@ async fn paper_form(State(state): State<AppState>) -> Result<Response, AppError>
         intake_paper::printable::render(&form, &layout, &[serial])
     })
     .await;
-    let pdf = match rendered.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+    let pdf = match rendered
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+    {
         Ok(pdf) => pdf,
         Err(error) => {
             tracing::error!(%error, "the paper form could not be made");
