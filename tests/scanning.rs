@@ -40,6 +40,9 @@ fn main() {
         ("a_job_is_leased_retried_and_given_up", |b| {
             Box::pin(a_job_is_leased_retried_and_given_up(b))
         }),
+        ("photocopies_of_one_sheet_are_a_registration_each", |b| {
+            Box::pin(photocopies_of_one_sheet_are_a_registration_each(b))
+        }),
     ];
     run_on_both_backends(cases)
 }
@@ -309,6 +312,113 @@ async fn a_mixed_pile_is_imported_exactly(backend: Backend) -> Result<(), Failed
     ensure!(
         store.count_registrations().await? == 6,
         "no second registration"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// Runs `intake import --json` of a folder; returns its summary.
+fn import_folder(
+    app: &TestApp,
+    folder: &Path,
+    received: &str,
+) -> Result<serde_json::Value, Failed> {
+    let output = intake_command(app)
+        .args(["import", "--office", "mustasaari", "--received", received])
+        .args(["--scanned-by", "test", "--json", "--database"])
+        .arg(&app.config.database_url)
+        .arg(folder)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        output.status.success(),
+        "import failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(serde_json::from_str(stdout.trim())
+        .map_err(|e| format!("the summary is one JSON object ({e}): {stdout}"))?)
+}
+
+/// Several people filled in photocopies of one printed sheet (one serial):
+/// each is a registration of their own, the copies' pages say so, and a
+/// re-scan of one of them still joins its registration.
+async fn photocopies_of_one_sheet_are_a_registration_each(backend: Backend) -> Result<(), Failed> {
+    const SERIAL: &str = "PHT2C4PYXK";
+    const PEOPLE: usize = 3;
+    let app = app_without_worker(&backend).await;
+    let definition =
+        intake_core::form::FormDefinition::load(&Path::new(FORMS).join("jobseeker-start.toml"))?;
+    let stack = intake_devtools::samples::photocopy_stack(&definition, SERIAL, PEOPLE, 4)?;
+    let pile = tempfile::tempdir()?;
+    std::fs::write(pile.path().join("copies.pdf"), &stack.pdf)?;
+    let summary = import_folder(&app, pile.path(), "2026-04-03")?;
+    ensure!(summary["forms"] == PEOPLE, "a form per person: {summary}");
+
+    let store = &app.store;
+    let batch = batch_id(&summary)?;
+    let registrations = store.batch_registrations(batch).await?;
+    ensure!(
+        registrations.len() == PEOPLE,
+        "{} registrations",
+        registrations.len()
+    );
+    let mut written: Vec<&str> = stack
+        .people
+        .iter()
+        .filter_map(|p| p["hetu"].as_str())
+        .collect();
+    let mut read: Vec<&str> = registrations
+        .iter()
+        .filter_map(|r| r.text("hetu"))
+        .collect();
+    written.sort();
+    read.sort();
+    ensure!(
+        read == written,
+        "identity codes {read:?}, written {written:?}"
+    );
+    for registration in &registrations {
+        ensure!(
+            matches!(&registration.provenance, intake_core::record::Provenance::Paper { serial: Some(s), .. } if s == SERIAL),
+            "every registration has the sheet's serial"
+        );
+    }
+    let pages = store.batch_pages(batch).await?;
+    let forms: Vec<_> = pages.iter().filter(|p| p.outcome == "form").collect();
+    ensure!(forms.len() == PEOPLE, "{} form pages", forms.len());
+    let first = forms[0]
+        .registration_id
+        .ok_or("the first page's registration")?;
+    ensure!(forms[0].copy_of.is_none(), "the first is the sheet itself");
+    for page in &forms[1..] {
+        ensure!(
+            page.copy_of == Some(first),
+            "page {} notes the copy: {:?}",
+            page.page,
+            page.copy_of
+        );
+        ensure!(
+            page.registration_id != Some(first),
+            "a registration of its own"
+        );
+    }
+
+    // A re-scan of the second person's sheet (other bytes) joins theirs.
+    let second = forms[1]
+        .registration_id
+        .ok_or("the second page's registration")?;
+    let rescan = tempfile::tempdir()?;
+    stack.pages[1].save(rescan.path().join("second-again.png"))?;
+    let again = import_folder(&app, rescan.path(), "2026-04-07")?;
+    ensure!(again["forms"] == 1, "{again}");
+    let rescanned = store.batch_registrations(batch_id(&again)?).await?;
+    ensure!(
+        rescanned.len() == 1 && rescanned[0].id == second,
+        "the re-scan joined the second person's registration"
+    );
+    ensure!(
+        store.count_registrations().await? == PEOPLE as i64,
+        "no new registration"
     );
     app.finish().await;
     Ok(())

@@ -52,6 +52,9 @@ fn main() {
         ("language_follows_link_and_header", |b| {
             Box::pin(language_follows_link_and_header(b))
         }),
+        ("the_paper_form_has_a_fresh_serial_each_download", |b| {
+            Box::pin(the_paper_form_has_a_fresh_serial_each_download(b))
+        }),
     ];
     common::run_on_both_backends(cases)
 }
@@ -654,6 +657,69 @@ async fn language_follows_link_and_header(backend: Backend) -> Result<(), Failed
     ensure!(
         status == StatusCode::NOT_FOUND,
         "an unknown language: {status}"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// Every language's form links to the printable paper form (a plain link:
+/// no script), and each download is a sheet with a serial of its own.
+async fn the_paper_form_has_a_fresh_serial_each_download(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let link = r#"<a href="/paper-form.pdf" id="paper-form" download>"#;
+    for (lang, text) in [
+        ("sv", "Skriv ut pappersblanketten"),
+        ("fi", "Tulosta paperilomake"),
+        ("en", "Print the paper form"),
+    ] {
+        let (status, page) = app.get(&format!("/{lang}")).await;
+        ensure!(status == StatusCode::OK, "{lang}: {status}");
+        ensure!(
+            page.contains(&format!("{link}{text}")),
+            "{lang}: the form links to the paper form"
+        );
+    }
+    let mut serials = Vec::new();
+    for _ in 0..2 {
+        let response = app
+            .client
+            .get(format!("{}/paper-form.pdf", app.base))
+            .send()
+            .await?;
+        ensure!(response.status() == StatusCode::OK, "{}", response.status());
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        ensure!(header("content-type") == "application/pdf", "a PDF");
+        ensure!(header("cache-control") == "no-store", "never cached");
+        let disposition = header("content-disposition");
+        let serial = disposition
+            .strip_prefix("attachment; filename=\"jobseeker-start-")
+            .and_then(|rest| rest.strip_suffix(".pdf\""))
+            .ok_or_else(|| format!("the file is named by its serial: {disposition}"))?
+            .to_string();
+        ensure!(
+            intake_paper::printable::serial::is_serial(&serial),
+            "{serial} is a serial"
+        );
+        let pdf = response.bytes().await?;
+        let document = lopdf::Document::load_mem(&pdf)?;
+        ensure!(!document.get_pages().is_empty(), "the form's pages");
+        let named = format!("({serial})");
+        ensure!(
+            pdf.windows(named.len()).any(|w| w == named.as_bytes()),
+            "the PDF carries the serial {serial}"
+        );
+        serials.push(serial);
+    }
+    ensure!(
+        serials[0] != serials[1],
+        "two downloads, two serials: {serials:?}"
     );
     app.finish().await;
     Ok(())

@@ -39,6 +39,7 @@ use intake_core::form::FormDefinition;
 use intake_paper::printable::{Layout, PaperError};
 
 pub use fonts::{FontClass, PACKAGES as FONT_PACKAGES};
+pub use sample::{FormFields, PhotocopyStack, photocopy_stack};
 pub use truth::{DocumentKind, DocumentTruth, Index, IndexEntry, SampleTruth};
 
 #[derive(Debug, Clone)]

@@ -306,3 +306,65 @@ fn serial(rng: &mut impl Rng) -> String {
         .map(|_| SERIAL_ALPHABET[rng.random_range(0..SERIAL_ALPHABET.len())] as char)
         .collect()
 }
+
+/// The truth of one filled form: each field's value, as the truth files
+/// give it.
+pub type FormFields = BTreeMap<String, serde_json::Value>;
+
+/// A stack of forms, each filled in (printed by a computer) by
+/// another made-up person on a photocopy of one printed sheet, so all carry
+/// `serial`, scanned as one PDF at 300 dpi.
+pub struct PhotocopyStack {
+    pub pdf: Vec<u8>,
+    /// Every scanned page, in order (the PDF's pages, for re-scans).
+    pub pages: Vec<DynamicImage>,
+    /// Each person's fields, in page order.
+    pub people: Vec<FormFields>,
+}
+
+/// Makes a [`PhotocopyStack`]; the same seed gives the same stack.
+pub fn photocopy_stack(
+    definition: &FormDefinition,
+    serial: &str,
+    people: usize,
+    seed: u64,
+) -> Result<PhotocopyStack, SamplesError> {
+    const DPI: u32 = 300;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let fonts = Fonts::load()?;
+    let layout = Layout::from_definition(definition);
+    let blanks = super::raster::blank_pages(definition, &layout, &[serial.to_string()], DPI)?;
+    let run = ScanRun::new(DPI, false, &mut rng);
+    let mut pages = Vec::new();
+    let mut truths = Vec::new();
+    for _ in 0..people {
+        let person = synthetic::jobseeker(&mut rng);
+        let writer = Writer::new(FontClass::Printed, &fonts, &mut rng);
+        let fills = values::fill(definition, &layout, &person, FontClass::Printed, &mut rng)?;
+        for (p, blank) in blanks.iter().enumerate() {
+            let mut page = DynamicImage::ImageLuma8(blank.clone()).into_rgb8();
+            fill::draw_page(
+                &mut page,
+                &layout,
+                p as u32 + 1,
+                &fills,
+                &writer,
+                DPI,
+                &mut rng,
+            );
+            let feed = PageFeed::random(0, &mut rng);
+            pages.push((scanner::scan(&page, &run, &feed, &mut rng), DPI));
+        }
+        truths.push(
+            fills
+                .iter()
+                .map(|f| (f.id.clone(), f.truth.clone()))
+                .collect(),
+        );
+    }
+    Ok(PhotocopyStack {
+        pdf: output::pdf(&pages, 80)?,
+        pages: pages.into_iter().map(|(page, _)| page).collect(),
+        people: truths,
+    })
+}

@@ -51,23 +51,18 @@ pub struct RegistrationSource {
     pub matched_on: Option<DuplicateMatch>,
 }
 
-/// What identifies a person on one registration: only values nobody is
-/// still unsure of (a paper field awaiting review is not evidence).
-struct Identity {
-    id: Uuid,
-    hetu: Option<String>,
-    phone: Option<String>,
-    name: Option<String>,
-    received_at: OffsetDateTime,
+/// Who a form's fields say the person is: only values nobody is still
+/// unsure of (a paper field awaiting review is not evidence).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct WrittenIdentity {
+    pub(crate) hetu: Option<String>,
+    pub(crate) phone: Option<String>,
+    /// Surname and first names, folded for comparing.
+    pub(crate) name: Option<String>,
 }
 
-impl Identity {
-    fn from_row(row: &AnyRow) -> Result<Identity, StoreError> {
-        let id: String = row.try_get("id")?;
-        let fields: String = row.try_get("fields")?;
-        let received_at: String = row.try_get("received_at")?;
-        let fields: BTreeMap<String, FieldReading> = serde_json::from_str(&fields)
-            .map_err(|e| StoreError::Corrupt(format!("fields: {e}")))?;
+impl WrittenIdentity {
+    pub(crate) fn of(fields: &BTreeMap<String, FieldReading>) -> WrittenIdentity {
         let sure = |id: &str| {
             fields
                 .get(id)
@@ -81,18 +76,16 @@ impl Identity {
             (Some(surname), Some(first)) => Some(fold_for_compare(&format!("{surname} {first}"))),
             _ => None,
         };
-        Ok(Identity {
-            id: parse_uuid(&id)?,
+        WrittenIdentity {
             hetu: sure("hetu").map(|h| h.to_uppercase()),
             phone: sure("phone"),
             name,
-            received_at: parse_timestamp(&received_at)?,
-        })
+        }
     }
 
     /// The same identity code; or the same phone and name, unless both
     /// carry identity codes and they differ (two people, one phone).
-    fn matches(&self, other: &Identity) -> Option<DuplicateMatch> {
+    pub(crate) fn matches(&self, other: &WrittenIdentity) -> Option<DuplicateMatch> {
         match (&self.hetu, &other.hetu) {
             (Some(a), Some(b)) if a == b => return Some(DuplicateMatch::Hetu),
             (Some(_), Some(_)) => return None,
@@ -101,6 +94,40 @@ impl Identity {
         let same_phone = self.phone.is_some() && self.phone == other.phone;
         let same_name = self.name.is_some() && self.name == other.name;
         (same_phone && same_name).then_some(DuplicateMatch::PhoneAndName)
+    }
+
+    /// Whether the two are surely different people: identity codes both
+    /// read and different, or (without both codes) a phone or a name both
+    /// read and different.
+    pub(crate) fn differs(&self, other: &WrittenIdentity) -> bool {
+        let both_differ =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
+        match (&self.hetu, &other.hetu) {
+            (Some(a), Some(b)) => a != b,
+            _ => both_differ(&self.phone, &other.phone) || both_differ(&self.name, &other.name),
+        }
+    }
+}
+
+/// One registration's identity, for folding.
+struct Identity {
+    id: Uuid,
+    person: WrittenIdentity,
+    received_at: OffsetDateTime,
+}
+
+impl Identity {
+    fn from_row(row: &AnyRow) -> Result<Identity, StoreError> {
+        let id: String = row.try_get("id")?;
+        let fields: String = row.try_get("fields")?;
+        let received_at: String = row.try_get("received_at")?;
+        let fields: BTreeMap<String, FieldReading> = serde_json::from_str(&fields)
+            .map_err(|e| StoreError::Corrupt(format!("fields: {e}")))?;
+        Ok(Identity {
+            id: parse_uuid(&id)?,
+            person: WrittenIdentity::of(&fields),
+            received_at: parse_timestamp(&received_at)?,
+        })
     }
 }
 
@@ -130,14 +157,14 @@ pub(crate) async fn fold_duplicate(
         return Ok(Some(parse_uuid(&primary)?));
     }
     let new = Identity::from_row(&row)?;
-    if new.hetu.is_none() && (new.phone.is_none() || new.name.is_none()) {
+    if new.person.hetu.is_none() && (new.person.phone.is_none() || new.person.name.is_none()) {
         return Ok(None);
     }
     if backend == Backend::Postgres {
         // Two registrations of one person committing at the same moment
         // would not see each other: the second waits here for the first,
         // then sees it (each statement reads afresh under READ COMMITTED).
-        for key in [&new.hetu, &new.phone].into_iter().flatten() {
+        for key in [&new.person.hetu, &new.person.phone].into_iter().flatten() {
             sqlx::query(
                 "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l",
             )
@@ -155,14 +182,14 @@ pub(crate) async fn fold_duplicate(
     .bind(OPEN[0].as_str())
     .bind(OPEN[1].as_str())
     .bind(OPEN[2].as_str())
-    .bind(new.hetu.as_deref())
-    .bind(new.phone.as_deref())
+    .bind(new.person.hetu.as_deref())
+    .bind(new.person.phone.as_deref())
     .fetch_all(&mut **tx)
     .await?;
     let mut found = None;
     for candidate in &candidates {
         let candidate = Identity::from_row(candidate)?;
-        if let Some(how) = new.matches(&candidate) {
+        if let Some(how) = new.person.matches(&candidate.person) {
             found = Some((candidate, how));
             break;
         }
@@ -265,13 +292,11 @@ fn source_from_row(row: &AnyRow) -> Result<RegistrationSource, StoreError> {
 mod tests {
     use super::*;
 
-    fn identity(hetu: Option<&str>, phone: Option<&str>, name: Option<&str>) -> Identity {
-        Identity {
-            id: Uuid::new_v4(),
+    fn identity(hetu: Option<&str>, phone: Option<&str>, name: Option<&str>) -> WrittenIdentity {
+        WrittenIdentity {
             hetu: hetu.map(str::to_string),
             phone: phone.map(str::to_string),
             name: name.map(fold_for_compare),
-            received_at: OffsetDateTime::UNIX_EPOCH,
         }
     }
 
@@ -300,5 +325,19 @@ mod tests {
         let a = identity(Some("131052-308T"), Some("+358401234567"), Some("A B"));
         let b = identity(Some("010594Y9032"), Some("+358401234567"), Some("A B"));
         assert_eq!(a.matches(&b), None);
+    }
+
+    #[test]
+    fn people_differ_by_a_sure_value_that_differs() {
+        let a = identity(Some("131052-308T"), Some("+358401234567"), Some("A B"));
+        // The same code decides, whatever else differs (a new phone).
+        let same = identity(Some("131052-308T"), Some("+358409999999"), None);
+        assert!(!a.differs(&same));
+        assert!(a.differs(&identity(Some("010594Y9032"), None, None)));
+        // Without both codes: a phone or a name read on both that differs.
+        assert!(a.differs(&identity(None, Some("+358409999999"), None)));
+        assert!(a.differs(&identity(None, None, Some("C D"))));
+        // Nothing sure on both: nothing tells them apart.
+        assert!(!a.differs(&identity(None, None, None)));
     }
 }

@@ -23,6 +23,8 @@ texts! {
         pub choose: &'static str,
         pub send: &'static str,
         pub no_bank_id: &'static str,
+        pub print_form: &'static str,
+        pub print_form_hint: &'static str,
         pub privacy: &'static str,
         pub error_title: &'static str,
         pub error_intro: &'static str,

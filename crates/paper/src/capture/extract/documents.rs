@@ -9,8 +9,11 @@ use intake_core::form::{Channel, FormDefinition};
 use intake_core::record::{FieldReading, FieldStatus, ReviewReason};
 
 /// Consecutive pages of one document stay together: the pages of one form
-/// sheet (same serial), and runs of other pages (blank backs between them
-/// do not split a letter). Every blank page is noted as its own document.
+/// sheet (same serial, each form page once), and runs of other pages (blank
+/// backs between them do not split a letter). Every blank page is noted as
+/// its own document. A serial says which sheet was printed, not who wrote on
+/// it: photocopies of one sheet share it, so a form page the open sheet
+/// already has starts a new document.
 pub(super) fn group(
     path: &Path,
     outcomes: Vec<(u32, PageOutcome)>,
@@ -20,6 +23,9 @@ pub(super) fn group(
     let mut documents: Vec<Document> = Vec::new();
     let mut open_other: Option<usize> = None;
     let mut open_form: Option<usize> = None;
+    // The form pages the open form document holds (0: a digital copy,
+    // which carries every page).
+    let mut open_form_pages: Vec<u32> = Vec::new();
     for (number, outcome) in outcomes {
         match outcome {
             PageOutcome::Blank => documents.push(Document {
@@ -61,19 +67,26 @@ pub(super) fn group(
                 form,
                 version,
                 serial,
+                form_page,
                 fields,
                 ..
             } => {
                 open_other = None;
-                let same_sheet =
-                    open_form.filter(|&i| documents[i].serial.as_deref() == Some(serial.as_str()));
+                let page_is_new = form_page != 0
+                    && !open_form_pages.contains(&0)
+                    && !open_form_pages.contains(&form_page);
+                let same_sheet = open_form.filter(|&i| {
+                    page_is_new && documents[i].serial.as_deref() == Some(serial.as_str())
+                });
                 match same_sheet {
                     Some(index) => {
                         documents[index].pages.push(number);
                         documents[index].fields.extend(fields);
+                        open_form_pages.push(form_page);
                     }
                     None => {
                         open_form = Some(documents.len());
+                        open_form_pages = vec![form_page];
                         documents.push(Document {
                             source: source.clone(),
                             pages: vec![number],
@@ -137,3 +150,73 @@ pub fn fill_missing_fields(
 }
 
 pub const MISSING_PAGE_REASON: ReviewReason = ReviewReason::MissingPage;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use intake_core::record::Value;
+
+    fn form_page(serial: &str, form_page: u32, surname: &str) -> PageOutcome {
+        let reading = FieldReading {
+            value: Some(Value::Text(surname.into())),
+            status: FieldStatus::Accepted,
+            raw: Some(surname.into()),
+            confidence: Some(0.99),
+            reasons: Vec::new(),
+            corrected_by: None,
+        };
+        PageOutcome::Form {
+            form: "jobseeker-start".into(),
+            version: 1,
+            serial: serial.into(),
+            form_page,
+            fields: BTreeMap::from([("surname".to_string(), reading)]),
+            image: None,
+        }
+    }
+
+    fn surname(document: &Document) -> Option<&str> {
+        document.fields.get("surname")?.value.as_ref()?.as_text()
+    }
+
+    #[test]
+    fn two_page_ones_of_one_serial_are_two_documents() {
+        let catalogue = FormCatalogue::new(Vec::new());
+        let outcomes = vec![
+            (1, form_page("ABCDEFGHJK", 1, "VIRTANEN")),
+            (2, PageOutcome::Blank),
+            (3, form_page("ABCDEFGHJK", 1, "KORHONEN")),
+        ];
+        let documents = group(Path::new("copies.pdf"), outcomes, &catalogue);
+        let forms: Vec<&Document> = documents
+            .iter()
+            .filter(|d| d.kind == DocumentKind::Form)
+            .collect();
+        assert_eq!(forms.len(), 2);
+        assert_eq!(forms[0].pages, [1]);
+        assert_eq!(forms[1].pages, [3]);
+        assert_eq!(surname(forms[0]), Some("VIRTANEN"));
+        assert_eq!(surname(forms[1]), Some("KORHONEN"));
+        assert!(
+            forms
+                .iter()
+                .all(|d| d.serial.as_deref() == Some("ABCDEFGHJK"))
+        );
+    }
+
+    #[test]
+    fn page_one_then_page_two_of_one_serial_join() {
+        let catalogue = FormCatalogue::new(Vec::new());
+        let outcomes = vec![
+            (1, form_page("ABCDEFGHJK", 1, "VIRTANEN")),
+            (2, form_page("ABCDEFGHJK", 2, "VIRTANEN")),
+            (3, form_page("ABCDEFGHJK", 1, "KORHONEN")),
+            (4, form_page("ABCDEFGHJK", 2, "KORHONEN")),
+        ];
+        let documents = group(Path::new("copies.pdf"), outcomes, &catalogue);
+        assert_eq!(documents.len(), 2);
+        assert_eq!(documents[0].pages, [1, 2]);
+        assert_eq!(documents[1].pages, [3, 4]);
+        assert_eq!(surname(&documents[1]), Some("KORHONEN"));
+    }
+}

@@ -35,6 +35,9 @@ pub struct PageRecord {
     pub image_path: Option<String>,
     pub reason: Option<String>,
     pub processed_by: String,
+    /// A form page with another person on it than its serial's first
+    /// registration: that registration (the sheet was a photocopy).
+    pub copy_of: Option<Uuid>,
 }
 
 impl Store {
@@ -146,7 +149,7 @@ impl Store {
     /// Every recorded page of a batch, in file and page order.
     pub async fn batch_pages(&self, batch: Uuid) -> Result<Vec<PageRecord>, StoreError> {
         let sql = "SELECT p.file_id, f.name, p.page, p.outcome, p.registration_id, p.triage_id, \
-             p.serial, p.image_path, p.reason, p.processed_by FROM scan_pages p \
+             p.serial, p.image_path, p.reason, p.processed_by, p.copy_of FROM scan_pages p \
              JOIN scan_files f ON f.id = p.file_id WHERE f.batch_id = $1 \
              ORDER BY f.name, p.page";
         self.read_all(sql, &batch.to_string(), |row| {
@@ -161,6 +164,7 @@ impl Store {
                 image_path: row.try_get("image_path")?,
                 reason: row.try_get("reason")?,
                 processed_by: row.try_get("processed_by")?,
+                copy_of: optional_id(row, "copy_of")?,
             })
         })
         .await
@@ -192,6 +196,9 @@ pub(super) struct PageRow<'a> {
     pub(super) image_path: Option<&'a str>,
     pub(super) reason: Option<&'a str>,
     pub(super) worker: &'a str,
+    /// A form page with another person on it than the sheet's first
+    /// registration: that registration (the sheet was photocopied).
+    pub(super) copy_of: Option<Uuid>,
 }
 
 impl<'a> PageRow<'a> {
@@ -207,6 +214,7 @@ impl<'a> PageRow<'a> {
             image_path: None,
             reason: None,
             worker,
+            copy_of: None,
         }
     }
 }
@@ -217,8 +225,8 @@ pub(super) async fn insert_page(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO scan_pages (file_id, page, outcome, registration_id, triage_id, serial, \
-         form_page, image_path, reason, processed_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         form_page, image_path, reason, processed_by, created_at, copy_of) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(row.file.to_string())
     .bind(i64::from(row.page))
@@ -231,6 +239,7 @@ pub(super) async fn insert_page(
     .bind(row.reason)
     .bind(row.worker)
     .bind(timestamp(OffsetDateTime::now_utc()))
+    .bind(row.copy_of.map(|id| id.to_string()))
     .execute(&mut **tx)
     .await?;
     Ok(())

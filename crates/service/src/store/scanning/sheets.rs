@@ -1,5 +1,9 @@
-//! A form sheet is one registration, found again by its serial: its first
-//! page makes it, later pages and re-scans join it.
+//! A form sheet is one registration, found again by its serial and the
+//! person written on it: its first page makes it, later pages and re-scans
+//! join it. The serial says which printed sheet a page is, not who wrote on
+//! it: photocopies of one sheet share it, so a page of the same serial with
+//! another person on it makes a registration of its own, and notes that its
+//! sheet was a copy.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +11,7 @@ use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::super::duplicates::WrittenIdentity;
 use super::super::registrations::{SELECT_REGISTRATION, registration_from_row};
 use super::super::{Backend, Store, StoreError, is_unique_violation, timestamp};
 use super::pages::{PageRow, insert_page, page_recorded};
@@ -48,8 +53,8 @@ impl Store {
         merge: impl Fn(Option<SheetSoFar<'_>>) -> BTreeMap<String, FieldReading>,
     ) -> Result<PageRecorded, StoreError> {
         match self.try_record_form_page(&page, &merge).await {
-            // Another worker made the sheet's registration at the same
-            // moment: this page now joins it.
+            // Another worker recorded this page at the same moment: this
+            // finds it done.
             Err(StoreError::Database(error)) if is_unique_violation(&error) => {
                 self.try_record_form_page(&page, &merge).await
             }
@@ -66,18 +71,48 @@ impl Store {
         if page_recorded(&mut tx, page.file.id, page.page).await? {
             return Ok(PageRecorded::AlreadyDone);
         }
+        if self.backend == Backend::Postgres {
+            // Two pages of one serial recorded at the same moment would not
+            // see each other's registration: the second waits for the first.
+            sqlx::query(
+                "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l",
+            )
+            .bind(format!("intake-sheet:{}", page.serial))
+            .fetch_all(&mut *tx)
+            .await?;
+        }
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",
         };
-        let existing = sqlx::query(&format!(
-            "{SELECT_REGISTRATION} WHERE sheet_serial = $1{lock}"
+        let candidates = sqlx::query(&format!(
+            "{SELECT_REGISTRATION} WHERE sheet_serial = $1 ORDER BY created_at, id{lock}"
         ))
         .bind(page.serial)
-        .fetch_optional(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?
-        .map(|row| registration_from_row(&row))
-        .transpose()?;
+        .iter()
+        .map(registration_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        // The registration the previous page of this serial in this file
+        // went to: a page with nothing to tell its writer by (page 2 of a
+        // sheet) follows the page before it.
+        let previous: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT registration_id FROM scan_pages WHERE file_id = $1 AND serial = $2 \
+             AND page < $3 AND outcome = 'form' ORDER BY page DESC LIMIT 1",
+        )
+        .bind(page.file.id.to_string())
+        .bind(page.serial)
+        .bind(i64::from(page.page))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let previous = previous
+            .and_then(|(id,)| id)
+            .and_then(|id| Uuid::parse_str(&id).ok());
+        // Who this page alone says wrote it.
+        let written = WrittenIdentity::of(&merge(None));
+        let existing = choose_sheet(&candidates, &written, previous);
+        let mut copy_of = None;
         let recorded = match existing {
             Some(registration) => {
                 let read_before: Option<(i64,)> = sqlx::query_as(
@@ -92,13 +127,15 @@ impl Store {
                     fields: &registration.fields,
                     page_read_before: read_before.is_some(),
                 }));
-                update_sheet(&mut tx, &registration, fields, page.batch).await?;
+                update_sheet(&mut tx, registration, fields, page.batch).await?;
                 // What is known of the person may have grown with this page.
                 super::super::duplicates::fold_duplicate(&mut tx, self.backend, registration.id)
                     .await?;
                 PageRecorded::Attached(registration.id)
             }
             None => {
+                // Another person on a sheet already registered: a copy.
+                copy_of = candidates.first().map(|first| first.id);
                 let fields = merge(None);
                 let id = insert_sheet(&mut tx, page, fields).await?;
                 super::super::duplicates::fold_duplicate(&mut tx, self.backend, id).await?;
@@ -122,12 +159,34 @@ impl Store {
                 image_path: page.image_path.as_deref(),
                 reason: None,
                 worker: page.worker,
+                copy_of,
             },
         )
         .await?;
         tx.commit().await?;
         Ok(recorded)
     }
+}
+
+/// Which registration of a serial a page joins: one with the same person
+/// written on it (a re-scan, or the sheet's next page); else one nothing
+/// sure tells apart from it (the page before it in the file first, then
+/// the sheet's first registration: today's re-scan); `None` when every one
+/// has surely another person on it, or the serial is new.
+fn choose_sheet<'r>(
+    candidates: &'r [Registration],
+    written: &WrittenIdentity,
+    previous: Option<Uuid>,
+) -> Option<&'r Registration> {
+    let pick = |fits: &dyn Fn(&Registration) -> bool| {
+        candidates
+            .iter()
+            .filter(|r| fits(r))
+            .find(|r| Some(r.id) == previous)
+            .or_else(|| candidates.iter().find(|r| fits(r)))
+    };
+    pick(&|r| WrittenIdentity::of(&r.fields).matches(written).is_some())
+        .or_else(|| pick(&|r| !WrittenIdentity::of(&r.fields).differs(written)))
 }
 
 fn sheet_status(fields: &BTreeMap<String, FieldReading>) -> RegistrationStatus {
@@ -200,19 +259,8 @@ async fn insert_sheet(
                 return Ok(id);
             }
             Err(error) if is_unique_violation(&error) => {
+                // The reference collided: draw again.
                 savepoint.rollback().await?;
-                // The serial itself: another worker made this sheet's
-                // registration at the same moment. The page is recorded
-                // again, this time as attached. Otherwise the reference
-                // collided: draw again.
-                let taken: Option<(String,)> =
-                    sqlx::query_as("SELECT id FROM registrations WHERE sheet_serial = $1")
-                        .bind(page.serial)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                if taken.is_some() {
-                    return Err(StoreError::Database(error));
-                }
             }
             Err(error) => return Err(error.into()),
         }

@@ -83,6 +83,7 @@ pub(super) fn render_form(
             .as_ref()
             .map(|i| i.get(lang).to_string()),
         action: format!("/{}", lang.code()),
+        paper_form: super::PAPER_FORM_PATH,
         token: state.tokens.issue(state.form.id()),
         notice: input.expired.then_some(t.expired),
         errors,
@@ -201,6 +202,8 @@ struct FormPage {
     title: String,
     intro: Option<String>,
     action: String,
+    /// Where the blank paper form is downloaded.
+    paper_form: &'static str,
     token: String,
     notice: Option<&'static str>,
     errors: Vec<ErrorLink>,

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(negotiated_form))
         .route("/static/style.css", get(stylesheet))
+        .route(PAPER_FORM_PATH, get(paper_form))
         .route("/{lang}", get(form_page).post(submit))
         .route("/{lang}/status/{token}", get(status_page))
         .route(
@@ -41,6 +42,49 @@ mod form;
 use form::{FormInput, render_form};
 
 const WITHDRAW_PURPOSE: &str = "withdraw";
+
+/// The blank paper form to print, a fresh sheet serial with every download.
+pub(super) const PAPER_FORM_PATH: &str = "/paper-form.pdf";
+
+/// The printable form, one copy with a serial of its own: people print it
+/// once and copy it, so no two downloads share a serial (copies of one
+/// still arrive, and are told apart by who wrote on them).
+async fn paper_form(State(state): State<AppState>) -> Result<Response, AppError> {
+    let form = state.form.clone();
+    let serial = intake_paper::printable::new_serial();
+    let name = format!("{}-{serial}.pdf", form.id());
+    let rendered = tokio::task::spawn_blocking(move || {
+        let layout = intake_paper::printable::Layout::from_definition(&form);
+        intake_paper::printable::render(&form, &layout, &[serial])
+    })
+    .await;
+    let pdf = match rendered
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+    {
+        Ok(pdf) => pdf,
+        Err(error) => {
+            tracing::error!(%error, "the paper form could not be made");
+            return Ok(refusal_page(
+                Lang::Fi,
+                RefusalKind::Unavailable,
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ));
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        pdf,
+    )
+        .into_response())
+}
 
 async fn stylesheet() -> impl IntoResponse {
     (
