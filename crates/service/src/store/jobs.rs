@@ -18,6 +18,11 @@ use super::{id_column, parse_id};
 /// crashes workers cannot take them all down for ever.
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// Why a file whose every reading ended with its worker gone is quarantined.
+pub fn crashed_reason(attempts: u32) -> String {
+    format!("reading crashed or timed out {attempts} times")
+}
+
 /// A job a worker holds.
 #[derive(Debug, Clone)]
 pub struct ClaimedJob {
@@ -54,7 +59,9 @@ pub(super) async fn enqueue_file(
 
 impl Store {
     /// Takes the oldest job that is due, or one whose lease ran out, for
-    /// `lease`. PostgreSQL skips rows other workers are claiming; SQLite has
+    /// `lease`, and counts the attempt. A job whose lease ran out on its
+    /// last attempt is not taken again: it is given up first (see
+    /// [`crashed_reason`]). PostgreSQL skips rows other workers are claiming; SQLite has
     /// one writer, so claims are already one at a time.
     pub async fn claim_job(
         &self,
@@ -62,6 +69,7 @@ impl Store {
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
         let now = OffsetDateTime::now_utc();
+        self.give_up_crashed_jobs(now).await?;
         let skip_locked = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
@@ -71,13 +79,14 @@ impl Store {
              attempts = attempts + 1, updated_at = $3 \
              WHERE id = (SELECT id FROM jobs \
                  WHERE (state = 'queued' AND run_after <= $3) \
-                    OR (state = 'running' AND lease_until < $3) \
+                    OR (state = 'running' AND lease_until < $3 AND attempts < $4) \
                  ORDER BY run_after, created_at LIMIT 1{skip_locked}) \
              RETURNING id, file_id, attempts"
         ))
         .bind(worker)
         .bind(timestamp(now + lease))
         .bind(timestamp(now))
+        .bind(i64::from(MAX_ATTEMPTS))
         .fetch_optional(&self.writer)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -87,6 +96,50 @@ impl Store {
             file_id: id_column(&row, "file_id")?,
             attempts: attempts as u32,
         }))
+    }
+
+    /// Jobs whose lease ran out on their last allowed attempt: every claim
+    /// of them ended with the worker gone (killed, crashed, hung past its
+    /// lease). Their file is quarantined and the job is dead, so a file that
+    /// takes workers down is not claimed again after every restart.
+    async fn give_up_crashed_jobs(&self, now: OffsetDateTime) -> Result<(), StoreError> {
+        let now_text = timestamp(now);
+        let exhausted: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, file_id, attempts FROM jobs \
+             WHERE state = 'running' AND lease_until < $1 AND attempts >= $2",
+        )
+        .bind(&now_text)
+        .bind(i64::from(MAX_ATTEMPTS))
+        .fetch_all(&self.writer)
+        .await?;
+        for (job, file, attempts) in exhausted {
+            let reason = crashed_reason(attempts as u32);
+            let mut tx = self.writer.begin().await?;
+            let buried = sqlx::query(
+                "UPDATE jobs SET state = 'dead', last_error = $1, lease_holder = NULL, \
+                 lease_until = NULL, updated_at = $2 \
+                 WHERE id = $3 AND state = 'running' AND lease_until < $2",
+            )
+            .bind(&reason)
+            .bind(&now_text)
+            .bind(&job)
+            .execute(&mut *tx)
+            .await?;
+            if buried.rows_affected() == 1 {
+                sqlx::query(
+                    "UPDATE scan_files SET state = 'quarantined', reason = $1, updated_at = $2 \
+                     WHERE id = $3",
+                )
+                .bind(&reason)
+                .bind(&now_text)
+                .bind(&file)
+                .execute(&mut *tx)
+                .await?;
+                tracing::error!(%job, %file, %reason, "a file was given up: its reading never finished");
+            }
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     /// Extends a lease; `false` when the job is no longer this worker's (its
