@@ -10,6 +10,7 @@ use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit::{AuditAction, record};
 use super::{Backend, Store, StoreError, timestamp};
 use super::{id_column, parse_id};
 
@@ -30,6 +31,13 @@ pub struct ClaimedJob {
     pub file_id: Uuid,
     /// This one included.
     pub attempts: u32,
+}
+
+/// Which quarantined files to read again.
+#[derive(Debug, Clone, Copy)]
+pub enum Requeue {
+    Batch(Uuid),
+    File(Uuid),
 }
 
 /// Counts of a queue, for the worker's and the mailroom's view.
@@ -210,6 +218,64 @@ impl Store {
         .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Sends quarantined files back to be read, once what stopped them is
+    /// fixed: each file is queued again and its job goes back to the queue
+    /// with its attempts reset (a file quarantined when it was handed in
+    /// gets its first job). Pages already recorded are not read again. Each
+    /// file is audited with `by` and the reason it had. Returns the files
+    /// queued again (name and former reason).
+    pub async fn requeue_quarantined(
+        &self,
+        which: Requeue,
+        by: &str,
+    ) -> Result<Vec<(Uuid, String, String)>, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let now_text = timestamp(now);
+        let (filter, key) = match which {
+            Requeue::Batch(batch) => ("batch_id", batch),
+            Requeue::File(file) => ("id", file),
+        };
+        let mut tx = self.writer.begin().await?;
+        let files: Vec<(String, String, String, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT id, batch_id, name, reason FROM scan_files \
+             WHERE {filter} = $1 AND state = 'quarantined' ORDER BY created_at, name"
+        ))
+        .bind(key.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut requeued = Vec::new();
+        for (file, batch, name, reason) in files {
+            let reason = reason.unwrap_or_default();
+            sqlx::query(
+                "UPDATE scan_files SET state = 'queued', reason = NULL, updated_at = $1 \
+                 WHERE id = $2",
+            )
+            .bind(&now_text)
+            .bind(&file)
+            .execute(&mut *tx)
+            .await?;
+            let job = sqlx::query(
+                "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, \
+                 last_error = NULL, lease_holder = NULL, lease_until = NULL, updated_at = $1 \
+                 WHERE file_id = $2",
+            )
+            .bind(&now_text)
+            .bind(&file)
+            .execute(&mut *tx)
+            .await?;
+            let id = parse_id(&file)?;
+            if job.rows_affected() == 0 {
+                enqueue_file(&mut tx, id, &now_text).await?;
+            }
+            let detail =
+                format!("file {file} ({name}) of batch {batch} requeued by {by}; it was: {reason}");
+            record(&mut tx, now, None, None, AuditAction::ScanRequeue, &detail).await?;
+            requeued.push((id, name, reason));
+        }
+        tx.commit().await?;
+        Ok(requeued)
     }
 
     pub async fn queue_counts(&self) -> Result<QueueCounts, StoreError> {

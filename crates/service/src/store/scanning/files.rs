@@ -169,9 +169,9 @@ impl Store {
         let found: Option<(String,)> = sqlx::query_as(
             "SELECT id FROM scan_files WHERE sha256 = $1 AND state <> 'quarantined' LIMIT 1",
         )
-                .bind(sha256)
-                .fetch_optional(&self.reader)
-                .await?;
+        .bind(sha256)
+        .fetch_optional(&self.reader)
+        .await?;
         Ok(found.is_some())
     }
 
