@@ -135,8 +135,8 @@ impl DropFolder {
     /// Takes every settled file: one batch per office, received `today`.
     /// Each file is stored before it is moved, and each on its own: a file
     /// that cannot be read goes to `failed/` with its reason, and the sweep
-    /// goes on; a file that cannot be recorded now (the database is away)
-    /// stays and is tried on the next sweep. A file taken in before (left
+    /// goes on; a file that cannot be stored or recorded now (the data
+    /// folder full, the database away) stays and is tried on the next sweep. A file taken in before (left
     /// behind when moving it failed or the process stopped) is only moved.
     pub async fn sweep(
         &mut self,
@@ -172,10 +172,13 @@ impl DropFolder {
         today: Date,
     ) -> anyhow::Result<Taken> {
         let name = super::file_name(path);
-        let original = match pipeline.store_original(path).await {
-            Ok(original) => original,
+        // A file that cannot be opened is the file's fault: it goes to
+        // failed/. One that cannot be stored (the data folder is full) stays
+        // and is tried again.
+        let original = match std::fs::File::open(path) {
+            Ok(_) => pipeline.store_original(path).await?,
             Err(error) => {
-                let reason = format!("the file cannot be read: {error:#}");
+                let reason = format!("the file cannot be read: {error}");
                 let moved_to = self.move_away(office, path, true, Some(&reason))?;
                 return Ok(Taken {
                     batch_id: None,
