@@ -78,6 +78,19 @@ enum Command {
         #[arg(long, env = "DATABASE_URL")]
         database: Option<String>,
     },
+    /// Read quarantined files again once the cause is fixed: their jobs go
+    /// back to the queue with attempts reset (audited). A worker reads them.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["batch", "file"])))]
+    Requeue {
+        /// Every quarantined file of this batch.
+        #[arg(long)]
+        batch: Option<uuid::Uuid>,
+        /// This one file.
+        #[arg(long)]
+        file: Option<uuid::Uuid>,
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+    },
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -273,6 +286,29 @@ async fn run() -> anyhow::Result<()> {
             let config = load_config(cli.config.as_deref(), None, database)?;
             let request = import_request(&config, paths, office, received, scanned_by)?;
             import(config, request, json, no_wait).await
+        }
+        Command::Requeue {
+            batch,
+            file,
+            database,
+        } => {
+            let config = load_config(cli.config.as_deref(), None, database)?;
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let which = match (batch, file) {
+                (Some(batch), _) => intake_service::store::Requeue::Batch(batch),
+                (None, Some(file)) => intake_service::store::Requeue::File(file),
+                (None, None) => anyhow::bail!("say --batch ID or --file ID"),
+            };
+            let by = std::env::var("USER").unwrap_or_else(|_| "intake requeue".into());
+            let requeued = store.requeue_quarantined(which, &by).await?;
+            if requeued.is_empty() {
+                println!("no quarantined file there: nothing requeued");
+            }
+            for (id, name, reason) in &requeued {
+                println!("requeued {name} ({id}); it was: {reason}");
+            }
+            Ok(())
         }
         Command::User {
             command:

@@ -43,6 +43,12 @@ fn main() {
         ("photocopies_of_one_sheet_are_a_registration_each", |b| {
             Box::pin(photocopies_of_one_sheet_are_a_registration_each(b))
         }),
+        ("a_file_whose_reading_keeps_dying_is_quarantined", |b| {
+            Box::pin(a_file_whose_reading_keeps_dying_is_quarantined(b))
+        }),
+        ("a_quarantined_file_is_requeued_and_read_again", |b| {
+            Box::pin(a_quarantined_file_is_requeued_and_read_again(b))
+        }),
     ];
     run_on_both_backends(cases)
 }
@@ -447,6 +453,12 @@ async fn the_drop_folder_takes_a_file_only_when_complete(backend: Backend) -> Re
         root.join("pietarsaari").join("junk.pdf"),
         b"not a pdf at all",
     )?;
+    // A file that cannot be opened at all (a link to nothing): it goes to
+    // failed/ with its reason and the sweep goes on past it.
+    std::os::unix::fs::symlink(
+        root.join("nowhere.pdf"),
+        root.join("pietarsaari").join("gone.pdf"),
+    )?;
 
     let start = Instant::now();
     let taken = folder.sweep(&pipeline, start, today).await?;
@@ -503,9 +515,27 @@ async fn the_drop_folder_takes_a_file_only_when_complete(backend: Backend) -> Re
         root.join("failed/pietarsaari/junk.pdf").exists(),
         "junk moved to failed/"
     );
+    let gone = all
+        .iter()
+        .find(|t| t.name == "gone.pdf")
+        .ok_or("the file that cannot be opened")?;
+    ensure!(
+        gone.state == FileState::Quarantined && gone.batch_id.is_none(),
+        "not stored: {gone:?}"
+    );
+    let reason = std::fs::read_to_string(root.join("failed/pietarsaari/gone.pdf.reason.txt"))?;
+    ensure!(reason.contains("cannot be read"), "its reason: {reason}");
+    ensure!(
+        std::fs::symlink_metadata(root.join("failed/pietarsaari/gone.pdf")).is_ok()
+            && std::fs::symlink_metadata(root.join("pietarsaari/gone.pdf")).is_err(),
+        "it moved to failed/"
+    );
 
     // The stored original is the whole file, not the part first seen.
-    let files = app.store.batch_files(scan.batch_id).await?;
+    let files = app
+        .store
+        .batch_files(scan.batch_id.ok_or("scan.png has a batch")?)
+        .await?;
     let stored = files
         .iter()
         .find(|f| f.name == "scan.png")
@@ -520,6 +550,25 @@ async fn the_drop_folder_takes_a_file_only_when_complete(backend: Backend) -> Re
             && batch.received_on == today
             && batch.entry == BatchEntry::DropFolder,
         "a drop-folder batch of the folder's office, received today"
+    );
+
+    // The same file left in the folder again (its move failed, or the
+    // process stopped before it) is found after a restart and only moved.
+    std::fs::write(&arriving, &whole)?;
+    let mut restarted = DropFolder::new(&root, &app.config.offices, Duration::from_secs(5));
+    let later = Instant::now();
+    restarted.sweep(&pipeline, later, today).await?;
+    let again = restarted
+        .sweep(&pipeline, later + Duration::from_secs(6), today)
+        .await?;
+    ensure!(
+        again.len() == 1 && again[0].batch_id == Some(stored.batch_id),
+        "taken once, found again: {again:?}"
+    );
+    ensure!(!arriving.exists(), "moved away again");
+    ensure!(
+        app.store.batch_files(stored.batch_id).await?.len() == files.len(),
+        "not taken in again"
     );
     app.finish().await;
     Ok(())
@@ -806,6 +855,239 @@ async fn a_job_is_leased_retried_and_given_up(backend: Backend) -> Result<(), Fa
     ensure!(
         store.claim_job("e", minute).await?.is_none(),
         "nothing is due before the backoff"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// A pile of two files stored with the pipeline; no worker reads it.
+async fn two_file_pile(
+    app: &TestApp,
+) -> Result<
+    (
+        intake_service::pipeline::Pipeline,
+        intake_service::store::ScanBatch,
+    ),
+    Failed,
+> {
+    let pile = tempfile::tempdir()?;
+    std::fs::copy(sample("002-printed.jpg"), pile.path().join("002.jpg"))?;
+    std::fs::copy(sample("009-printed.png"), pile.path().join("009.png"))?;
+    let pipeline = intake_service::pipeline::Pipeline::new(app.store.clone(), &app.config)?;
+    let request = ImportRequest {
+        paths: vec![pile.path().to_owned()],
+        office: "vaasa".into(),
+        received_on: date!(2026 - 11 - 20),
+        scanned_by: "test".into(),
+    };
+    let batch = store_batch(&pipeline, &request, BatchEntry::Import).await?;
+    Ok((pipeline, batch))
+}
+
+async fn a_file_whose_reading_keeps_dying_is_quarantined(backend: Backend) -> Result<(), Failed> {
+    let app = app_without_worker(&backend).await;
+    let store = &app.store;
+    let (_, batch) = two_file_pile(&app).await?;
+    let files = store.batch_files(batch.id).await?;
+    let crasher = files.iter().find(|f| f.name == "002.jpg").ok_or("002")?.id;
+    let healthy = files.iter().find(|f| f.name == "009.png").ok_or("009")?.id;
+
+    // Every worker that claims the crasher dies with it: its lease (none
+    // here) runs out. The healthy file is read and done.
+    let mut claims = 0;
+    let mut crashes = 0;
+    while let Some(job) = store
+        .claim_job(&format!("doomed-{claims}"), Duration::ZERO)
+        .await?
+    {
+        claims += 1;
+        ensure!(claims <= 20, "the crasher is claimed for ever");
+        if job.file_id == crasher {
+            crashes += 1;
+            ensure!(job.attempts == crashes, "attempt {crashes} is counted");
+        } else {
+            store
+                .finish_file(job.file_id, FileState::Done, None)
+                .await?;
+            ensure!(
+                store
+                    .complete_job(job.id, &format!("doomed-{}", claims - 1))
+                    .await?,
+                "the healthy file is done"
+            );
+        }
+    }
+    ensure!(
+        crashes == intake_service::store::MAX_ATTEMPTS,
+        "claimed {crashes} times"
+    );
+    let file = store.scan_file(crasher).await?.ok_or("the crasher")?;
+    ensure!(
+        file.state == FileState::Quarantined
+            && file.reason.as_deref() == Some("reading crashed or timed out 5 times"),
+        "quarantined with the reason: {file:?}"
+    );
+    let other = store.scan_file(healthy).await?.ok_or("the healthy file")?;
+    ensure!(
+        other.state == FileState::Done,
+        "the rest of the batch went on"
+    );
+    let counts = store.queue_counts().await?;
+    ensure!(
+        counts.dead == 1 && counts.queued == 0 && counts.running == 0,
+        "{counts:?}"
+    );
+    let summary = store.batch_summary(batch.id).await?;
+    ensure!(
+        summary.quarantined.len() == 1 && summary.quarantined[0].file == "002.jpg",
+        "the summary names it"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// Every claim of the file's job ends with its worker dead, until the file
+/// is given up; the other jobs are done at once.
+async fn crash_until_quarantined(store: &Store, crasher: uuid::Uuid) -> Result<(), Failed> {
+    for n in 0..20 {
+        let worker = format!("doomed-{n}");
+        let Some(job) = store.claim_job(&worker, Duration::ZERO).await? else {
+            return Ok(());
+        };
+        if job.file_id != crasher {
+            store
+                .finish_file(job.file_id, FileState::Done, None)
+                .await?;
+            store.complete_job(job.id, &worker).await?;
+        }
+    }
+    Err("the crasher is claimed for ever".into())
+}
+
+fn requeue(app: &TestApp, which: &str, id: uuid::Uuid) -> Result<String, Failed> {
+    let output = intake_command(app)
+        .args(["requeue", which, &id.to_string(), "--database"])
+        .arg(&app.config.database_url)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    ensure!(
+        output.status.success(),
+        "requeue failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(stdout)
+}
+
+async fn a_quarantined_file_is_requeued_and_read_again(backend: Backend) -> Result<(), Failed> {
+    let app = app_without_worker(&backend).await;
+    let store = &app.store;
+    let (pipeline, batch) = two_file_pile(&app).await?;
+    let files = store.batch_files(batch.id).await?;
+    let crasher = files.iter().find(|f| f.name == "002.jpg").ok_or("002")?;
+    crash_until_quarantined(store, crasher.id).await?;
+    ensure!(
+        store.scan_file(crasher.id).await?.ok_or("the file")?.state == FileState::Quarantined,
+        "quarantined"
+    );
+
+    // The same bytes handed in again are read, not called a duplicate.
+    let again = pipeline
+        .admit_path(&batch, &sample("002-printed.jpg"))
+        .await?;
+    ensure!(
+        again.state == FileState::Queued && again.duplicate_of.is_none(),
+        "read again: {again:?}"
+    );
+    let job = store
+        .claim_job("w", Duration::from_secs(60))
+        .await?
+        .ok_or("its job")?;
+    ensure!(job.file_id == again.id, "the new copy is queued");
+    store.finish_file(again.id, FileState::Done, None).await?;
+    store.complete_job(job.id, "w").await?;
+
+    // One file: back in the queue with its attempts reset, audited.
+    let said = requeue(&app, "--file", crasher.id)?;
+    ensure!(
+        said.contains("002.jpg") && said.contains("crashed"),
+        "{said}"
+    );
+    let file = store.scan_file(crasher.id).await?.ok_or("the file")?;
+    ensure!(
+        file.state == FileState::Queued && file.reason.is_none(),
+        "{file:?}"
+    );
+    let counts = store.queue_counts().await?;
+    ensure!(counts.queued == 1 && counts.dead == 0, "{counts:?}");
+    let job = store
+        .claim_job("w", Duration::from_secs(60))
+        .await?
+        .ok_or("requeued")?;
+    ensure!(
+        job.file_id == crasher.id && job.attempts == 1,
+        "attempts start again: {job:?}"
+    );
+    let audit = store
+        .audit_of_action(intake_service::store::audit::AuditAction::ScanRequeue)
+        .await?;
+    ensure!(
+        audit.len() == 1 && audit[0].detail.contains(&crasher.id.to_string()),
+        "audited: {audit:?}"
+    );
+
+    // A whole batch: a file quarantined when handed in gets its first job.
+    store
+        .finish_file(crasher.id, FileState::Quarantined, Some("no Tesseract"))
+        .await?;
+    store.bury_job(job.id, "w", "no Tesseract").await?;
+    let junk = tempfile::NamedTempFile::new()?;
+    std::fs::write(junk.path(), b"\x89PNG\r\n\x1a\n")?;
+    let short = pipeline.admit_path(&batch, junk.path()).await?;
+    ensure!(short.state == FileState::Queued, "a PNG by its first bytes");
+    let claimed = store
+        .claim_job("w", Duration::from_secs(60))
+        .await?
+        .ok_or("its job")?;
+    store
+        .finish_file(short.id, FileState::Quarantined, Some("a truncated PNG"))
+        .await?;
+    store.bury_job(claimed.id, "w", "a truncated PNG").await?;
+    let not_a_scan = tempfile::NamedTempFile::new()?;
+    std::fs::write(not_a_scan.path(), b"Dear office, ...")?;
+    let letter = pipeline.admit_path(&batch, not_a_scan.path()).await?;
+    ensure!(
+        letter.state == FileState::Quarantined
+            && letter
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains("not a scan")),
+        "refused by its first bytes: {letter:?}"
+    );
+    let said = requeue(&app, "--batch", batch.id)?;
+    ensure!(said.lines().count() == 3, "three files: {said}");
+    let counts = store.queue_counts().await?;
+    ensure!(counts.queued == 3 && counts.dead == 0, "{counts:?}");
+    let states: Vec<FileState> = store
+        .batch_files(batch.id)
+        .await?
+        .iter()
+        .map(|f| f.state)
+        .collect();
+    ensure!(
+        !states.contains(&FileState::Quarantined),
+        "none quarantined: {states:?}"
+    );
+    ensure!(
+        store
+            .audit_of_action(intake_service::store::audit::AuditAction::ScanRequeue)
+            .await?
+            .len()
+            == 4,
+        "each file audited"
+    );
+    ensure!(
+        requeue(&app, "--batch", batch.id)?.contains("nothing requeued"),
+        "a second time finds none"
     );
     app.finish().await;
     Ok(())

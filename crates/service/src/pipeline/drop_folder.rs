@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use super::Pipeline;
 use crate::config::Office;
-use crate::store::{BatchEntry, FileState};
+use crate::store::{BatchEntry, FileState, ScanBatch};
 
 const DONE: &str = "done";
 const FAILED: &str = "failed";
@@ -38,10 +38,13 @@ struct Sighting {
 /// A file taken from the folder, and where it went.
 #[derive(Debug, Clone)]
 pub struct Taken {
-    pub batch_id: uuid::Uuid,
+    /// None when the file could not even be stored.
+    pub batch_id: Option<uuid::Uuid>,
     pub office: String,
     pub name: String,
     pub state: FileState,
+    /// Why it went to `failed/`.
+    pub reason: Option<String>,
     pub moved_to: PathBuf,
 }
 
@@ -114,21 +117,27 @@ impl DropFolder {
             if name.starts_with('.') || name.ends_with(".part") || name.ends_with(".tmp") {
                 continue;
             }
-            let metadata = entry.metadata()?;
-            if metadata.is_file() {
-                out.push((
-                    office.to_string(),
-                    entry.path(),
-                    metadata.len(),
-                    metadata.modified().ok(),
-                ));
+            let kind = entry.file_type()?;
+            if kind.is_file() || kind.is_symlink() {
+                // A link is followed; one that leads nowhere is still a
+                // file put here, and goes to `failed/` when taken.
+                let (size, modified) = match std::fs::metadata(entry.path()) {
+                    Ok(metadata) if metadata.is_dir() => continue,
+                    Ok(metadata) => (metadata.len(), metadata.modified().ok()),
+                    Err(_) => (0, None),
+                };
+                out.push((office.to_string(), entry.path(), size, modified));
             }
         }
         Ok(())
     }
 
     /// Takes every settled file: one batch per office, received `today`.
-    /// Each file is stored before it is moved.
+    /// Each file is stored before it is moved, and each on its own: a file
+    /// that cannot be read goes to `failed/` with its reason, and the sweep
+    /// goes on; a file that cannot be stored or recorded now (the data
+    /// folder full, the database away) stays and is tried on the next sweep. A file taken in before (left
+    /// behind when moving it failed or the process stopped) is only moved.
     pub async fn sweep(
         &mut self,
         pipeline: &Pipeline,
@@ -139,28 +148,78 @@ impl DropFolder {
         let mut taken = Vec::new();
         let mut batches = HashMap::new();
         for (office, path) in settled {
-            let batch = match batches.get(&office) {
-                Some(batch) => batch,
-                None => {
-                    let batch = pipeline
-                        .store
-                        .create_batch(&office, today, "drop folder", BatchEntry::DropFolder)
-                        .await?;
-                    batches.entry(office.clone()).or_insert(batch)
-                }
-            };
-            let file = pipeline.admit_path(batch, &path).await?;
-            let failed = file.state == FileState::Quarantined;
-            let moved_to = self.move_away(&office, &path, failed, file.reason.as_deref())?;
-            taken.push(Taken {
-                batch_id: batch.id,
-                office,
-                name: file.name,
-                state: file.state,
-                moved_to,
-            });
+            match self
+                .take(pipeline, &mut batches, &office, &path, today)
+                .await
+            {
+                Ok(file) => taken.push(file),
+                Err(error) => tracing::warn!(
+                    file = %path.display(),
+                    error = %format!("{error:#}"),
+                    "taking a file from the drop folder failed; it is tried again"
+                ),
+            }
         }
         Ok(taken)
+    }
+
+    async fn take(
+        &self,
+        pipeline: &Pipeline,
+        batches: &mut HashMap<String, ScanBatch>,
+        office: &str,
+        path: &Path,
+        today: Date,
+    ) -> anyhow::Result<Taken> {
+        let name = super::file_name(path);
+        // A file that cannot be opened is the file's fault: it goes to
+        // failed/. One that cannot be stored (the data folder is full) stays
+        // and is tried again.
+        let original = match std::fs::File::open(path) {
+            Ok(_) => pipeline.store_original(path).await?,
+            Err(error) => {
+                let reason = format!("the file cannot be read: {error}");
+                let moved_to = self.move_away(office, path, true, Some(&reason))?;
+                return Ok(Taken {
+                    batch_id: None,
+                    office: office.to_string(),
+                    name,
+                    state: FileState::Quarantined,
+                    reason: Some(reason),
+                    moved_to,
+                });
+            }
+        };
+        let before = pipeline
+            .store
+            .taken_from_drop_folder(office, &name, &original.sha256)
+            .await?;
+        let file = match before {
+            Some(file) => file,
+            None => {
+                let batch = match batches.get(office) {
+                    Some(batch) => batch,
+                    None => {
+                        let batch = pipeline
+                            .store
+                            .create_batch(office, today, "drop folder", BatchEntry::DropFolder)
+                            .await?;
+                        batches.entry(office.to_string()).or_insert(batch)
+                    }
+                };
+                pipeline.admit(batch, &name, original).await?
+            }
+        };
+        let failed = file.state == FileState::Quarantined;
+        let moved_to = self.move_away(office, path, failed, file.reason.as_deref())?;
+        Ok(Taken {
+            batch_id: Some(file.batch_id),
+            office: office.to_string(),
+            name: file.name,
+            state: file.state,
+            reason: file.reason,
+            moved_to,
+        })
     }
 
     fn move_away(

@@ -18,7 +18,7 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::store::{Admission, ScanBatch, ScanFile, Store, StoredOriginal};
 use intake_paper::capture::decode::DecodeLimits;
-use intake_paper::capture::extract::{FormCatalogue, ReadOptions, open_file};
+use intake_paper::capture::extract::{FormCatalogue, ReadOptions};
 
 pub use blobs::Blobs;
 
@@ -56,20 +56,21 @@ impl Pipeline {
     /// row (and its job, when it can be read). The file may be moved or
     /// deleted once this returns.
     pub async fn admit_path(&self, batch: &ScanBatch, path: &Path) -> anyhow::Result<ScanFile> {
+        let original = self.store_original(path).await?;
+        self.admit(batch, &file_name(path), original).await
+    }
+
+    /// Copies a file's bytes into the originals, durably.
+    pub async fn store_original(&self, path: &Path) -> anyhow::Result<StoredOriginal> {
         let blobs = self.blobs.clone();
         let source = path.to_path_buf();
-        let original = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let file = std::fs::File::open(&source)?;
             blobs.store_from(file)
         })
         .await
         .context("storing the original")?
-        .with_context(|| format!("storing {}", path.display()))?;
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into(),
-        );
-        self.admit(batch, &name, original).await
+        .with_context(|| format!("storing {}", path.display()))
     }
 
     /// Records an original already stored durably.
@@ -81,7 +82,7 @@ impl Pipeline {
     ) -> anyhow::Result<ScanFile> {
         let admission = if self.store.content_seen(&original.sha256).await? {
             // A duplicate: it is reported, not opened again.
-            Admission::Readable { page_count: 0 }
+            Admission::Readable
         } else {
             self.check_readable(&original).await?
         };
@@ -91,20 +92,79 @@ impl Pipeline {
             .await?)
     }
 
-    /// Opens the file as the worker will (its structure, no page yet), so
-    /// that a file that cannot be read is quarantined at once with why.
+    /// Looks only at the size and the first bytes: nothing is parsed in
+    /// the process that takes files in (the web server among them). Whatever
+    /// else is wrong with a file the worker finds, and quarantines it with
+    /// the reason.
     async fn check_readable(&self, original: &StoredOriginal) -> anyhow::Result<Admission> {
+        if original.size == 0 {
+            return Ok(Admission::Unreadable("the file is empty".into()));
+        }
+        let limit = self.options.limits.max_file_bytes;
+        if original.size > limit {
+            return Ok(Admission::Unreadable(format!(
+                "the file is too large ({} bytes; at most {limit})",
+                original.size
+            )));
+        }
         let path = self.blobs.path(&original.path);
-        let catalogue = self.catalogue.clone();
-        let options = self.options.clone();
-        let opened = tokio::task::spawn_blocking(move || {
-            open_file(&path, &catalogue, &options).map(|f| f.page_count())
+        let head = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut head = Vec::with_capacity(1024);
+            std::fs::File::open(&path)?
+                .take(1024)
+                .read_to_end(&mut head)?;
+            Ok::<_, std::io::Error>(head)
         })
         .await
-        .context("opening the file")?;
-        Ok(match opened {
-            Ok(page_count) => Admission::Readable { page_count },
-            Err(reason) => Admission::Unreadable(reason),
+        .context("reading the start of the file")?
+        .context("reading the start of the file")?;
+        Ok(match scan_kind(&head) {
+            Some(_) => Admission::Readable,
+            None => Admission::Unreadable(
+                "not a scan: the file is not a PDF, TIFF, PNG or JPEG file".into(),
+            ),
         })
+    }
+}
+
+/// The name a file is recorded under.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    )
+}
+
+/// What a file says it is by its first bytes: a PDF (its header may come
+/// after some bytes of junk, as readers allow), TIFF, PNG or JPEG.
+pub fn scan_kind(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("PNG")
+    } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("JPEG")
+    } else if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
+        Some("TIFF")
+    } else if head.windows(5).take(1024).any(|w| w == b"%PDF-") {
+        Some("PDF")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan_kind;
+
+    #[test]
+    fn scans_are_known_by_their_first_bytes() {
+        assert_eq!(scan_kind(b"%PDF-1.7\n1 0 obj"), Some("PDF"));
+        assert_eq!(scan_kind(b"\r\n%PDF-1.4"), Some("PDF"));
+        assert_eq!(scan_kind(b"\x89PNG\r\n\x1a\n...."), Some("PNG"));
+        assert_eq!(scan_kind(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("JPEG"));
+        assert_eq!(scan_kind(b"II*\0...."), Some("TIFF"));
+        assert_eq!(scan_kind(b"MM\0*...."), Some("TIFF"));
+        assert_eq!(scan_kind(b"not a pdf at all"), None);
+        assert_eq!(scan_kind(b""), None);
     }
 }

@@ -185,8 +185,12 @@ async fn read_file(
     let catalogue = pipeline.catalogue.clone();
     let read_options = pipeline.options.clone();
     let stop_reading = give_up.clone();
+    let (counted, page_count) = tokio::sync::oneshot::channel::<u32>();
     let reader = tokio::task::spawn_blocking(move || {
+        // Only here, in the worker, is a file parsed: what cannot be opened
+        // is quarantined below with the reason.
         let opened = open_file(&path, &catalogue, &read_options)?;
+        let _ = counted.send(opened.page_count());
         opened.read(
             |page| recorded.contains(&page) || stop_reading.load(Ordering::Relaxed),
             |page| {
@@ -197,6 +201,13 @@ async fn read_file(
     });
 
     let mut failure = None;
+    // Dropped unsent when the file cannot be opened.
+    if let Ok(pages) = page_count.await
+        && let Err(error) = store.set_page_count(file.id, pages).await
+    {
+        give_up.store(true, Ordering::Relaxed);
+        failure = Some(error);
+    }
     while let Some(page) = read.recv().await {
         if failure.is_some() {
             continue;
@@ -219,8 +230,7 @@ async fn read_file(
     }
     match opened? {
         Ok(()) => store.finish_file(file.id, FileState::Done, None).await?,
-        // Checked when it was handed in, but it may still fail here (a
-        // limit, a structure that parses only in part).
+        // Only its first bytes were checked when it was handed in.
         Err(reason) => {
             store
                 .finish_file(file.id, FileState::Quarantined, Some(&reason))

@@ -32,10 +32,12 @@ pub enum AuditAction {
     TriageConvert,
     TriageLink,
     TriageClose,
+    /// Quarantined files sent back to be read (`intake requeue`).
+    ScanRequeue,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::View,
         AuditAction::Claim,
         AuditAction::Release,
@@ -55,6 +57,7 @@ impl AuditAction {
         AuditAction::TriageConvert,
         AuditAction::TriageLink,
         AuditAction::TriageClose,
+        AuditAction::ScanRequeue,
     ];
 
     pub fn code(self) -> &'static str {
@@ -78,6 +81,7 @@ impl AuditAction {
             AuditAction::TriageConvert => "triage_convert",
             AuditAction::TriageLink => "triage_link",
             AuditAction::TriageClose => "triage_close",
+            AuditAction::ScanRequeue => "scan_requeue",
         }
     }
 
@@ -155,6 +159,20 @@ impl Store {
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(entry_from_row).collect()
+    }
+
+    /// What was done without a registration or a staff member (commands
+    /// run on the server), newest first.
+    pub async fn audit_of_action(
+        &self,
+        action: AuditAction,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.read_all(
+            &format!("{SELECT_ENTRIES} WHERE a.action = $1 ORDER BY a.id DESC LIMIT {PAGE}"),
+            action.code(),
+            entry_from_row,
+        )
+        .await
     }
 
     /// Everything one staff member did, newest first.

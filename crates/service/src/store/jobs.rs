@@ -10,6 +10,7 @@ use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit::{AuditAction, record};
 use super::{Backend, Store, StoreError, timestamp};
 use super::{id_column, parse_id};
 
@@ -18,6 +19,11 @@ use super::{id_column, parse_id};
 /// crashes workers cannot take them all down for ever.
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// Why a file whose every reading ended with its worker gone is quarantined.
+pub fn crashed_reason(attempts: u32) -> String {
+    format!("reading crashed or timed out {attempts} times")
+}
+
 /// A job a worker holds.
 #[derive(Debug, Clone)]
 pub struct ClaimedJob {
@@ -25,6 +31,13 @@ pub struct ClaimedJob {
     pub file_id: Uuid,
     /// This one included.
     pub attempts: u32,
+}
+
+/// Which quarantined files to read again.
+#[derive(Debug, Clone, Copy)]
+pub enum Requeue {
+    Batch(Uuid),
+    File(Uuid),
 }
 
 /// Counts of a queue, for the worker's and the mailroom's view.
@@ -54,7 +67,9 @@ pub(super) async fn enqueue_file(
 
 impl Store {
     /// Takes the oldest job that is due, or one whose lease ran out, for
-    /// `lease`. PostgreSQL skips rows other workers are claiming; SQLite has
+    /// `lease`, and counts the attempt. A job whose lease ran out on its
+    /// last attempt is not taken again: it is given up first (see
+    /// [`crashed_reason`]). PostgreSQL skips rows other workers are claiming; SQLite has
     /// one writer, so claims are already one at a time.
     pub async fn claim_job(
         &self,
@@ -62,6 +77,7 @@ impl Store {
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
         let now = OffsetDateTime::now_utc();
+        self.give_up_crashed_jobs(now).await?;
         let skip_locked = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
@@ -71,13 +87,14 @@ impl Store {
              attempts = attempts + 1, updated_at = $3 \
              WHERE id = (SELECT id FROM jobs \
                  WHERE (state = 'queued' AND run_after <= $3) \
-                    OR (state = 'running' AND lease_until < $3) \
+                    OR (state = 'running' AND lease_until < $3 AND attempts < $4) \
                  ORDER BY run_after, created_at LIMIT 1{skip_locked}) \
              RETURNING id, file_id, attempts"
         ))
         .bind(worker)
         .bind(timestamp(now + lease))
         .bind(timestamp(now))
+        .bind(i64::from(MAX_ATTEMPTS))
         .fetch_optional(&self.writer)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -87,6 +104,50 @@ impl Store {
             file_id: id_column(&row, "file_id")?,
             attempts: attempts as u32,
         }))
+    }
+
+    /// Jobs whose lease ran out on their last allowed attempt: every claim
+    /// of them ended with the worker gone (killed, crashed, hung past its
+    /// lease). Their file is quarantined and the job is dead, so a file that
+    /// takes workers down is not claimed again after every restart.
+    async fn give_up_crashed_jobs(&self, now: OffsetDateTime) -> Result<(), StoreError> {
+        let now_text = timestamp(now);
+        let exhausted: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, file_id, attempts FROM jobs \
+             WHERE state = 'running' AND lease_until < $1 AND attempts >= $2",
+        )
+        .bind(&now_text)
+        .bind(i64::from(MAX_ATTEMPTS))
+        .fetch_all(&self.writer)
+        .await?;
+        for (job, file, attempts) in exhausted {
+            let reason = crashed_reason(attempts as u32);
+            let mut tx = self.writer.begin().await?;
+            let buried = sqlx::query(
+                "UPDATE jobs SET state = 'dead', last_error = $1, lease_holder = NULL, \
+                 lease_until = NULL, updated_at = $2 \
+                 WHERE id = $3 AND state = 'running' AND lease_until < $2",
+            )
+            .bind(&reason)
+            .bind(&now_text)
+            .bind(&job)
+            .execute(&mut *tx)
+            .await?;
+            if buried.rows_affected() == 1 {
+                sqlx::query(
+                    "UPDATE scan_files SET state = 'quarantined', reason = $1, updated_at = $2 \
+                     WHERE id = $3",
+                )
+                .bind(&reason)
+                .bind(&now_text)
+                .bind(&file)
+                .execute(&mut *tx)
+                .await?;
+                tracing::error!(%job, %file, %reason, "a file was given up: its reading never finished");
+            }
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     /// Extends a lease; `false` when the job is no longer this worker's (its
@@ -157,6 +218,64 @@ impl Store {
         .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Sends quarantined files back to be read, once what stopped them is
+    /// fixed: each file is queued again and its job goes back to the queue
+    /// with its attempts reset (a file quarantined when it was handed in
+    /// gets its first job). Pages already recorded are not read again. Each
+    /// file is audited with `by` and the reason it had. Returns the files
+    /// queued again (name and former reason).
+    pub async fn requeue_quarantined(
+        &self,
+        which: Requeue,
+        by: &str,
+    ) -> Result<Vec<(Uuid, String, String)>, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let now_text = timestamp(now);
+        let (filter, key) = match which {
+            Requeue::Batch(batch) => ("batch_id", batch),
+            Requeue::File(file) => ("id", file),
+        };
+        let mut tx = self.writer.begin().await?;
+        let files: Vec<(String, String, String, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT id, batch_id, name, reason FROM scan_files \
+             WHERE {filter} = $1 AND state = 'quarantined' ORDER BY created_at, name"
+        ))
+        .bind(key.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut requeued = Vec::new();
+        for (file, batch, name, reason) in files {
+            let reason = reason.unwrap_or_default();
+            sqlx::query(
+                "UPDATE scan_files SET state = 'queued', reason = NULL, updated_at = $1 \
+                 WHERE id = $2",
+            )
+            .bind(&now_text)
+            .bind(&file)
+            .execute(&mut *tx)
+            .await?;
+            let job = sqlx::query(
+                "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, \
+                 last_error = NULL, lease_holder = NULL, lease_until = NULL, updated_at = $1 \
+                 WHERE file_id = $2",
+            )
+            .bind(&now_text)
+            .bind(&file)
+            .execute(&mut *tx)
+            .await?;
+            let id = parse_id(&file)?;
+            if job.rows_affected() == 0 {
+                enqueue_file(&mut tx, id, &now_text).await?;
+            }
+            let detail =
+                format!("file {file} ({name}) of batch {batch} requeued by {by}; it was: {reason}");
+            record(&mut tx, now, None, None, AuditAction::ScanRequeue, &detail).await?;
+            requeued.push((id, name, reason));
+        }
+        tx.commit().await?;
+        Ok(requeued)
     }
 
     pub async fn queue_counts(&self) -> Result<QueueCounts, StoreError> {

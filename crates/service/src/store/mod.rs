@@ -28,7 +28,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts};
+pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts, Requeue, crashed_reason};
 pub use limits::{LimitKind, RateKey};
 pub use registrations::{NewRegistration, StatusView, Submission};
 pub use scanning::{

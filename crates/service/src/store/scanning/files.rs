@@ -70,8 +70,8 @@ pub struct ScanFile {
 
 /// Whether a file can be read, as far as can be told before reading it.
 pub enum Admission {
-    /// Worth reading: a job is queued for it.
-    Readable { page_count: u32 },
+    /// Worth reading: a job is queued for it (the worker counts its pages).
+    Readable,
     /// Kept, but it cannot be read: why.
     Unreadable(String),
 }
@@ -112,8 +112,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let first: Option<(String,)> = sqlx::query_as(
-            "SELECT id FROM scan_files WHERE sha256 = $1 AND state <> 'duplicate' \
-             ORDER BY created_at LIMIT 1",
+            "SELECT id FROM scan_files WHERE sha256 = $1 \
+             AND state NOT IN ('duplicate', 'quarantined') ORDER BY created_at LIMIT 1",
         )
         .bind(&original.sha256)
         .fetch_optional(&mut *tx)
@@ -138,7 +138,7 @@ impl Store {
                 file.state = FileState::Quarantined;
                 file.reason = Some(reason);
             }
-            (None, Admission::Readable { page_count }) => file.page_count = Some(page_count),
+            (None, Admission::Readable) => {}
         }
         sqlx::query(
             "INSERT INTO scan_files (id, batch_id, name, sha256, duplicate_of, state, page_count, \
@@ -162,13 +162,16 @@ impl Store {
         Ok(file)
     }
 
-    /// Whether these bytes were handed in before (in any batch).
+    /// Whether these bytes were handed in before (in any batch) and not
+    /// quarantined: a file that could not be read is read again when it
+    /// comes again.
     pub async fn content_seen(&self, sha256: &str) -> Result<bool, StoreError> {
-        let found: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM scan_files WHERE sha256 = $1 LIMIT 1")
-                .bind(sha256)
-                .fetch_optional(&self.reader)
-                .await?;
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT id FROM scan_files WHERE sha256 = $1 AND state <> 'quarantined' LIMIT 1",
+        )
+        .bind(sha256)
+        .fetch_optional(&self.reader)
+        .await?;
         Ok(found.is_some())
     }
 
@@ -180,6 +183,41 @@ impl Store {
     pub async fn batch_files(&self, batch: Uuid) -> Result<Vec<ScanFile>, StoreError> {
         let sql = format!("{SELECT_FILE} WHERE f.batch_id = $1 ORDER BY f.created_at, f.name");
         self.read_all(&sql, &batch.to_string(), file_from_row).await
+    }
+
+    /// The pages of a file, once the worker has opened it.
+    pub async fn set_page_count(&self, file: Uuid, pages: u32) -> Result<(), StoreError> {
+        sqlx::query("UPDATE scan_files SET page_count = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(pages))
+            .bind(timestamp(OffsetDateTime::now_utc()))
+            .bind(file.to_string())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// The file these bytes, under this name, became when they were taken
+    /// from the drop folder for this office before: a file left behind
+    /// (the move after storing it failed, the process stopped in between)
+    /// is not taken in twice.
+    pub async fn taken_from_drop_folder(
+        &self,
+        office: &str,
+        name: &str,
+        sha256: &str,
+    ) -> Result<Option<ScanFile>, StoreError> {
+        let sql = format!(
+            "{SELECT_FILE} JOIN scan_batches b ON b.id = f.batch_id \
+             WHERE f.sha256 = $1 AND f.name = $2 AND b.office = $3 AND b.entry = 'drop_folder' \
+             ORDER BY f.created_at LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(sha256)
+            .bind(name)
+            .bind(office)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(file_from_row).transpose()
     }
 
     /// Ends a file's reading: done, or quarantined with the reason.
