@@ -3,6 +3,7 @@
 //! validators live in `validate`; `normalise` applies them to a submission.
 
 pub mod normalise;
+pub mod paper_dates;
 mod reason;
 pub mod validate;
 

@@ -37,6 +37,12 @@ pub enum ReviewReason {
     LettersOrDigits,
     /// the page with the field has not arrived
     MissingPage,
+    /// paper: a date after the day the paper was received
+    DateInFuture,
+    /// paper: a date before 1900
+    DateBefore1900,
+    /// paper: the signature date is after the day the paper was received
+    SignedAfterReceived,
     /// A rule of the web form did not pass (`invalid_` and the rule's code).
     Invalid(FieldErrorCode),
     /// A reason stored before reasons were codes that matched none of them;
@@ -46,7 +52,7 @@ pub enum ReviewReason {
 
 impl ReviewReason {
     /// Every reason, each rule's included.
-    pub const ALL: [ReviewReason; 35] = [
+    pub const ALL: [ReviewReason; 38] = [
         ReviewReason::LowConfidence,
         ReviewReason::RequiredButEmpty,
         ReviewReason::TemporaryHetu,
@@ -60,6 +66,9 @@ impl ReviewReason {
         ReviewReason::RingOrDots,
         ReviewReason::LettersOrDigits,
         ReviewReason::MissingPage,
+        ReviewReason::DateInFuture,
+        ReviewReason::DateBefore1900,
+        ReviewReason::SignedAfterReceived,
         ReviewReason::Invalid(FieldErrorCode::Required),
         ReviewReason::Invalid(FieldErrorCode::TooLong),
         ReviewReason::Invalid(FieldErrorCode::ControlCharacter),
@@ -99,6 +108,9 @@ impl ReviewReason {
             ReviewReason::RingOrDots => "ring_or_dots",
             ReviewReason::LettersOrDigits => "letters_or_digits",
             ReviewReason::MissingPage => "missing_page",
+            ReviewReason::DateInFuture => "date_in_future",
+            ReviewReason::DateBefore1900 => "date_before_1900",
+            ReviewReason::SignedAfterReceived => "signed_after_received",
             ReviewReason::Invalid(rule) => rule.review_code(),
             ReviewReason::Other => "other",
         }
@@ -146,7 +158,10 @@ mod tests {
         for reason in ReviewReason::ALL {
             let code = reason.code();
             assert!(
-                code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                code.starts_with(|c: char| c.is_ascii_lowercase())
+                    && code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
                 "{code}"
             );
             assert_eq!(ReviewReason::from_code(code), Some(reason));
@@ -160,7 +175,7 @@ mod tests {
         }
         assert_eq!(
             ReviewReason::ALL.len(),
-            14 + FieldErrorCode::ALL.len(),
+            17 + FieldErrorCode::ALL.len(),
             "every rule is a reason"
         );
     }
@@ -169,6 +184,12 @@ mod tests {
     fn codes_are_stable() {
         assert_eq!(ReviewReason::LowConfidence.code(), "low_confidence");
         assert_eq!(ReviewReason::MissingPage.code(), "missing_page");
+        assert_eq!(ReviewReason::DateInFuture.code(), "date_in_future");
+        assert_eq!(ReviewReason::DateBefore1900.code(), "date_before_1900");
+        assert_eq!(
+            ReviewReason::SignedAfterReceived.code(),
+            "signed_after_received"
+        );
         assert_eq!(
             ReviewReason::Invalid(FieldErrorCode::HetuCheck).code(),
             "invalid_hetu_check"

@@ -1,12 +1,16 @@
 //! One sheet's fields, put together from its pages: the first reading of a
 //! page fills that page's fields; a re-scan of the same sheet only improves
 //! on what a person would otherwise have to check, and never undoes a
-//! correction.
+//! correction. A date that cannot be right, judged against the day the
+//! paper was received, goes to review.
 
 use std::collections::BTreeMap;
 
+use time::Date;
+
 use crate::store::SheetSoFar;
 use intake_core::form::FormDefinition;
+use intake_core::record::paper_dates::doubt_paper_dates;
 use intake_core::record::{FieldReading, FieldStatus};
 use intake_paper::capture::extract::fill_missing_fields;
 
@@ -14,6 +18,7 @@ pub(crate) fn merge_page(
     so_far: Option<SheetSoFar<'_>>,
     page: &BTreeMap<String, FieldReading>,
     definition: Option<&FormDefinition>,
+    received: Date,
 ) -> BTreeMap<String, FieldReading> {
     let rescan = so_far.as_ref().is_some_and(|s| s.page_read_before);
     let mut fields = so_far.map(|s| s.fields.clone()).unwrap_or_default();
@@ -33,6 +38,7 @@ pub(crate) fn merge_page(
     }
     if let Some(definition) = definition {
         fill_missing_fields(&mut fields, definition);
+        doubt_paper_dates(&mut fields, definition, received);
     }
     fields
 }
@@ -41,6 +47,23 @@ pub(crate) fn merge_page(
 mod tests {
     use super::*;
     use intake_core::record::{ReviewReason, Value};
+    use time::macros::date;
+
+    const RECEIVED: Date = date!(2026 - 04 - 10);
+
+    fn definition() -> FormDefinition {
+        FormDefinition::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../forms/jobseeker-start.toml"
+        )))
+        .unwrap()
+    }
+
+    /// The first reading of a page with these fields, checked against the
+    /// form as received on `RECEIVED`.
+    fn first_reading(page: &[(&str, FieldReading)]) -> BTreeMap<String, FieldReading> {
+        merge_page(None, &fields(page), Some(&definition()), RECEIVED)
+    }
 
     fn reading(value: &str, status: FieldStatus) -> FieldReading {
         FieldReading {
@@ -74,6 +97,7 @@ mod tests {
             }),
             &page,
             None,
+            RECEIVED,
         );
         assert_eq!(merged["surname"], page["surname"]);
     }
@@ -97,9 +121,108 @@ mod tests {
             }),
             &page,
             None,
+            RECEIVED,
         );
         assert_eq!(merged["surname"], page["surname"]);
         assert_eq!(merged["phone"], so_far["phone"]);
         assert_eq!(merged["post_office"], so_far["post_office"]);
+    }
+
+    #[test]
+    fn a_date_in_the_future_goes_to_review() {
+        let merged = first_reading(&[(
+            "situation_since",
+            reading("2026-05-01", FieldStatus::Accepted),
+        )]);
+        assert_eq!(merged["situation_since"].status, FieldStatus::NeedsReview);
+        assert_eq!(
+            merged["situation_since"].reasons,
+            [ReviewReason::DateInFuture]
+        );
+    }
+
+    #[test]
+    fn a_date_before_1900_goes_to_review() {
+        let merged = first_reading(&[(
+            "situation_since",
+            reading("1899-04-06", FieldStatus::Accepted),
+        )]);
+        assert_eq!(merged["situation_since"].status, FieldStatus::NeedsReview);
+        assert_eq!(
+            merged["situation_since"].reasons,
+            [ReviewReason::DateBefore1900]
+        );
+    }
+
+    #[test]
+    fn a_signature_date_after_the_received_date_goes_to_review() {
+        let merged = first_reading(&[(
+            "signature_date",
+            reading("2026-04-11", FieldStatus::Accepted),
+        )]);
+        assert_eq!(merged["signature_date"].status, FieldStatus::NeedsReview);
+        assert_eq!(
+            merged["signature_date"].reasons,
+            [ReviewReason::SignedAfterReceived]
+        );
+    }
+
+    #[test]
+    fn ordinary_dates_are_still_accepted() {
+        let merged = first_reading(&[
+            (
+                "situation_since",
+                reading("2020-04-06", FieldStatus::Accepted),
+            ),
+            (
+                "signature_date",
+                reading("2026-04-10", FieldStatus::Accepted),
+            ),
+        ]);
+        for id in ["situation_since", "signature_date"] {
+            assert_eq!(merged[id].status, FieldStatus::Accepted, "{id}");
+            assert!(merged[id].reasons.is_empty(), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_rescan_cannot_clear_a_doubted_date_but_a_correction_stands() {
+        let so_far = first_reading(&[
+            (
+                "situation_since",
+                reading("2027-04-06", FieldStatus::Accepted),
+            ),
+            (
+                "signature_date",
+                reading("2026-04-20", FieldStatus::Corrected),
+            ),
+        ]);
+        assert_eq!(so_far["situation_since"].status, FieldStatus::NeedsReview);
+        assert_eq!(so_far["signature_date"].status, FieldStatus::Corrected);
+        let page = fields(&[
+            (
+                "situation_since",
+                reading("2027-04-06", FieldStatus::Accepted),
+            ),
+            (
+                "signature_date",
+                reading("2026-04-20", FieldStatus::Accepted),
+            ),
+        ]);
+        let merged = merge_page(
+            Some(SheetSoFar {
+                fields: &so_far,
+                page_read_before: true,
+            }),
+            &page,
+            Some(&definition()),
+            RECEIVED,
+        );
+        assert_eq!(merged["situation_since"].status, FieldStatus::NeedsReview);
+        assert_eq!(
+            merged["situation_since"].reasons,
+            [ReviewReason::DateInFuture]
+        );
+        assert_eq!(merged["signature_date"], so_far["signature_date"]);
     }
 }

@@ -324,7 +324,7 @@ async fn record_page(
             };
             store
                 .record_form_page(form_page_record, |so_far| {
-                    merge_page(so_far, &fields, definition)
+                    merge_page(so_far, &fields, definition, batch.received_on)
                 })
                 .await?;
         }
