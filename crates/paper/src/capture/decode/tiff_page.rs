@@ -24,6 +24,9 @@ const X_RESOLUTION: u16 = 282;
 const Y_RESOLUTION: u16 = 283;
 const T4_OPTIONS: u16 = 292;
 const TILE_WIDTH: u16 = 322;
+const COLOR_MAP: u16 = 320;
+
+const PHOTOMETRIC_PALETTE: u64 = 3;
 
 const RATIONAL: u16 = 5;
 
@@ -187,6 +190,9 @@ pub(super) fn stretch(image: GrayImage, times: u32) -> GrayImage {
 enum Kind {
     /// One bit a pixel: raw (`None`) or fax-coded.
     Bilevel(Option<Coding>),
+    /// Uncompressed samples of `bits` (2 or 4 grey, up to 8 palette) that
+    /// `image` does not read.
+    Samples { bits: u32 },
 }
 
 struct Layout {
@@ -205,7 +211,15 @@ fn kind(ifd: &Ifd) -> Option<Kind> {
     let samples = ifd.first(SAMPLES_PER_PIXEL).unwrap_or(1);
     let photometric = ifd.first(PHOTOMETRIC).unwrap_or(0);
     let reversed = ifd.first(FILL_ORDER) == Some(2);
-    if bits != 1 || samples != 1 || photometric > 1 {
+    if samples != 1 {
+        return None;
+    }
+    let palette = photometric == PHOTOMETRIC_PALETTE && matches!(bits, 1 | 2 | 4 | 8);
+    let grey = photometric <= 1 && matches!(bits, 2 | 4);
+    if (palette || grey) && compression == 1 {
+        return Some(Kind::Samples { bits: bits as u32 });
+    }
+    if bits != 1 || photometric > 1 {
         return None;
     }
     match compression {
@@ -252,6 +266,7 @@ pub(super) fn decode(
     };
     let image = match kind {
         Kind::Bilevel(coding) => bilevel(ifd, &layout, coding)?,
+        Kind::Samples { bits } => samples(ifd, &layout, bits)?,
     };
     Ok(stretch(image, times))
 }
@@ -330,4 +345,58 @@ fn unpack_bits(data: &[u8], reverse: bool, width: usize, out: &mut [u8]) -> usiz
         lines += 1;
     }
     lines
+}
+
+/// Uncompressed 2- and 4-bit grey, and palette pages, in grey.
+fn samples(ifd: &Ifd, layout: &Layout, bits: u32) -> Result<GrayImage, DecodeError> {
+    let levels = 1usize << bits;
+    let grey: Vec<u8> = if u64::from(layout.photometric) == PHOTOMETRIC_PALETTE {
+        let map = ifd
+            .values(COLOR_MAP)
+            .filter(|map| map.len() == 3 * levels)
+            .ok_or_else(|| corrupt("its palette is missing or the wrong size"))?;
+        (0..levels)
+            .map(|i| {
+                let [r, g, b] = [map[i], map[levels + i], map[2 * levels + i]].map(|v| v >> 8);
+                // The luma `image` gives colour pages.
+                ((2126 * r + 7152 * g + 722 * b) / 10000).min(255) as u8
+            })
+            .collect()
+    } else {
+        (0..levels)
+            .map(|v| {
+                let level = (v * 255 / (levels - 1)) as u8;
+                if layout.photometric == 0 {
+                    255 - level
+                } else {
+                    level
+                }
+            })
+            .collect()
+    };
+    let width = layout.width as usize;
+    let bits = bits as usize;
+    let stride = (width * bits).div_ceil(8);
+    let mut out = vec![255u8; width * layout.height as usize];
+    let mut row = 0usize;
+    for (data, rows) in strips(ifd, layout.height)? {
+        let lines = data.chunks_exact(stride).take(rows as usize);
+        for (i, line) in lines.enumerate() {
+            let target = &mut out[(row + i) * width..(row + i + 1) * width];
+            for (x, pixel) in target.iter_mut().enumerate() {
+                let bit = x * bits;
+                let byte = line[bit / 8];
+                let byte = if layout.reverse_bits && bits < 8 {
+                    byte.reverse_bits()
+                } else {
+                    byte
+                };
+                let value = (byte >> (8 - bits - bit % 8)) & ((1u16 << bits) - 1) as u8;
+                *pixel = grey[usize::from(value)];
+            }
+        }
+        row += rows as usize;
+    }
+    Ok(GrayImage::from_raw(layout.width, layout.height, out)
+        .expect("the buffer is the page's size"))
 }

@@ -394,3 +394,84 @@ fn a_fax_cut_short_keeps_the_lines_it_has() {
         pages[0]
     );
 }
+
+/// A one-strip uncompressed page of `bits` a sample; a palette goes after
+/// the directory.
+fn sample_tiff(
+    photometric: u16,
+    bits: u16,
+    width: u32,
+    height: u32,
+    data: &[u8],
+    map: &[u16],
+) -> Vec<u8> {
+    let mut out = b"II\x2a\x00\x00\x00\x00\x00".to_vec();
+    out.extend_from_slice(data);
+    if out.len() % 2 == 1 {
+        out.push(0);
+    }
+    let directory_at = out.len() as u32;
+    out[4..8].copy_from_slice(&directory_at.to_le_bytes());
+    let mut tags: Vec<(u16, u16, u32, u32)> = vec![
+        (256, 4, 1, width),
+        (257, 4, 1, height),
+        (258, 3, 1, u32::from(bits)),
+        (259, 3, 1, 1),
+        (262, 3, 1, u32::from(photometric)),
+        (273, 4, 1, 8),
+        (277, 3, 1, 1),
+        (278, 4, 1, height),
+        (279, 4, 1, data.len() as u32),
+    ];
+    let map_at = directory_at + 2 + 12 * (tags.len() as u32 + 1) + 4;
+    if !map.is_empty() {
+        tags.push((320, 3, map.len() as u32, map_at));
+    }
+    out.extend_from_slice(&(tags.len() as u16).to_le_bytes());
+    for (tag, kind, count, value) in &tags {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+    out.extend_from_slice(&0u32.to_le_bytes());
+    for v in map {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn two_and_four_bit_grey_read_in_both_photometrics() {
+    // 4 pixels a line, 2 lines: levels 0..3 then 3..0.
+    let two_bit = [0b00_01_10_11, 0b11_10_01_00];
+    let pages = all(sample_tiff(1, 2, 4, 2, &two_bit, &[]));
+    let got = image(&pages[0]);
+    assert_eq!(got.dimensions(), (4, 2));
+    assert_eq!(got.as_raw(), &[0, 85, 170, 255, 255, 170, 85, 0]);
+    let pages = all(sample_tiff(0, 2, 4, 2, &two_bit, &[]));
+    assert_eq!(
+        image(&pages[0]).as_raw(),
+        &[255, 170, 85, 0, 0, 85, 170, 255]
+    );
+    let four_bit = [0x0F, 0xF0];
+    let pages = all(sample_tiff(1, 4, 2, 2, &four_bit, &[]));
+    assert_eq!(image(&pages[0]).as_raw(), &[0, 255, 255, 0]);
+}
+
+#[test]
+fn a_palette_page_reads_as_the_luma_of_its_colours() {
+    // 4-bit palette: 0 black, 1 white, 2 pure red; the rest black.
+    let mut map = vec![0u16; 48];
+    for channel in 0..3 {
+        map[channel * 16 + 1] = 0xFFFF;
+    }
+    map[2] = 0xFFFF;
+    let data = [0x12, 0x00];
+    let pages = all(sample_tiff(3, 4, 2, 2, &data, &map));
+    let got = image(&pages[0]);
+    assert_eq!(got.dimensions(), (2, 2));
+    assert_eq!(got.get_pixel(0, 0).0, [255]);
+    assert_eq!(got.get_pixel(1, 0).0, [54]);
+    assert_eq!(got.get_pixel(0, 1).0, [0]);
+}
