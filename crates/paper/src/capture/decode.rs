@@ -3,12 +3,14 @@
 //! size is checked from the headers before a pixel buffer is allocated, so a
 //! 300-page scan or a decompression bomb cannot take the worker's memory.
 
+mod ccitt;
 mod image_file;
 mod pdf;
 mod pdf_colour;
 mod pdf_image;
 mod pdf_wrap;
 mod tiff;
+mod tiff_page;
 mod unpack;
 
 #[cfg(test)]

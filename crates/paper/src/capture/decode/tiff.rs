@@ -10,7 +10,8 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 use image::{GrayImage, ImageFormat};
 
-use super::{DecodeError, DecodeLimits, image_file};
+use super::tiff_page::{self, Ifd};
+use super::{DecodeError, DecodeLimits, check_pixels, image_file};
 
 /// More directories than any scanner writes: a bound for hostile chains.
 const MAX_PAGES: usize = 100_000;
@@ -29,9 +30,9 @@ pub(super) struct TiffPages {
 }
 
 #[derive(Clone, Copy)]
-struct Header {
-    little_endian: bool,
-    big_tiff: bool,
+pub(super) struct Header {
+    pub(super) little_endian: bool,
+    pub(super) big_tiff: bool,
 }
 
 impl Header {
@@ -68,15 +69,15 @@ impl Header {
         Some(raw)
     }
 
-    fn u16(self, bytes: &[u8], at: u64) -> Option<u16> {
+    pub(super) fn u16(self, bytes: &[u8], at: u64) -> Option<u16> {
         self.int(bytes, at).map(u16::from_le_bytes)
     }
 
-    fn u32(self, bytes: &[u8], at: u64) -> Option<u32> {
+    pub(super) fn u32(self, bytes: &[u8], at: u64) -> Option<u32> {
         self.int(bytes, at).map(u32::from_le_bytes)
     }
 
-    fn u64(self, bytes: &[u8], at: u64) -> Option<u64> {
+    pub(super) fn u64(self, bytes: &[u8], at: u64) -> Option<u64> {
         self.int(bytes, at).map(u64::from_le_bytes)
     }
 
@@ -160,8 +161,19 @@ impl TiffPages {
                 reason: self.broken.clone().unwrap_or_default(),
             });
         };
+        let ifd = Ifd::read(&self.bytes, self.header, directory);
+        let times = ifd.as_ref().map_or(1, tiff_page::vertical_stretch);
+        if let Some(ifd) = ifd.filter(tiff_page::read_here) {
+            return image_file::guard(ImageFormat::Tiff, || tiff_page::decode(&ifd, limits, times));
+        }
         let view = PageView::new(&self.bytes, self.header, directory);
-        image_file::decode(BufReader::new(view), ImageFormat::Tiff, limits)
+        let image = image_file::decode(BufReader::new(view), ImageFormat::Tiff, limits)?;
+        check_pixels(
+            image.width().into(),
+            u64::from(image.height()) * u64::from(times),
+            limits,
+        )?;
+        Ok(tiff_page::stretch(image, times))
     }
 }
 

@@ -9,6 +9,7 @@ use super::tiff::{self, Strip};
 use super::{DecodeError, DecodeLimits, FileKind, Page, PageContent, open, open_bytes};
 
 mod bombs;
+mod fax;
 mod pdf;
 
 fn limits() -> DecodeLimits {
