@@ -51,6 +51,9 @@ fn main() {
         ("triage_makes_links_or_closes_once", |b| {
             Box::pin(triage_makes_links_or_closes_once(b))
         }),
+        ("a_form_on_a_copied_sheet_says_so", |b| {
+            Box::pin(a_form_on_a_copied_sheet_says_so(b))
+        }),
     ];
     common::run_on_both_backends(cases)
 }
@@ -808,6 +811,100 @@ async fn a_scanned_form_shows_the_pictures_of_its_fields(backend: Backend) -> Re
             == StatusCode::NOT_FOUND,
         "no such field"
     );
+    app.finish().await;
+    Ok(())
+}
+
+/// Two people filled photocopies of one printed sheet: the second one's
+/// registration page, and its pages at the verification station, say that
+/// the sheet was registered first for the other, with the first one's
+/// reference (a link only for who may open registrations); the batch page
+/// counts the copy.
+async fn a_form_on_a_copied_sheet_says_so(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let definition = definition(&app)?;
+    let stack = intake_devtools::samples::photocopy_stack(&definition, "CPYN8TE2RK", 2, 4)?;
+    let pile = tempfile::tempdir()?;
+    let path = pile.path().join("copies.pdf");
+    std::fs::write(&path, &stack.pdf)?;
+    let pipeline = Pipeline::new(app.store.clone(), &app.config)?;
+    let request = ImportRequest {
+        paths: vec![path],
+        office: "vaasa".into(),
+        received_on: date!(2026 - 04 - 03),
+        scanned_by: "test".into(),
+    };
+    let batch = store_batch(&pipeline, &request, BatchEntry::Import).await?;
+    let options = WorkerOptions::new(Duration::from_secs(120), 1);
+    let summary = process_batch(&pipeline, &batch, options, |_| {}).await?;
+    ensure!(summary.forms == 2, "a form per person: {summary:?}");
+    let pages = app.store.batch_pages(batch.id).await?;
+    let forms: Vec<_> = pages.iter().filter(|p| p.outcome == "form").collect();
+    let first = forms[0].registration_id.ok_or("the first registration")?;
+    let copy = forms[1].registration_id.ok_or("the copy's registration")?;
+    ensure!(forms[1].copy_of == Some(first), "the copy is noted");
+    let first_reference = stored(&app, first).await?.reference.to_string();
+    ensure!(
+        app.store.copied_sheets(first).await?.is_empty(),
+        "the sheet itself is no copy"
+    );
+    let sheets = app.store.copied_sheets(copy).await?;
+    ensure!(
+        sheets.len() == 1 && sheets[0].id == first && sheets[0].reference == first_reference,
+        "the copy's first registration: {sheets:?}"
+    );
+
+    let link = format!(
+        "<a href=\"/staff/registrations/{first}\" class=\"reference\">{first_reference}</a>"
+    );
+    let maija = Browser::new_user(&app, "maija", Role::Caseworker).await?;
+    let shown = maija.get(&format!("/staff/registrations/{copy}")).await;
+    ensure!(shown.status == StatusCode::OK, "{}", shown.status);
+    ensure!(
+        shown.body.contains("class=\"copy-note\"") && shown.body.contains(&link),
+        "the note links the first registration: {:?}",
+        between(&shown.body, "sources-title", "</table>")
+    );
+    let original = maija.get(&format!("/staff/registrations/{first}")).await;
+    ensure!(
+        !original.body.contains("copy-note"),
+        "the first registration has no note"
+    );
+
+    let mari = Browser::new_user(&app, "mari", Role::Mailroom).await?;
+    let batch_page = mari
+        .get(&format!("/staff/mailroom/batches/{}", batch.id))
+        .await;
+    let counted = [
+        "Forms on copied sheets",
+        "Blanketter på kopierade blad",
+        "Lomakkeita kopioiduilla arkeilla",
+    ]
+    .iter()
+    .any(|label| batch_page.body.contains(&format!("{label}</dt><dd>1</dd>")));
+    ensure!(
+        counted,
+        "the batch counts the copy: {} {:?}",
+        batch_page.status,
+        between(&batch_page.body, "<dl", "</dl>")
+    );
+    // The station shows only forms waiting for review (this sample's copy
+    // reads cleanly and goes straight to the queue).
+    let registration = stored(&app, copy).await?;
+    if registration.status == RegistrationStatus::AwaitingReview {
+        let pages = mari.get(&format!("/staff/verify/{copy}/pages")).await;
+        ensure!(pages.status == StatusCode::OK, "{}", pages.status);
+        ensure!(
+            pages.body.contains("class=\"copy-note\"")
+                && pages.body.contains(&format!(
+                    "<span class=\"reference\">{first_reference}</span>"
+                ))
+                && !pages
+                    .body
+                    .contains(&format!("/staff/registrations/{first}")),
+            "the mailroom sees the reference without a link"
+        );
+    }
     app.finish().await;
     Ok(())
 }

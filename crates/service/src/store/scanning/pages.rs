@@ -40,6 +40,14 @@ pub struct PageRecord {
     pub copy_of: Option<Uuid>,
 }
 
+/// A registration whose sheet a registration's paper form was a photocopy
+/// of (the serial was registered first for another person).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopiedSheet {
+    pub id: Uuid,
+    pub reference: String,
+}
+
 impl Store {
     /// The pages of a file already recorded, so a resumed job skips them.
     pub async fn recorded_pages(&self, file: Uuid) -> Result<Vec<u32>, StoreError> {
@@ -144,6 +152,24 @@ impl Store {
         insert_page(&mut tx, &row).await?;
         tx.commit().await?;
         Ok(PageRecorded::Noted)
+    }
+
+    /// The first registrations of the sheets that a registration's pages
+    /// (or those of registrations folded into it) were photocopies of,
+    /// each once, oldest first. Empty when no page was a copy.
+    pub async fn copied_sheets(&self, registration: Uuid) -> Result<Vec<CopiedSheet>, StoreError> {
+        let sql = "SELECT DISTINCT r.id, r.reference, r.created_at FROM scan_pages p \
+             JOIN registrations r ON r.id = p.copy_of \
+             WHERE (p.registration_id = $1 OR p.registration_id IN \
+             (SELECT d.id FROM registrations d WHERE d.duplicate_of = $1)) \
+             AND r.id <> $1 ORDER BY r.created_at, r.reference";
+        self.read_all(sql, &registration.to_string(), |row| {
+            Ok(CopiedSheet {
+                id: id_column(row, "id")?,
+                reference: row.try_get("reference")?,
+            })
+        })
+        .await
     }
 
     /// Every recorded page of a batch, in file and page order.

@@ -118,6 +118,7 @@ texts! {
         pub sources_title: &'static str,
         pub matched_column: &'static str,
         pub source_first: &'static str,
+        pub copy_note: &'static str,
         pub audit_of_registration: &'static str,
         pub yes: &'static str,
         pub no: &'static str,

@@ -13,6 +13,7 @@ use super::texts::{StaffTexts, role_label, staff_texts};
 use crate::web::AppError;
 use intake_core::calendar::finnish_offset;
 use intake_core::i18n::Lang;
+use uuid::Uuid;
 
 pub struct LanguageLink {
     pub code: &'static str,
@@ -210,6 +211,38 @@ pub fn span(duration: Duration, t: &StaffTexts) -> String {
     }
 }
 
+/// The note that a paper registration was made from a photocopy of a sheet
+/// registered first for another person: the page's sentence around that
+/// registration's reference, which links to its page when the viewer may
+/// open it.
+pub struct CopyNote {
+    pub before: String,
+    pub reference: String,
+    pub after: String,
+    pub href: Option<String>,
+}
+
+impl CopyNote {
+    /// One note per first registration; `pattern` has `{}` where the
+    /// reference goes.
+    pub fn all<'a>(
+        pattern: &str,
+        sheets: impl IntoIterator<Item = (Uuid, &'a str)>,
+        linked: bool,
+    ) -> Vec<CopyNote> {
+        let (before, after) = pattern.split_once("{}").unwrap_or((pattern, ""));
+        sheets
+            .into_iter()
+            .map(|(id, reference)| CopyNote {
+                before: before.to_string(),
+                reference: reference.to_string(),
+                after: after.to_string(),
+                href: linked.then(|| format!("/staff/registrations/{id}")),
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +270,27 @@ mod tests {
         assert_eq!(span(Duration::minutes(45), t), "45 min");
         assert_eq!(span(Duration::hours(5), t), "5 h");
         assert_eq!(span(Duration::hours(53), t), "2 d 5 h");
+    }
+
+    #[test]
+    fn a_copy_note_puts_the_reference_in_the_sentence() {
+        let id = Uuid::new_v4();
+        for lang in Lang::ALL {
+            let pattern = staff_texts(lang).copy_note;
+            let notes = CopyNote::all(pattern, [(id, "ABC123")], true);
+            let [note] = notes.as_slice() else {
+                panic!("one note")
+            };
+            let whole = format!("{}{}{}", note.before, note.reference, note.after);
+            assert_eq!(whole, intake_core::i18n::fill(pattern, "ABC123"));
+            assert!(note.after.ends_with(").") && !note.before.is_empty());
+            assert_eq!(note.href, Some(format!("/staff/registrations/{id}")));
+        }
+        let unlinked = CopyNote::all("x {} y", [(id, "R")], false);
+        assert!(unlinked[0].href.is_none());
+        assert_eq!(
+            (unlinked[0].before.as_str(), unlinked[0].after.as_str()),
+            ("x ", " y")
+        );
     }
 }

@@ -45,6 +45,7 @@ texts! {
         pub state_quarantined: &'static str,
         pub state_duplicate: &'static str,
         pub to_verify: &'static str,
+        pub copies: &'static str,
     }
 }
 

@@ -50,6 +50,8 @@ struct BatchPage {
     files: Vec<ScanFile>,
     progress: BatchProgress,
     summary: BatchSummary,
+    /// Forms made from photocopies of a sheet registered for someone else.
+    copies: usize,
     reading: bool,
 }
 
@@ -331,6 +333,13 @@ pub async fn batch_page(
         return Ok(message(lang, MessageKind::NotFound));
     };
     let progress = state.store.batch_progress(batch.id).await?;
+    let mut copied: Vec<_> = (state.store.batch_pages(batch.id).await?)
+        .into_iter()
+        .filter(|p| p.copy_of.is_some())
+        .filter_map(|p| p.registration_id)
+        .collect();
+    copied.sort();
+    copied.dedup();
     let page = BatchPage {
         chrome: Chrome::signed(&staff, "/staff/mailroom"),
         t: mailroom_texts(lang),
@@ -341,6 +350,7 @@ pub async fn batch_page(
         received: local_date(batch.received_on),
         files: state.store.batch_files(batch.id).await?,
         summary: state.store.batch_summary(batch.id).await?,
+        copies: copied.len(),
         reading: progress.files_open > 0,
         progress,
         batch,

@@ -9,9 +9,10 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::super::Access;
 use super::super::auth::Signed;
 use super::super::texts::fill;
-use super::super::view::{Chrome, MessageKind, message, render};
+use super::super::view::{Chrome, CopyNote, MessageKind, message, render};
 use super::texts::{VerifyTexts, verify_texts};
 use super::{awaiting, definition_of, flagged, images};
 use crate::store::audit::AuditAction;
@@ -42,6 +43,8 @@ struct PagesPage {
     id: String,
     reference: String,
     pages: Vec<PageView>,
+    /// The registrations whose sheets this form was a copy of.
+    copy_notes: Vec<CopyNote>,
     width_mm: f64,
     height_mm: f64,
 }
@@ -73,6 +76,15 @@ pub async fn pages_page(
         .store
         .registration_page_images(registration.id)
         .await?;
+    let copied = state.store.copied_sheets(registration.id).await?;
+    // The mailroom sees the note; only who may open a registration's page
+    // gets the reference as a link.
+    let linked = Access::Caseworker.allows(Some(staff.session.member.role));
+    let copy_notes = CopyNote::all(
+        t.copy_note,
+        copied.iter().map(|c| (c.id, c.reference.as_str())),
+        linked,
+    );
     let pages = images
         .iter()
         .map(|image: &PageImage| PageView {
@@ -103,6 +115,7 @@ pub async fn pages_page(
         id: registration.id.to_string(),
         reference: registration.reference.to_string(),
         pages,
+        copy_notes,
         width_mm: layout.page.width_mm,
         height_mm: layout.page.height_mm,
     };

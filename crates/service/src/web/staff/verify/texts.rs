@@ -45,6 +45,7 @@ texts! {
         pub page_alt: &'static str,
         pub marked_fields: &'static str,
         pub no_pages: &'static str,
+        pub copy_note: &'static str,
     }
 }
 

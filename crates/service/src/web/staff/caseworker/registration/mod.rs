@@ -17,7 +17,7 @@ use super::texts::{
     StaffTexts, channel_label, fill, match_label, outcome_label, result_label, status_label,
 };
 use super::view::{
-    Chrome, MessageKind, iso_time, local_date, local_time, message, phone_display, render,
+    Chrome, CopyNote, MessageKind, iso_time, local_date, local_time, message, phone_display, render,
 };
 use crate::accounts::Role;
 use crate::callbacks::{CallOutcome, CloseResult};
@@ -162,6 +162,8 @@ struct RegistrationPage {
     fields: Vec<FieldLine>,
     sources: Vec<SourceLine>,
     letters: Vec<LetterLine>,
+    /// The registrations whose sheets this one's paper form was a copy of.
+    copy_notes: Vec<CopyNote>,
     closed: Option<ClosedView>,
     csrf: String,
     /// What the keyboard starts on: the error summary, the phone number
@@ -228,6 +230,7 @@ async fn show(
     };
     let sources = state.store.registration_sources(id).await?;
     let letters = state.store.triage_items_of(id).await?;
+    let copied = state.store.copied_sheets(id).await?;
     // Nothing is shown that is not in the audit log first.
     state
         .store
@@ -369,6 +372,11 @@ async fn show(
                 opening: letter_opening(&item.text),
             })
             .collect(),
+        copy_notes: CopyNote::all(
+            t.copy_note,
+            copied.iter().map(|c| (c.id, c.reference.as_str())),
+            true,
+        ),
         closed: detail.result.map(|result| ClosedView {
             result: result_label(t, result),
             by: detail.closed_by.clone().unwrap_or_default(),
