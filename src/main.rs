@@ -91,8 +91,10 @@ enum Command {
         #[arg(long, env = "DATABASE_URL")]
         database: Option<String>,
     },
-    /// Staff accounts.
+    /// Staff accounts over their whole life.
     User {
+        #[arg(long, env = "DATABASE_URL", global = true)]
+        database: Option<String>,
         #[command(subcommand)]
         command: UserCommand,
     },
@@ -140,8 +142,25 @@ enum UserCommand {
         /// Read the password from the first line of standard input instead.
         #[arg(long)]
         password_stdin: bool,
-        #[arg(long, env = "DATABASE_URL")]
-        database: Option<String>,
+    },
+    /// List the accounts: name, role, state.
+    List,
+    /// Disable an account: it signs nothing in, and its sessions end now.
+    Disable { name: String },
+    /// Enable a disabled account again.
+    Enable { name: String },
+    /// Set a new password (asked for twice); the account's sessions end.
+    ResetPassword {
+        name: String,
+        /// Read the password from the first line of standard input instead.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give an account another role; it counts from the next request.
+    SetRole {
+        name: String,
+        #[arg(long, value_parser = ["mailroom", "caseworker", "admin"])]
+        role: String,
     },
 }
 
@@ -310,23 +329,11 @@ async fn run() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    name,
-                    role,
-                    password_stdin,
-                    database,
-                },
-        } => {
+        Command::User { database, command } => {
             let config = load_config(cli.config.as_deref(), None, database)?;
-            let role = intake_service::accounts::Role::parse(&role).context("--role")?;
-            let password = read_new_password(password_stdin)?;
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
-            let member = store.add_user(&name, role, password).await?;
-            println!("added {} as {}", member.name, member.role);
-            Ok(())
+            user_command(&store, command).await
         }
         Command::Migrate { database } => {
             let config = load_config(cli.config.as_deref(), None, database)?;
@@ -513,6 +520,75 @@ fn form_command(config: &Config, command: FormCommand) -> anyhow::Result<()> {
 }
 
 /// A new password from standard input, or typed twice at the terminal.
+async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    use intake_service::accounts::{Role, password};
+    let now = time::OffsetDateTime::now_utc();
+    let account = |name: String| async move {
+        let name = intake_service::accounts::normalise_name(&name)?;
+        store
+            .staff_by_name(&name)
+            .await?
+            .with_context(|| format!("there is no account `{name}`"))
+    };
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => {
+            let role = Role::parse(&role).context("--role")?;
+            let password = read_new_password(password_stdin)?;
+            let member = store.add_user(&name, role, password).await?;
+            println!("added {} as {}", member.name, member.role);
+        }
+        UserCommand::List => {
+            for member in store.staff_members().await? {
+                let state = if member.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!("{}\t{}\t{state}", member.name, member.role);
+            }
+        }
+        UserCommand::Disable { name } => {
+            let member = account(name).await?;
+            store.set_staff_disabled(member.id, true, None, now).await?;
+            println!("disabled {}; its sessions have ended", member.name);
+        }
+        UserCommand::Enable { name } => {
+            let member = account(name).await?;
+            store
+                .set_staff_disabled(member.id, false, None, now)
+                .await?;
+            println!("enabled {}", member.name);
+        }
+        UserCommand::ResetPassword {
+            name,
+            password_stdin,
+        } => {
+            let member = account(name).await?;
+            let new_password = read_new_password(password_stdin)?;
+            password::check_new(&new_password).map_err(anyhow::Error::msg)?;
+            let hash = tokio::task::spawn_blocking(move || password::hash(&new_password)).await?;
+            store
+                .set_staff_password(member.id, &hash, None, now)
+                .await?;
+            println!(
+                "set a new password for {}; its sessions have ended",
+                member.name
+            );
+        }
+        UserCommand::SetRole { name, role } => {
+            let member = account(name).await?;
+            let role = Role::parse(&role).context("--role")?;
+            store.set_staff_role(member.id, role, None, now).await?;
+            println!("{} is now {role}", member.name);
+        }
+    }
+    Ok(())
+}
+
 fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
     if from_stdin {
         let mut line = String::new();

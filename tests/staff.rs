@@ -1,5 +1,6 @@
 //! The staff side driven through the real router, every case on SQLite and
-//! on PostgreSQL: roles on every staff route, sessions, lock-out, the
+//! on PostgreSQL: roles on every staff route, sessions, sign-in throttles,
+//! accounts over their life, the
 //! callback queue (claims, attempts, the letter rule, due dates), duplicates
 //! across channels, the audit log, export and the dashboard.
 
@@ -19,6 +20,7 @@ use intake_service::callbacks::CallOutcome;
 use intake_service::callbacks::schedule::finnish_moment;
 use intake_service::store::NewRegistration;
 use intake_service::store::callbacks::{AttemptLogged, Claim, NewCallAttempt, QueueFilter};
+use intake_service::store::sign_in_throttle::SignInKeys;
 use intake_service::web::staff::{Access, routes};
 use libtest_mimic::Failed;
 use reqwest::StatusCode;
@@ -33,8 +35,14 @@ fn main() {
         ("sign_in_sets_a_safe_cookie_and_sign_out_ends_it", |b| {
             Box::pin(sign_in_sets_a_safe_cookie_and_sign_out_ends_it(b))
         }),
-        ("repeated_failures_lock_the_account", |b| {
-            Box::pin(repeated_failures_lock_the_account(b))
+        ("sign_in_gives_nothing_away", |b| {
+            Box::pin(sign_in_gives_nothing_away(b))
+        }),
+        ("sign_in_throttles_count_apart", |b| {
+            Box::pin(sign_in_throttles_count_apart(b))
+        }),
+        ("accounts_over_their_whole_life", |b| {
+            Box::pin(accounts_over_their_whole_life(b))
         }),
         ("an_idle_session_ends", |b| {
             Box::pin(an_idle_session_ends(b))
@@ -437,43 +445,46 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_it(backend: Backend) -> Re
     Ok(())
 }
 
-async fn repeated_failures_lock_the_account(backend: Backend) -> Result<(), Failed> {
+/// The English refusal every failed sign-in gets.
+const SIGN_IN_REFUSED: &str =
+    "The user name or the password is wrong, or there have been too many tries.";
+
+async fn sign_in_gives_nothing_away(backend: Backend) -> Result<(), Failed> {
     let app = TestApp::spawn(&backend).await;
     let kaisa = add_user(&app, "kaisa", Role::Caseworker).await?;
     add_user(&app, "aino", Role::Admin).await?;
-    let max = app.config.staff.max_failed_sign_ins;
-    for n in 1..=max {
-        let wrong = sign_in_attempt(
-            &app,
-            "kaisa",
-            "wrong password!",
-            &[("accept-language", "en")],
-        )
-        .await?;
+    let english = [("accept-language", "en")];
+    // An unknown name and a wrong password: the same answer.
+    let unknown = sign_in_attempt(&app, "nobody", PASSWORD, &english).await?;
+    let wrong = sign_in_attempt(&app, "kaisa", "wrong password!", &english).await?;
+    for (what, answer) in [("unknown name", &unknown), ("wrong password", &wrong)] {
         ensure!(
-            wrong.status == StatusCode::UNAUTHORIZED,
-            "attempt {n}: {}",
-            wrong.status
+            answer.status == StatusCode::UNAUTHORIZED && answer.body.contains(SIGN_IN_REFUSED),
+            "{what}: {} {}",
+            answer.status,
+            answer.body
         );
-        if n == max {
-            ensure!(
-                wrong.body.contains("locked"),
-                "the last one says the account is locked"
-            );
-        }
     }
-    let right = sign_in_attempt(&app, "kaisa", PASSWORD, &[("accept-language", "en")]).await?;
+    // The rest of the allowance, then the right password: the same answer
+    // again, not "locked".
+    let max = app.config.staff.max_failed_sign_ins;
+    for _ in 1..max {
+        sign_in_attempt(&app, "kaisa", "wrong password!", &english).await?;
+    }
+    let paused = sign_in_attempt(&app, "kaisa", PASSWORD, &english).await?;
     ensure!(
-        right.status == StatusCode::UNAUTHORIZED && right.body.contains("locked"),
-        "the right password does not open a locked account: {}",
-        right.status
+        paused.status == StatusCode::UNAUTHORIZED
+            && paused.body.contains(SIGN_IN_REFUSED)
+            && !paused.body.to_lowercase().contains("lock"),
+        "a paused name gets the same answer: {}",
+        paused.status
     );
     let admin = Browser::sign_in(&app, "aino").await?;
     let list = admin.get("/staff/admin/staff").await;
     ensure!(
         list.body
             .contains(&format!("/staff/admin/staff/{}/unlock", kaisa.id)),
-        "unlock offered"
+        "the admin sees the pause and can lift it"
     );
     let unlocked = admin
         .post(&format!("/staff/admin/staff/{}/unlock", kaisa.id), &[])
@@ -487,13 +498,233 @@ async fn repeated_failures_lock_the_account(backend: Backend) -> Result<(), Fail
     let log = app.store.audit_for_staff(kaisa.id).await?;
     let refused = log.iter().filter(|e| e.action == "sign_in_refused").count();
     ensure!(
-        refused == max as usize,
-        "every refusal is logged: {refused}"
+        refused == max as usize + 1,
+        "every refusal of the account is logged: {refused}"
+    );
+
+    // Login CSRF: a form token without the pre-session cookie it was
+    // issued beside, or with another browser's, is refused.
+    let form = page(
+        client()
+            .get(format!("{}/staff/sign-in", app.base))
+            .send()
+            .await?,
+    )
+    .await;
+    let token = intake_devtools::synthetic::form_token(&form.body).ok_or("no token")?;
+    let body = serde_urlencoded::to_string([
+        ("name", "kaisa"),
+        ("password", PASSWORD),
+        ("form_token", token.as_str()),
+    ])?;
+    for cookie in ["", "intake_sign_in=someone-elses"] {
+        let forged = client()
+            .post(format!("{}/staff/sign-in", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
+            .body(body.clone())
+            .send()
+            .await?;
+        ensure!(
+            forged.status() == StatusCode::BAD_REQUEST,
+            "a sign-in form without its own cookie ({cookie:?}): {}",
+            forged.status()
+        );
+    }
+    ensure!(
+        form.set_cookie
+            .iter()
+            .any(|c| c.starts_with("intake_sign_in=") && c.contains("SameSite=Strict")),
+        "the pre-session cookie is not sent cross-site: {:?}",
+        form.set_cookie
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn sign_in_throttles_count_apart(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let settings = app.config.staff.clone();
+    let now = OffsetDateTime::now_utc();
+    let keys = |name: &str, address: &str| SignInKeys {
+        name: name.into(),
+        address: address.into(),
+    };
+    for _ in 0..settings.max_failed_sign_ins {
+        app.store
+            .count_failed_sign_in(&keys("kaisa", "a1"), None, &settings, now)
+            .await?;
+    }
+    ensure!(
+        app.store
+            .sign_in_paused(&keys("kaisa", "a1"), &settings, now)
+            .await?
+            .is_some(),
+        "kaisa is paused from the guessing address"
     );
     ensure!(
-        log.iter().any(|e| e.action == "sign_in"),
-        "the sign-in is logged"
+        app.store
+            .sign_in_paused(&keys("kaisa", "a2"), &settings, now)
+            .await?
+            .is_none(),
+        "but not from another one: a stranger cannot keep her out"
     );
+    // Many names from one address: the address is paused for all of them.
+    for n in 0..settings.max_failed_per_address {
+        let name = format!("name{}", n % 3);
+        app.store
+            .count_failed_sign_in(&keys(&name, "a3"), None, &settings, now)
+            .await?;
+    }
+    ensure!(
+        app.store
+            .sign_in_paused(&keys("fresh", "a3"), &settings, now)
+            .await?
+            .is_some(),
+        "the guessing address is paused for every name"
+    );
+    // One name from many addresses: the name's own cap.
+    for n in 0..settings.max_failed_per_name {
+        app.store
+            .count_failed_sign_in(&keys("aino", &format!("b{n}")), None, &settings, now)
+            .await?;
+    }
+    ensure!(
+        app.store
+            .sign_in_paused(&keys("aino", "b-new"), &settings, now)
+            .await?
+            .is_some(),
+        "a name guessed from everywhere is paused"
+    );
+    let later = now + settings.lockout() + Duration::seconds(1);
+    ensure!(
+        app.store
+            .sign_in_paused(&keys("kaisa", "a1"), &settings, later)
+            .await?
+            .is_none(),
+        "a pause runs out with its window"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn accounts_over_their_whole_life(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let kaisa = add_user(&app, "kaisa", Role::Caseworker).await?;
+    let aino = add_user(&app, "aino", Role::Admin).await?;
+    let admin = Browser::sign_in(&app, "aino").await?;
+    let at_work = Browser::sign_in(&app, "kaisa").await?;
+    ensure!(
+        at_work.get("/staff/queue").await.status == StatusCode::OK,
+        "at work"
+    );
+
+    // Disabling ends the open session at its next request.
+    let member = format!("/staff/admin/staff/{}", kaisa.id);
+    let disabled = admin.post(&format!("{member}/disable"), &[]).await;
+    ensure!(
+        disabled.status == StatusCode::SEE_OTHER,
+        "disable: {}",
+        disabled.status
+    );
+    let after = at_work.get("/staff/queue").await;
+    ensure!(
+        after.status == StatusCode::SEE_OTHER && after.location.starts_with("/staff/sign-in"),
+        "a disabled account's open session stops working: {} {}",
+        after.status,
+        after.location
+    );
+    let refused = sign_in_attempt(&app, "kaisa", PASSWORD, &[("accept-language", "en")]).await?;
+    ensure!(
+        refused.status == StatusCode::UNAUTHORIZED && refused.body.contains(SIGN_IN_REFUSED),
+        "a disabled account signs nothing in, with the same answer"
+    );
+    ensure!(
+        admin
+            .get("/staff/admin/staff")
+            .await
+            .body
+            .contains(&format!("{member}/enable")),
+        "the list offers to enable it again"
+    );
+    admin.post(&format!("{member}/enable"), &[]).await;
+    let back = Browser::sign_in(&app, "kaisa").await?;
+
+    // A new password ends the sessions; the old one opens nothing.
+    let new_password = "a brand new password 42";
+    let short = admin
+        .post(&format!("{member}/password"), &[("new_password", "short")])
+        .await;
+    ensure!(
+        short.location.contains("error=password"),
+        "a short password is refused: {}",
+        short.location
+    );
+    admin
+        .post(
+            &format!("{member}/password"),
+            &[("new_password", new_password)],
+        )
+        .await;
+    let after = back.get("/staff/queue").await;
+    ensure!(
+        after.status == StatusCode::SEE_OTHER,
+        "a new password ends the open session: {}",
+        after.status
+    );
+    let old = sign_in_attempt(&app, "kaisa", PASSWORD, &[]).await?;
+    ensure!(
+        old.status == StatusCode::UNAUTHORIZED,
+        "the old password: {}",
+        old.status
+    );
+    let kaisa_now = Browser::sign_in_with(&app, "kaisa", new_password, &[]).await?;
+
+    // A new role counts from the next request.
+    admin
+        .post(&format!("{member}/role"), &[("role", "mailroom")])
+        .await;
+    let queue = kaisa_now.get("/staff/queue").await;
+    ensure!(
+        queue.status == StatusCode::FORBIDDEN,
+        "the caseworker's queue is closed to a mailroom role at once: {}",
+        queue.status
+    );
+    ensure!(
+        kaisa_now.get("/staff/verify").await.status == StatusCode::OK,
+        "and the mailroom's pages open"
+    );
+
+    // An admin does not shut themselves out from the page.
+    let me = format!("/staff/admin/staff/{}", aino.id);
+    let own = admin.post(&format!("{me}/disable"), &[]).await;
+    ensure!(
+        own.status == StatusCode::FORBIDDEN,
+        "own account: {}",
+        own.status
+    );
+    ensure!(
+        admin.get("/staff/admin/staff").await.status == StatusCode::OK,
+        "the admin is still in"
+    );
+    let log: Vec<String> = app
+        .store
+        .audit_for_staff(aino.id)
+        .await?
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "account_disable",
+        "account_enable",
+        "password_reset",
+        "role_change",
+    ] {
+        ensure!(
+            log.iter().any(|a| a == action),
+            "{action} is audited: {log:?}"
+        );
+    }
     app.finish().await;
     Ok(())
 }
@@ -1410,6 +1641,75 @@ async fn user_add_command_makes_an_account(backend: Backend) -> Result<(), Faile
     ensure!(
         members.len() == 1 && members[0].role == Role::Admin,
         "one account: {members:?}"
+    );
+
+    // The rest of an account's life from the command line.
+    let intake = |args: &[&str], stdin: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+            .arg("user")
+            .args(args)
+            .env("DATABASE_URL", &app.config.database_url)
+            .env("INTAKE_DATA_DIR", &app.config.data_dir)
+            .env("RUST_LOG", "error")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the intake binary runs");
+        use std::io::Write;
+        let mut input = child.stdin.take().expect("stdin");
+        input.write_all(stdin.as_bytes()).expect("writes");
+        drop(input);
+        child.wait_with_output().expect("it ends")
+    };
+    let said = |output: &std::process::Output| String::from_utf8_lossy(&output.stdout).into_owned();
+    let disable = tokio::task::block_in_place(|| intake(&["disable", "eeva"], ""));
+    ensure!(
+        disable.status.success(),
+        "disable: {}",
+        String::from_utf8_lossy(&disable.stderr)
+    );
+    ensure!(
+        admin.get("/staff/admin/staff").await.status == StatusCode::SEE_OTHER,
+        "disabling from the command line ends the open session"
+    );
+    let list = tokio::task::block_in_place(|| intake(&["list"], ""));
+    ensure!(
+        said(&list).contains("eeva\tadmin\tdisabled"),
+        "list: {}",
+        said(&list)
+    );
+    tokio::task::block_in_place(|| intake(&["enable", "eeva"], ""));
+    let new_password = "another long password";
+    let reset = tokio::task::block_in_place(|| {
+        intake(
+            &["reset-password", "eeva", "--password-stdin"],
+            &format!("{new_password}\n"),
+        )
+    });
+    ensure!(
+        reset.status.success(),
+        "reset: {}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let role =
+        tokio::task::block_in_place(|| intake(&["set-role", "eeva", "--role", "caseworker"], ""));
+    ensure!(
+        role.status.success(),
+        "set-role: {}",
+        String::from_utf8_lossy(&role.stderr)
+    );
+    let eeva = Browser::sign_in_with(&app, "eeva", new_password, &[]).await?;
+    ensure!(
+        eeva.get("/staff/admin/staff").await.status == StatusCode::FORBIDDEN
+            && eeva.get("/staff/queue").await.status == StatusCode::OK,
+        "enabled, with the new password and the new role"
+    );
+    let missing = tokio::task::block_in_place(|| intake(&["disable", "nobody"], ""));
+    ensure!(
+        !missing.status.success()
+            && String::from_utf8_lossy(&missing.stderr).contains("no account"),
+        "an unknown name is an error"
     );
     app.finish().await;
     Ok(())

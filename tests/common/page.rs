@@ -93,6 +93,14 @@ pub async fn sign_in_attempt(
     )
     .await;
     let token = intake_devtools::synthetic::form_token(&form.body).ok_or("no sign-in token")?;
+    // The form is good only with the pre-session cookie it came with.
+    let pre_session = form
+        .set_cookie
+        .iter()
+        .find(|c| c.starts_with("intake_sign_in="))
+        .and_then(|c| c.split(';').next())
+        .ok_or("no pre-session cookie")?
+        .to_string();
     let body = serde_urlencoded::to_string([
         ("name", name),
         ("password", password),
@@ -102,6 +110,7 @@ pub async fn sign_in_attempt(
     let mut request = client
         .post(format!("{}/staff/sign-in", app.base))
         .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", pre_session)
         .body(body);
     for (name, value) in headers {
         request = request.header(*name, *value);

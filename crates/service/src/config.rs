@@ -103,10 +103,19 @@ pub struct StaffSettings {
     pub idle_minutes: u32,
     /// ...and this many hours after signing in, whatever happens.
     pub session_hours: u32,
-    /// Wrong passwords in a row before the account is locked...
+    /// Failed sign-ins for one name from one address before sign-ins for
+    /// that name from that address pause...
     pub max_failed_sign_ins: u32,
-    /// ...for this many minutes.
+    /// ...for what is left of a window of this many minutes.
     pub lockout_minutes: u32,
+    /// Failed sign-ins from one address, whatever the names, in a window.
+    pub max_failed_per_address: u32,
+    /// Failed sign-ins for one name, from anywhere, in a window: the cap on
+    /// guessing from many addresses. High, so that strangers cannot easily
+    /// keep a member out.
+    pub max_failed_per_name: u32,
+    /// Password checks at once (each holds about 19 MiB): more wait.
+    pub password_checks_at_once: u32,
     /// Mark the session cookie `Secure` even when no trusted proxy says the
     /// request came over TLS (set it when TLS ends in front of this server).
     pub secure_cookies: bool,
@@ -123,6 +132,9 @@ impl Default for StaffSettings {
             session_hours: 12,
             max_failed_sign_ins: 5,
             lockout_minutes: 15,
+            max_failed_per_address: 30,
+            max_failed_per_name: 100,
+            password_checks_at_once: 2,
             secure_cookies: false,
             lease_minutes: 20,
             max_call_attempts: 3,
@@ -295,8 +307,12 @@ impl Config {
             self.staff.max_call_attempts >= 1
                 && self.staff.idle_minutes >= 1
                 && self.staff.lease_minutes >= 1
-                && self.staff.max_failed_sign_ins >= 1,
-            "staff: max_call_attempts, idle_minutes, lease_minutes and max_failed_sign_ins must be at least 1"
+                && self.staff.max_failed_sign_ins >= 1
+                && self.staff.max_failed_per_address >= 1
+                && self.staff.max_failed_per_name >= 1
+                && self.staff.lockout_minutes >= 1
+                && self.staff.password_checks_at_once >= 1,
+            "staff: max_call_attempts, idle_minutes, lease_minutes, lockout_minutes, password_checks_at_once and the max_failed_* limits must be at least 1"
         );
         Ok(())
     }

@@ -46,6 +46,7 @@ impl Application {
         let secret = load_or_create_secret(&config)?;
         let tokens = web::abuse::FormTokens::new(&secret, config.limits.form_token_ttl());
         let pipeline = Pipeline::new(store.clone(), &config)?;
+        let hashing = tokio::sync::Semaphore::new(config.staff.password_checks_at_once as usize);
         Ok(Application {
             state: AppState {
                 config: Arc::new(config),
@@ -54,6 +55,7 @@ impl Application {
                 form: Arc::new(form),
                 tokens,
                 secret: Arc::new(secret),
+                hashing: Arc::new(hashing),
             },
         })
     }

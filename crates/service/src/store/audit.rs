@@ -34,10 +34,14 @@ pub enum AuditAction {
     TriageClose,
     /// Quarantined files sent back to be read (`intake requeue`).
     ScanRequeue,
+    AccountDisable,
+    AccountEnable,
+    PasswordReset,
+    RoleChange,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::View,
         AuditAction::Claim,
         AuditAction::Release,
@@ -58,6 +62,10 @@ impl AuditAction {
         AuditAction::TriageLink,
         AuditAction::TriageClose,
         AuditAction::ScanRequeue,
+        AuditAction::AccountDisable,
+        AuditAction::AccountEnable,
+        AuditAction::PasswordReset,
+        AuditAction::RoleChange,
     ];
 
     pub fn code(self) -> &'static str {
@@ -82,6 +90,10 @@ impl AuditAction {
             AuditAction::TriageLink => "triage_link",
             AuditAction::TriageClose => "triage_close",
             AuditAction::ScanRequeue => "scan_requeue",
+            AuditAction::AccountDisable => "account_disable",
+            AuditAction::AccountEnable => "account_enable",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::RoleChange => "role_change",
         }
     }
 

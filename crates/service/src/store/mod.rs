@@ -13,6 +13,7 @@ mod reason_codes_migration;
 mod registrations;
 pub mod review;
 mod scanning;
+pub mod sign_in_throttle;
 pub mod staff;
 pub mod triage;
 
@@ -30,6 +31,7 @@ use uuid::Uuid;
 
 pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts, Requeue, crashed_reason};
 pub use limits::{LimitKind, RateKey};
+pub(crate) use registrations::hex;
 pub use registrations::{NewRegistration, StatusView, Submission};
 pub use scanning::{
     Admission, BatchEntry, BatchProgress, BatchSummary, FileState, FormPage, PageRecord,

@@ -7,10 +7,10 @@ use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::audit::AuditAction;
+use super::audit::{self, AuditAction};
 use super::registrations::token_hash;
 use super::{Store, StoreError, is_unique_violation, timestamp};
-use super::{id_column, optional_time, parse_optional_timestamp, staff_did, time_column};
+use super::{id_column, optional_time, staff_did, time_column};
 use crate::accounts::{Role, normalise_name, password};
 use crate::config::StaffSettings;
 
@@ -20,7 +20,8 @@ pub struct StaffMember {
     pub id: Uuid,
     pub name: String,
     pub role: Role,
-    pub locked_until: Option<OffsetDateTime>,
+    /// A disabled account signs nothing in, and has no sessions.
+    pub disabled_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
 }
 
@@ -44,7 +45,7 @@ pub struct StaffSession {
 /// browsing does not turn every page view into a write.
 const TOUCH_EVERY: time::Duration = time::Duration::seconds(60);
 
-const SELECT_STAFF: &str = "SELECT id, name, role, locked_until, created_at FROM staff";
+const SELECT_STAFF: &str = "SELECT id, name, role, disabled_at, created_at FROM staff";
 
 impl Store {
     /// Creates an account (`intake user add`, the admin page): the name and
@@ -79,7 +80,7 @@ impl Store {
             id: Uuid::new_v4(),
             name: name.to_string(),
             role,
-            locked_until: None,
+            disabled_at: None,
             created_at: now,
         };
         let inserted = sqlx::query(
@@ -102,7 +103,7 @@ impl Store {
 
     pub async fn staff_for_sign_in(&self, name: &str) -> Result<Option<SignInRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, name, role, locked_until, created_at, password_hash FROM staff \
+            "SELECT id, name, role, disabled_at, created_at, password_hash FROM staff \
              WHERE name = $1",
         )
         .bind(name)
@@ -117,57 +118,7 @@ impl Store {
         .transpose()
     }
 
-    /// Counts a wrong password; returns until when the account is locked,
-    /// if it now is. A lock that has run out starts the count afresh.
-    pub async fn record_failed_sign_in(
-        &self,
-        staff: Uuid,
-        settings: &StaffSettings,
-        now: OffsetDateTime,
-    ) -> Result<Option<OffsetDateTime>, StoreError> {
-        let now_text = timestamp(now);
-        let mut tx = self.writer.begin().await?;
-        // Both expressions see the row as it was: one statement, no race.
-        let row: Option<(Option<String>,)> = sqlx::query_as(
-            "UPDATE staff SET \
-               failed_sign_ins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $1 \
-                 THEN 1 ELSE failed_sign_ins + 1 END, \
-               locked_until = CASE \
-                 WHEN locked_until IS NOT NULL AND locked_until > $1 THEN locked_until \
-                 WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $1 \
-                   THEN 1 ELSE failed_sign_ins + 1 END) >= $2 THEN $3 \
-                 ELSE NULL END, \
-               updated_at = $1 \
-             WHERE id = $4 RETURNING locked_until",
-        )
-        .bind(&now_text)
-        .bind(i64::from(settings.max_failed_sign_ins))
-        .bind(timestamp(now + settings.lockout()))
-        .bind(staff.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let locked_until = parse_optional_timestamp(row.and_then(|(until,)| until).as_deref())?
-            .filter(|until| *until > now);
-        let detail = if locked_until.is_some() {
-            "locked"
-        } else {
-            "wrong password"
-        };
-        staff_did(
-            &mut tx,
-            now,
-            staff,
-            None,
-            AuditAction::SignInRefused,
-            detail,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(locked_until)
-    }
-
-    /// Starts a session for a correct password: the failure count starts
-    /// afresh and the sign-in is logged.
+    /// Starts a session for a correct password; the sign-in is logged.
     pub async fn start_session(
         &self,
         staff: Uuid,
@@ -184,14 +135,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE staff SET failed_sign_ins = 0, locked_until = NULL, updated_at = $1 \
-             WHERE id = $2",
-        )
-        .bind(&now_text)
-        .bind(staff.to_string())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
             "INSERT INTO staff_sessions (token_sha256, staff_id, created_at, last_seen_at, \
              expires_at) VALUES ($1, $2, $3, $3, $4)",
         )
@@ -206,8 +149,10 @@ impl Store {
         Ok(())
     }
 
-    /// The session a cookie's secret opens, if it is still alive: not past
-    /// its lifetime, not idle too long. Each use keeps it from going idle.
+    /// The session a cookie's secret opens, if it is still alive: its
+    /// account not disabled, not past its lifetime, not idle too long. The
+    /// account is read afresh at every request, so a new role or a
+    /// disabled account counts at once. Each use keeps it from going idle.
     pub async fn staff_session(
         &self,
         token: &str,
@@ -216,10 +161,10 @@ impl Store {
     ) -> Result<Option<StaffSession>, StoreError> {
         let hash = token_hash(token);
         let row = sqlx::query(
-            "SELECT st.id, st.name, st.role, st.locked_until, st.created_at, \
+            "SELECT st.id, st.name, st.role, st.disabled_at, st.created_at, \
              s.created_at AS session_created_at, s.last_seen_at, s.expires_at \
              FROM staff_sessions s JOIN staff st ON st.id = s.staff_id \
-             WHERE s.token_sha256 = $1",
+             WHERE s.token_sha256 = $1 AND st.disabled_at IS NULL",
         )
         .bind(&hash)
         .fetch_optional(&self.reader)
@@ -290,34 +235,102 @@ impl Store {
         self.read_one(&sql, &id.to_string(), member_from_row).await
     }
 
-    /// An admin lifts a lock-out before it runs out.
-    pub async fn unlock_staff(
+    /// The account with this sign-in name.
+    pub async fn staff_by_name(&self, name: &str) -> Result<Option<StaffMember>, StoreError> {
+        let sql = format!("{SELECT_STAFF} WHERE name = $1");
+        self.read_one(&sql, name, member_from_row).await
+    }
+
+    /// Disables an account (its sessions end at once) or enables it again;
+    /// `by` is the admin, `None` from the command line. False when there is
+    /// no such account.
+    pub async fn set_staff_disabled(
         &self,
         staff: Uuid,
-        admin: Uuid,
+        disabled: bool,
+        by: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let (value, action) = if disabled {
+            (Some(timestamp(now)), AuditAction::AccountDisable)
+        } else {
+            (None, AuditAction::AccountEnable)
+        };
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query("UPDATE staff SET disabled_at = $1, updated_at = $2 WHERE id = $3")
+            .bind(value)
+            .bind(timestamp(now))
+            .bind(staff.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        end_sessions_of(&mut tx, staff).await?;
+        audit::record(&mut tx, now, by, None, action, &staff.to_string()).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Sets a new password (hashed by the caller); every session of the
+    /// account ends.
+    pub async fn set_staff_password(
+        &self,
+        staff: Uuid,
+        password_hash: &str,
+        by: Option<Uuid>,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let done = sqlx::query(
-            "UPDATE staff SET failed_sign_ins = 0, locked_until = NULL, updated_at = $1 \
-             WHERE id = $2",
-        )
-        .bind(timestamp(now))
-        .bind(staff.to_string())
-        .execute(&mut *tx)
-        .await?;
-        staff_did(
-            &mut tx,
-            now,
-            admin,
-            None,
-            AuditAction::Unlock,
-            &staff.to_string(),
-        )
-        .await?;
+        let done =
+            sqlx::query("UPDATE staff SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(password_hash)
+                .bind(timestamp(now))
+                .bind(staff.to_string())
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        end_sessions_of(&mut tx, staff).await?;
+        let action = AuditAction::PasswordReset;
+        audit::record(&mut tx, now, by, None, action, &staff.to_string()).await?;
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(true)
     }
+
+    /// Gives an account another role; its open sessions carry the new role
+    /// from their next request.
+    pub async fn set_staff_role(
+        &self,
+        staff: Uuid,
+        role: Role,
+        by: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query("UPDATE staff SET role = $1, updated_at = $2 WHERE id = $3")
+            .bind(role.as_str())
+            .bind(timestamp(now))
+            .bind(staff.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let detail = format!("{staff} {role}");
+        audit::record(&mut tx, now, by, None, AuditAction::RoleChange, &detail).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+async fn end_sessions_of(conn: &mut sqlx::AnyConnection, staff: Uuid) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM staff_sessions WHERE staff_id = $1")
+        .bind(staff.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 fn member_from_row(row: &AnyRow) -> Result<StaffMember, StoreError> {
@@ -326,7 +339,7 @@ fn member_from_row(row: &AnyRow) -> Result<StaffMember, StoreError> {
         id: id_column(row, "id")?,
         name: row.try_get("name")?,
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role `{role}`")))?,
-        locked_until: optional_time(row, "locked_until")?,
+        disabled_at: optional_time(row, "disabled_at")?,
         created_at: time_column(row, "created_at")?,
     })
 }

@@ -15,6 +15,9 @@ pub enum AppError {
     /// Writing a file to disk failed (the detail was logged where it happened).
     #[error("storing a file failed")]
     Storage,
+    /// Work run off the async runtime (hashing a password) did not finish.
+    #[error("a background task failed")]
+    Task,
 }
 
 impl IntoResponse for AppError {

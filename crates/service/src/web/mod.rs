@@ -34,6 +34,8 @@ pub struct AppState {
     pub tokens: abuse::FormTokens,
     /// Keys the rate-limit hashes of client addresses.
     pub secret: Arc<Vec<u8>>,
+    /// Password checks running at once (argon2 takes ~19 MiB each).
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for Store {

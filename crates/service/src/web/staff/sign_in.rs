@@ -1,24 +1,35 @@
 //! The sign-in room: signing in and out, the staff home page and the
 //! language switch.
-//! A wrong password counts towards a lock-out; an unknown name takes as
-//! long to refuse as a known one.
+//!
+//! Signing in gives nothing away: an unknown name, a wrong password, a
+//! disabled account and a paused name get the same answer after the same
+//! work (one argon2 check and one count of the failure). Failures are
+//! throttled per name from one address, per address and per name
+//! (`store::sign_in_throttle`); argon2 runs a few at a time. The form is
+//! bound to a pre-session cookie that a cross-site form cannot send, so no
+//! one can sign a browser into their own account (login CSRF).
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use hmac::{Hmac, Mac};
 use serde::Deserialize;
+use sha2::Sha256;
+use std::net::SocketAddr;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::auth::{
     self, NoFields, SESSION_COOKIE, Signed, StaffForm, cookie, new_session_token, safe_next,
     secure_request, session_cookie, staff_lang,
 };
-use super::view::{Chrome, local_time, render};
+use super::view::{Chrome, render};
 use super::{Access, Room};
 use crate::accounts::{Role, password};
-use crate::web::{AppError, AppState};
+use crate::store::sign_in_throttle::SignInKeys;
+use crate::web::{AppError, AppState, abuse};
 use intake_core::i18n::Lang;
 
 /// The sign-in room: open to anyone; home and sign-out need a session.
@@ -39,6 +50,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
 }
 
 const SIGN_IN_PURPOSE: &str = "staff-sign-in";
+/// The pre-session cookie the sign-in form is bound to.
+pub const PRE_SESSION_COOKIE: &str = "intake_sign_in";
+/// How long a sign-in waits for a free password check before it is told
+/// to come back.
+const HASHING_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Template)]
 #[template(path = "staff/sign_in.html")]
@@ -69,38 +85,90 @@ pub async fn sign_in_page(
         Some("signed_out") => Some(t.signed_out.to_string()),
         _ => None,
     };
+    let form = SignInForm::default();
     sign_in_form(
         &state,
+        &headers,
         lang,
         safe_next(query.next.as_deref()),
-        String::new(),
+        &form,
         notice,
         None,
         StatusCode::OK,
     )
 }
 
+/// The sign-in page with a form token bound to the browser's pre-session
+/// cookie (set here when the browser has none).
+#[allow(clippy::too_many_arguments)]
 fn sign_in_form(
     state: &AppState,
+    headers: &HeaderMap,
     lang: Lang,
     next: String,
-    name: String,
+    form: &SignInForm,
     notice: Option<String>,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    let (pre_session, fresh) = match cookie(headers, PRE_SESSION_COOKIE) {
+        Some(value) => (value, false),
+        None => (new_session_token(), true),
+    };
     let page = SignInPage {
         chrome: Chrome::anonymous(lang, "/staff/sign-in"),
-        token: state.tokens.issue(SIGN_IN_PURPOSE),
+        token: state.tokens.issue(&sign_in_purpose(&pre_session)),
         next,
-        name,
+        name: form.name.trim().to_lowercase(),
         notice,
         error,
     };
-    render(status, &page)
+    let mut response = render(status, &page)?;
+    if fresh {
+        let mut value = format!(
+            "{PRE_SESSION_COOKIE}={pre_session}; Path=/staff/sign-in; HttpOnly; SameSite=Strict"
+        );
+        if secure_request(state, headers) {
+            value.push_str("; Secure");
+        }
+        let value = HeaderValue::from_str(&value).expect("a cookie of URL-safe characters");
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
 }
 
-#[derive(Deserialize)]
+/// The form token's purpose names the pre-session, so a token is good only
+/// with the cookie it was issued beside.
+fn sign_in_purpose(pre_session: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"staff-sign-in").expect("any key");
+    mac.update(pre_session.as_bytes());
+    let tag = mac.finalize().into_bytes();
+    format!("{SIGN_IN_PURPOSE}|{}", crate::store::hex(&tag[..12]))
+}
+
+/// The throttles' keys: keyed hashes of the name and of the address.
+fn sign_in_keys(state: &AppState, name: &str, address: std::net::IpAddr) -> SignInKeys {
+    let keyed = |label: &[u8], value: &[u8]| {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&state.secret).expect("any key");
+        mac.update(label);
+        mac.update(value);
+        crate::store::hex(&mac.finalize().into_bytes()[..16])
+    };
+    SignInKeys {
+        name: keyed(b"sign-in-name|", name.as_bytes()),
+        address: keyed(
+            b"sign-in-address|",
+            abuse::rate_key(&state.secret, address).0.as_bytes(),
+        ),
+    }
+}
+
+/// The throttles' key of a name alone (the admin's staff list).
+pub fn name_key(state: &AppState, name: &str) -> String {
+    sign_in_keys(state, name, std::net::Ipv4Addr::UNSPECIFIED.into()).name
+}
+
+#[derive(Deserialize, Default)]
 pub struct SignInForm {
     #[serde(default)]
     name: String,
@@ -113,6 +181,7 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
@@ -125,52 +194,71 @@ pub async fn sign_in(
         ));
     };
     let next = safe_next(form.next.as_deref());
-    let name = form.name.trim().to_lowercase();
-    let refuse = |error: String, status| {
+    let refuse = |error: &str, status| {
         sign_in_form(
             &state,
+            &headers,
             lang,
             next.clone(),
-            name.clone(),
+            &form,
             None,
-            Some(error),
+            Some(error.to_string()),
             status,
         )
     };
-    if state
-        .tokens
-        .verify(SIGN_IN_PURPOSE, &form.form_token)
-        .is_err()
-    {
-        return refuse(t.sign_in_form_expired.to_string(), StatusCode::BAD_REQUEST);
+    let bound_to_browser = cookie(&headers, PRE_SESSION_COOKIE).is_some_and(|pre_session| {
+        state
+            .tokens
+            .verify(&sign_in_purpose(&pre_session), &form.form_token)
+            .is_ok()
+    });
+    if !bound_to_browser {
+        return refuse(t.sign_in_form_expired, StatusCode::BAD_REQUEST);
     }
+    let name = form.name.trim().to_lowercase();
+    let client = abuse::client_address(peer, &headers, state.config.trust_forwarded_for);
+    let keys = sign_in_keys(&state, &name, client);
+    let settings = &state.config.staff;
     let now = OffsetDateTime::now_utc();
+
+    // The same work whatever the name: look up, one argon2 check (against
+    // a decoy when there is no usable account), and on failure one count.
+    let paused = state.store.sign_in_paused(&keys, settings, now).await?;
     let record = state.store.staff_for_sign_in(&name).await?;
-    let Some(record) = record else {
-        let password = form.password;
-        let _ = tokio::task::spawn_blocking(move || password::verify_decoy(&password)).await;
-        return refuse(t.sign_in_wrong.to_string(), StatusCode::UNAUTHORIZED);
+    let Ok(permit) =
+        tokio::time::timeout(HASHING_WAIT, state.hashing.clone().acquire_owned()).await
+    else {
+        return refuse(t.sign_in_busy, StatusCode::SERVICE_UNAVAILABLE);
     };
-    let locked = |until: OffsetDateTime| super::texts::fill(t.sign_in_locked, &local_time(until));
-    if let Some(until) = record.member.locked_until.filter(|until| *until > now) {
-        return refuse(locked(until), StatusCode::UNAUTHORIZED);
-    }
-    let stored = record.password_hash.clone();
-    let password = form.password;
-    let correct = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
-        .await
-        .unwrap_or(false);
-    if !correct {
-        let locked_until = state
+    let stored = record.as_ref().map(|r| r.password_hash.clone());
+    let password = form.password.clone();
+    let correct = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        match stored {
+            Some(stored) => password::verify(&password, &stored),
+            None => {
+                password::verify_decoy(&password);
+                false
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let member = record.map(|r| r.member);
+    let usable = member.as_ref().filter(|m| m.disabled_at.is_none());
+    let Some(member) = usable.filter(|_| correct && paused.is_none()) else {
+        let known = member.as_ref().map(|m| m.id);
+        state
             .store
-            .record_failed_sign_in(record.member.id, &state.config.staff, now)
+            .count_failed_sign_in(&keys, known, settings, now)
             .await?;
-        tracing::info!(staff = %record.member.id, locked = locked_until.is_some(), "a staff sign-in was refused");
-        return match locked_until {
-            Some(until) => refuse(locked(until), StatusCode::UNAUTHORIZED),
-            None => refuse(t.sign_in_wrong.to_string(), StatusCode::UNAUTHORIZED),
-        };
-    }
+        tracing::info!("a staff sign-in was refused");
+        return refuse(t.sign_in_wrong, StatusCode::UNAUTHORIZED);
+    };
+    state
+        .store
+        .forget_failed_sign_ins(&keys, settings, now)
+        .await?;
     // A fresh secret at every sign-in: a session planted before it is useless.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
         state.store.end_session(&old).await?;
@@ -178,9 +266,9 @@ pub async fn sign_in(
     let token = new_session_token();
     state
         .store
-        .start_session(record.member.id, &token, &state.config.staff, now)
+        .start_session(member.id, &token, settings, now)
         .await?;
-    tracing::info!(staff = %record.member.id, "staff signed in");
+    tracing::info!(staff = %member.id, "staff signed in");
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,

@@ -1,4 +1,4 @@
-//! The admin's room: the staff list with unlocking, the audit trails of a
+//! The admin's room: the staff accounts over their life, the audit trails of a
 //! member and of a registration, taking over a claimed registration, and
 //! the export of closed registrations. Admins only.
 
@@ -17,6 +17,10 @@ pub fn rooms() -> Vec<Room> {
             .get("/staff/admin/staff", members::staff_list)
             .get("/staff/admin/staff/{id}/audit", members::staff_audit)
             .post("/staff/admin/staff/{id}/unlock", members::unlock)
+            .post("/staff/admin/staff/{id}/disable", members::disable)
+            .post("/staff/admin/staff/{id}/enable", members::enable)
+            .post("/staff/admin/staff/{id}/password", members::set_password)
+            .post("/staff/admin/staff/{id}/role", members::set_role)
             .get(
                 "/staff/admin/registrations/{id}/audit",
                 members::registration_audit,
