@@ -12,13 +12,15 @@ setup:
 # password is printed here); then the web pages, the worker and the drop
 # folder.
 DEMO_PASSWORD = demo-password-not-secret
+# The scans only: not the README, index or truth files beside them.
+SAMPLE_SCANS = $(wildcard samples/*.jpg samples/*.png samples/*.pdf samples/*.tif)
 run: setup
 	PATH="$$HOME/.cargo/bin:$$PATH" cargo build --release
 	for role in mailroom caseworker admin; do \
 	  echo "$(DEMO_PASSWORD)" | ./target/release/intake user add "demo-$$role" --role $$role --password-stdin 2>/dev/null \
 	    && echo "staff account demo-$$role, password $(DEMO_PASSWORD)" || true; \
 	done
-	./target/release/intake import samples --office vaasa
+	./target/release/intake import $(SAMPLE_SCANS) --office vaasa
 	./target/release/intake serve --demo 12
 
 test: setup

@@ -52,7 +52,7 @@ pub enum Bench {
 
 pub fn samples(config: &Config, command: SamplesCommand) -> anyhow::Result<()> {
     let SamplesCommand::Generate { out, count, seed } = command;
-    let form = FormDefinition::load_by_id(&config.forms_dir, WEB_FORM_ID)?;
+    let form = FormDefinition::load_by_id(config.forms_dir.as_deref(), WEB_FORM_ID)?;
     let options = samples::GenerateOptions { out, count, seed };
     println!("{}", samples::generate(&form, &options)?);
     Ok(())
@@ -61,16 +61,26 @@ pub fn samples(config: &Config, command: SamplesCommand) -> anyhow::Result<()> {
 pub async fn bench(config: &Config, command: Bench) -> anyhow::Result<()> {
     match command {
         Bench::Accuracy { dir } => {
-            println!("{}", bench::accuracy::run(&dir, &config.forms_dir)?);
+            println!(
+                "{}",
+                bench::accuracy::run(&dir, config.forms_dir.as_deref())?
+            );
         }
         Bench::Throughput { dir } => {
-            println!("{}", bench::throughput::run(&dir, &config.forms_dir)?);
+            println!(
+                "{}",
+                bench::throughput::run(&dir, config.forms_dir.as_deref())?
+            );
         }
         Bench::Import { dir, pages, keep } => {
             let import = bench::import::ImportBench {
                 dir,
                 pages,
-                forms_dir: config.forms_dir.canonicalize()?,
+                forms_dir: config
+                    .forms_dir
+                    .as_deref()
+                    .map(std::fs::canonicalize)
+                    .transpose()?,
                 keep,
             };
             println!("{}", bench::import::run(&import)?);

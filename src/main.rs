@@ -445,7 +445,7 @@ async fn import(
 fn extract(config: &Config, files: &[PathBuf]) -> anyhow::Result<()> {
     use intake_paper::capture::decode::DecodeLimits;
     use intake_paper::capture::extract::{FormCatalogue, extract_file};
-    let catalogue = FormCatalogue::load(&config.forms_dir)?;
+    let catalogue = FormCatalogue::load(config.forms_dir.as_deref())?;
     let limits = DecodeLimits::default();
     let mut unreadable = 0;
     for file in files {
@@ -471,7 +471,7 @@ fn extract(config: &Config, files: &[PathBuf]) -> anyhow::Result<()> {
 }
 
 fn form_command(config: &Config, command: FormCommand) -> anyhow::Result<()> {
-    let load = |id: &str| FormDefinition::load_by_id(&config.forms_dir, id);
+    let load = |id: &str| FormDefinition::load_by_id(config.forms_dir.as_deref(), id);
     match command {
         FormCommand::Check { form } => {
             let form = load(&form)?;

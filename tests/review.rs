@@ -67,7 +67,7 @@ async fn app(backend: &Backend) -> TestApp {
 
 fn definition(app: &TestApp) -> Result<FormDefinition, Failed> {
     Ok(FormDefinition::load_by_id(
-        &app.config.forms_dir,
+        app.config.forms_dir.as_deref(),
         intake_core::form::WEB_FORM_ID,
     )?)
 }

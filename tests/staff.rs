@@ -150,7 +150,10 @@ async fn register_paper(
     received_at: OffsetDateTime,
     hetu_unsure: bool,
 ) -> Result<Registration, Failed> {
-    let form = FormDefinition::load_by_id(&app.config.forms_dir, intake_core::form::WEB_FORM_ID)?;
+    let form = FormDefinition::load_by_id(
+        app.config.forms_dir.as_deref(),
+        intake_core::form::WEB_FORM_ID,
+    )?;
     let inputs: HashMap<String, String> = who
         .inputs()
         .into_iter()

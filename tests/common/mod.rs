@@ -165,7 +165,7 @@ impl TestApp {
         let mut config = Config {
             database_url,
             data_dir: dir.path().to_owned(),
-            forms_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/forms").into(),
+            forms_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/forms").into()),
             secret: Secret::new(SECRET),
             api_token: Secret::new(API_TOKEN),
             ..Config::default()

@@ -13,7 +13,7 @@ use intake_service::store::{NewRegistration, RateKey, Submission};
 /// Stores `count` synthetic registrations; returns how many were stored.
 pub async fn seed(app: &Application, count: usize) -> anyhow::Result<usize> {
     let form = intake_core::form::FormDefinition::load_by_id(
-        &app.config().forms_dir,
+        app.config().forms_dir.as_deref(),
         intake_core::form::WEB_FORM_ID,
     )?;
     let mut rng = rand::rng();

@@ -80,7 +80,8 @@ pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
     pub data_dir: PathBuf,
-    pub forms_dir: PathBuf,
+    /// A folder of form definitions to use instead of the shipped ones.
+    pub forms_dir: Option<PathBuf>,
     /// Signs form tokens. Several web nodes must share it; when empty, one is
     /// made and kept in `data_dir/secret.key`.
     pub secret: Secret,
@@ -213,7 +214,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".parse().expect("a valid address"),
             database_url: "sqlite://data/intake.db".into(),
             data_dir: PathBuf::from("data"),
-            forms_dir: PathBuf::from("forms"),
+            forms_dir: None,
             secret: Secret::default(),
             api_token: Secret::default(),
             trust_forwarded_for: false,
@@ -276,7 +277,7 @@ impl Config {
             self.data_dir = dir.into();
         }
         if let Some(dir) = var("INTAKE_FORMS_DIR") {
-            self.forms_dir = dir.into();
+            self.forms_dir = Some(dir.into());
         }
         if let Some(secret) = var("INTAKE_SECRET") {
             self.secret = Secret::new(secret);

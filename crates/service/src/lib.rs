@@ -38,7 +38,7 @@ impl Application {
     /// Loads and checks the form definition, connects and migrates the
     /// database: any problem stops start-up with a message naming it.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let form = FormDefinition::load_by_id(&config.forms_dir, WEB_FORM_ID)?;
+        let form = FormDefinition::load_by_id(config.forms_dir.as_deref(), WEB_FORM_ID)?;
         let store = Store::connect(&config.database_url)
             .await
             .context("connecting to the database")?;

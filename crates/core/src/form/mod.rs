@@ -9,6 +9,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, Text};
 
+/// The definitions shipped inside the binary: `forms/*.toml` as they were
+/// when it was built, so that it runs from any folder. `INTAKE_FORMS_DIR`
+/// (or `forms_dir`) points at a folder to use instead.
+pub const SHIPPED: &[(&str, &str)] = &[(
+    "jobseeker-start.toml",
+    include_str!("../../../../forms/jobseeker-start.toml"),
+)];
+
+/// How a shipped definition is named in messages.
+fn shipped_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("(built in) forms/{name}"))
+}
+
 /// The id of the form the public web channel serves.
 pub const WEB_FORM_ID: &str = "jobseeker-start";
 
@@ -156,9 +169,47 @@ impl FormDefinition {
         self.fields.iter().filter(move |f| f.on_channel(channel))
     }
 
-    /// Loads `forms/<id>.toml` from the given folder.
-    pub fn load_by_id(forms_dir: &Path, id: &str) -> Result<FormDefinition, DefinitionError> {
-        FormDefinition::load(&forms_dir.join(format!("{id}.toml")))
+    /// Loads `<id>.toml` from the given folder, or the definition shipped
+    /// inside the binary when there is no folder.
+    pub fn load_by_id(
+        forms_dir: Option<&Path>,
+        id: &str,
+    ) -> Result<FormDefinition, DefinitionError> {
+        let file = format!("{id}.toml");
+        match forms_dir {
+            Some(dir) => FormDefinition::load(&dir.join(file)),
+            None => match SHIPPED.iter().find(|(name, _)| *name == file) {
+                Some((name, source)) => FormDefinition::parse(&shipped_path(name), source),
+                None => Err(DefinitionError::Read {
+                    path: shipped_path(&file),
+                    source: std::io::ErrorKind::NotFound.into(),
+                }),
+            },
+        }
+    }
+
+    /// Every `*.toml` definition in a folder, in name order; without a
+    /// folder, the ones shipped inside the binary.
+    pub fn load_all(forms_dir: Option<&Path>) -> Result<Vec<FormDefinition>, DefinitionError> {
+        let Some(dir) = forms_dir else {
+            return SHIPPED
+                .iter()
+                .map(|(name, source)| FormDefinition::parse(&shipped_path(name), source))
+                .collect();
+        };
+        let entries = std::fs::read_dir(dir).map_err(|source| DefinitionError::Read {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|path| FormDefinition::load(path))
+            .collect()
     }
 
     pub fn load(path: &Path) -> Result<FormDefinition, DefinitionError> {
@@ -288,6 +339,23 @@ mod tests {
 
     fn parse(source: &str) -> Result<FormDefinition, DefinitionError> {
         FormDefinition::parse(Path::new("forms/jobseeker-start.toml"), source)
+    }
+
+    #[test]
+    fn every_definition_in_forms_is_built_in() {
+        let folder = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../forms"));
+        let on_disk = FormDefinition::load_all(Some(folder)).unwrap();
+        let built_in = FormDefinition::load_all(None).unwrap();
+        let ids = |forms: &[FormDefinition]| {
+            forms
+                .iter()
+                .map(|f| (f.id().to_string(), f.version()))
+                .collect::<Vec<_>>()
+        };
+        assert!(!built_in.is_empty());
+        assert_eq!(ids(&on_disk), ids(&built_in), "add new files to SHIPPED");
+        assert!(FormDefinition::load_by_id(None, WEB_FORM_ID).is_ok());
+        assert!(FormDefinition::load_by_id(None, "no-such-form").is_err());
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn write_row(f: &mut std::fmt::Formatter<'_>, class: &str, s: &Score) -> std::fm
 }
 
 /// Every `*.truth.json` under `dir`, scored.
-pub fn run(dir: &Path, forms_dir: &Path) -> anyhow::Result<AccuracyReport> {
+pub fn run(dir: &Path, forms_dir: Option<&Path>) -> anyhow::Result<AccuracyReport> {
     let catalogue = FormCatalogue::load(forms_dir)?;
     let truths = truth_files(dir)?;
     anyhow::ensure!(

@@ -21,7 +21,8 @@ use intake_paper::capture::decode::{self, DecodeLimits, PageContent};
 pub struct ImportBench {
     pub dir: PathBuf,
     pub pages: usize,
-    pub forms_dir: PathBuf,
+    /// A folder of definitions instead of the built-in ones.
+    pub forms_dir: Option<PathBuf>,
     /// Keep the assembled PDF here (to try it by hand).
     pub keep: Option<PathBuf>,
 }
@@ -55,15 +56,17 @@ pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
             &database,
         ])
         .arg(&pdf)
-        .env("INTAKE_DATA_DIR", &data)
-        .env("INTAKE_FORMS_DIR", &bench.forms_dir);
+        .env("INTAKE_DATA_DIR", &data);
+    if let Some(forms) = &bench.forms_dir {
+        import.env("INTAKE_FORMS_DIR", forms);
+    }
     let imported = measure(import).context("intake import")?;
 
     let mut extract = Command::new(&intake);
-    extract
-        .args(["extract", "--json"])
-        .arg(&pdf)
-        .env("INTAKE_FORMS_DIR", &bench.forms_dir);
+    extract.args(["extract", "--json"]).arg(&pdf);
+    if let Some(forms) = &bench.forms_dir {
+        extract.env("INTAKE_FORMS_DIR", forms);
+    }
     let extracted = measure(extract).context("intake extract")?;
 
     let rate = |run: &Run| pages as f64 * 60.0 / run.took.as_secs_f64();

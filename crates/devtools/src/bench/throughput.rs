@@ -63,7 +63,7 @@ pub fn sample_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-pub fn run(dir: &Path, forms_dir: &Path) -> anyhow::Result<ThroughputReport> {
+pub fn run(dir: &Path, forms_dir: Option<&Path>) -> anyhow::Result<ThroughputReport> {
     let catalogue = FormCatalogue::load(forms_dir)?;
     let files = sample_files(dir)?;
     anyhow::ensure!(!files.is_empty(), "no sample files in {}", dir.display());

@@ -33,11 +33,11 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(store: Store, config: &Config) -> anyhow::Result<Pipeline> {
-        let catalogue = FormCatalogue::load(&config.forms_dir).with_context(|| {
-            format!(
-                "loading the form definitions in {}",
-                config.forms_dir.display()
-            )
+        let catalogue = FormCatalogue::load(config.forms_dir.as_deref()).with_context(|| {
+            match &config.forms_dir {
+                Some(dir) => format!("loading the form definitions in {}", dir.display()),
+                None => "loading the built-in form definitions".to_string(),
+            }
         })?;
         Ok(Pipeline {
             store,

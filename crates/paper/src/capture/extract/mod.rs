@@ -12,7 +12,7 @@ mod window;
 mod tests;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,24 +51,12 @@ impl FormCatalogue {
         }
     }
 
-    /// Every `*.toml` definition in a folder.
-    pub fn load(forms_dir: &Path) -> Result<FormCatalogue, intake_core::form::DefinitionError> {
-        let mut definitions = Vec::new();
-        let entries = std::fs::read_dir(forms_dir).map_err(|source| {
-            intake_core::form::DefinitionError::Read {
-                path: forms_dir.to_owned(),
-                source,
-            }
-        })?;
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            definitions.push(FormDefinition::load(&path)?);
-        }
-        Ok(FormCatalogue::new(definitions))
+    /// Every `*.toml` definition in a folder; without one, those shipped
+    /// inside the binary.
+    pub fn load(
+        forms_dir: Option<&Path>,
+    ) -> Result<FormCatalogue, intake_core::form::DefinitionError> {
+        Ok(FormCatalogue::new(FormDefinition::load_all(forms_dir)?))
     }
 
     fn find(&self, form: &str, version: u32) -> Option<&(FormDefinition, Layout)> {
