@@ -4,6 +4,9 @@
 //! caseworker signs in, finds both in the queue in due order, claims the
 //! first, logs a call that was not answered, then one that was, and closes
 //! it. Every staff page is kept as `target/screenshots/story-*.png`.
+//! Everything the service logs meanwhile, at debug level, is kept and
+//! searched: none of the story's identity codes, names, phone numbers or
+//! e-mail addresses may be in it.
 //! SQLite always, PostgreSQL when reachable (see `tests/common`). Without
 //! Chromium or chromedriver the trials are ignored, unless
 //! `INTAKE_REQUIRE_BROWSER=1` makes that a failure.
@@ -12,6 +15,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -40,7 +44,78 @@ const SAMPLE_FILE: &str = "011-handwriting.png";
 const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 const WINDOW: &[&str] = &["--window-size=1200,1400"];
 
+/// What the service logged during the stories.
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogBuffer;
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LOG.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Logs at debug level into [`LOG`]; the test's own WebDriver client is
+/// left out (it sends the keys the person types).
+fn keep_debug_log() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "debug,fantoccini=off,webdriver=off",
+        ))
+        .with_ansi(false)
+        .with_writer(|| LogBuffer)
+        .init();
+}
+
+/// The personal data of the story: the web form's and the paper sample's.
+fn personal_data() -> anyhow::Result<Vec<String>> {
+    let mut values: Vec<String> = WEB_PERSON.iter().map(|(_, v)| v.to_string()).collect();
+    values.extend(WEB_PERSON_PHONE_DIGITS.map(String::from));
+    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!(
+        "{SAMPLES}/{SAMPLE}.truth.json"
+    ))?)?;
+    let fields = &truth["documents"][0]["fields"];
+    for field in [
+        "hetu",
+        "surname",
+        "first_names",
+        "phone",
+        "email",
+        "street_address",
+    ] {
+        if let Some(value) = fields[field].as_str().filter(|v| v.len() >= 4) {
+            values.push(value.to_string());
+        }
+    }
+    Ok(values)
+}
+
+fn logs_hold_no_personal_data() -> anyhow::Result<()> {
+    let log =
+        String::from_utf8_lossy(&LOG.lock().unwrap_or_else(PoisonError::into_inner)).into_owned();
+    anyhow::ensure!(log.contains("DEBUG"), "the debug log was kept");
+    for value in personal_data()? {
+        anyhow::ensure!(
+            !log.to_lowercase().contains(&value.to_lowercase()),
+            "the log holds personal data: {value:?} in\n{}",
+            log.lines()
+                .filter(|l| l.to_lowercase().contains(&value.to_lowercase()))
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    Ok(())
+}
+
 fn main() {
+    keep_debug_log();
     let args = Arguments::from_args();
     let tools = BrowserTools::find("the story");
     let required = browser_required();
@@ -65,7 +140,9 @@ fn main() {
         let trial = Trial::test(name, move || {
             let tools = tools.map_err(|missing| missing_tools(&missing))?;
             let backend = backend?;
-            run(&tools, backend).map_err(|e| format!("{e:#}").into())
+            run(&tools, backend)
+                .and_then(|()| logs_hold_no_personal_data())
+                .map_err(|e| format!("{e:#}").into())
         });
         trials.push(trial.with_ignored_flag(ignored));
     }
@@ -270,18 +347,22 @@ async fn story(app: &TestApp, browser: &Client, shots: &Shots) -> anyhow::Result
     Ok(())
 }
 
+/// What the jobseeker types into the web form.
+const WEB_PERSON: [(&str, &str); 4] = [
+    ("hetu", "131052-308T"),
+    ("surname", "Virtanen"),
+    ("first_names", "Aino Helmi"),
+    ("phone", "040 123 4567"),
+];
+const WEB_PERSON_PHONE_DIGITS: [&str; 2] = ["0401234567", "+358401234567"];
+
 async fn jobseeker_sends_the_web_form(app: &TestApp, browser: &Client) -> anyhow::Result<String> {
     browser.goto(&format!("{}/fi", app.base)).await?;
     by_name(browser, "office")
         .await?
         .select_by_value("vaasa")
         .await?;
-    for (name, text) in [
-        ("hetu", "131052-308T"),
-        ("surname", "Virtanen"),
-        ("first_names", "Aino Helmi"),
-        ("phone", "040 123 4567"),
-    ] {
+    for (name, text) in WEB_PERSON {
         by_name(browser, name).await?.send_keys(text).await?;
     }
     click(browser, "#service_language-fi").await?;

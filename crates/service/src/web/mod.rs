@@ -52,6 +52,16 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api::router())
         .fallback(public::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the method and path only: a query string can carry
+        // what a person typed, and personal data never goes to the logs.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |request: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path()
+                )
+            },
+        ))
         .with_state(state)
 }

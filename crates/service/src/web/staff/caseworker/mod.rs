@@ -16,6 +16,7 @@ pub fn rooms() -> Vec<Room> {
     vec![
         Room::new(Access::Caseworker)
             .get("/staff/queue", queue::queue_page)
+            .post("/staff/queue", queue::queue_search)
             .get("/staff/registrations/{id}", registration::page)
             .post("/staff/registrations/{id}/claim", registration::claim)
             .post("/staff/registrations/{id}/release", registration::release)

@@ -1,6 +1,9 @@
 //! The callback queue page: every open registration of both channels in
 //! due order, overdue ones marked, with filters and a search box, and a
-//! Claim button on each line. Filters are a plain GET form.
+//! Claim button on each line. The form is posted: a search holds a
+//! henkilötunnus, a name or a phone number, which must not reach a URL
+//! (server and proxy logs, the browser's history, a sign-in's `next=`).
+//! Links with filters alone (`?status=...`) still work.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -9,7 +12,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::auth::Signed;
+use super::auth::{Signed, StaffForm};
 use super::texts::{channel_label, fill, status_label};
 use super::view::{Chrome, iso_time, local_clock, local_date, local_time, render};
 use crate::store::audit::AuditAction;
@@ -92,10 +95,28 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// The queue by a link: filters only, never a search.
 pub async fn queue_page(
     State(state): State<AppState>,
     staff: Signed,
     Query(query): Query<QueueQuery>,
+) -> Result<Response, AppError> {
+    let query = QueueQuery { q: None, ..query };
+    show_queue(state, staff, query).await
+}
+
+/// The queue as the filter form asks for it, with the search.
+pub async fn queue_search(
+    State(state): State<AppState>,
+    StaffForm { staff, form }: StaffForm<QueueQuery>,
+) -> Result<Response, AppError> {
+    show_queue(state, staff, form).await
+}
+
+async fn show_queue(
+    state: AppState,
+    staff: Signed,
+    query: QueueQuery,
 ) -> Result<Response, AppError> {
     let now = OffsetDateTime::now_utc();
     let chrome = Chrome::signed(&staff, "/staff/queue");
