@@ -163,6 +163,7 @@ mod tests {
             raw: Some(raw.into()),
             confidence: Some(0.5),
             reasons: reasons.to_vec(),
+            candidates: Vec::new(),
             corrected_by: None,
         }
     }
