@@ -14,6 +14,7 @@ use common::page::{Browser, between, client, page};
 use common::{Backend, Case, TestApp};
 use intake_core::form::{Channel, FormDefinition};
 use intake_core::record::normalise::normalise_submission;
+use intake_core::record::paper_postal::doubt_paper_postal;
 use intake_core::record::{
     FieldStatus, Provenance, Registration, RegistrationStatus, ReviewReason, Value,
 };
@@ -51,6 +52,10 @@ fn main() {
         ("triage_makes_links_or_closes_once", |b| {
             Box::pin(triage_makes_links_or_closes_once(b))
         }),
+        (
+            "a_postal_code_of_another_office_shows_its_evidence_and_candidates",
+            |b| Box::pin(a_postal_code_of_another_office_shows_its_evidence_and_candidates(b)),
+        ),
         ("a_form_on_a_copied_sheet_says_so", |b| {
             Box::pin(a_form_on_a_copied_sheet_says_so(b))
         }),
@@ -1114,6 +1119,159 @@ async fn triage_makes_links_or_closes_once(backend: Backend) -> Result<(), Faile
     ensure!(
         kaisa.get("/staff/triage").await.body.contains("0 avoinna"),
         "nothing open"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn a_postal_code_of_another_office_shows_its_evidence_and_candidates(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let mari = Browser::new_user(&app, "mari", Role::Mailroom).await?;
+    // A 4 read as a 5: 64200 NÄRPES written, 65200 read.
+    let form = definition(&app)?;
+    let inputs: HashMap<String, String> = [
+        ("hetu", "131052-308T"),
+        ("surname", "NIEMINEN"),
+        ("first_names", "AINO"),
+        ("phone", "040 765 4321"),
+        ("postal_code", "65200"),
+        ("post_office", "NÄRPES"),
+        ("service_language", "sv"),
+        ("situation", "unemployed"),
+        ("contact_consent", "yes"),
+        ("signed", "yes"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut fields = normalise_submission(&form, Channel::Paper, &inputs)
+        .map_err(|e| format!("paper fields: {e:?}"))?;
+    doubt_paper_postal(&mut fields);
+    let new = NewRegistration {
+        form: form.id().to_string(),
+        form_version: form.version(),
+        office: "vaasa".into(),
+        fields,
+        provenance: Provenance::Paper {
+            original_sha256: "ef".repeat(32),
+            pages: vec![1],
+            serial: None,
+        },
+        submission_key: None,
+    };
+    let registration = app
+        .store
+        .register_at(new, OffsetDateTime::now_utc())
+        .await?;
+    ensure!(
+        registration.status == RegistrationStatus::AwaitingReview,
+        "the disagreement holds it back"
+    );
+    let path = format!("/staff/verify/{}", registration.id);
+    let body = mari.get(&path).await.body;
+    let evidence = between(&body, "id=\"f-postal_code-evidence\">", "</p>")
+        .ok_or("no evidence by the postal code")?;
+    ensure!(
+        evidence.contains("65200")
+            && evidence.contains("VAASA / VASA")
+            && evidence.contains("NÄRPES"),
+        "the evidence names the code, its office and the written one: {evidence}"
+    );
+    ensure!(
+        body.contains("id=\"f-post_office-evidence\""),
+        "and stands by the post office"
+    );
+    ensure!(
+        between(&body, "value=\"postal_code=64200\"", ">")
+            .is_some_and(|t| t.contains("accesskey=\"1\"")),
+        "the code one digit away is the first choice, on key 1"
+    );
+    ensure!(
+        body.contains("name=\"pick\" value=\"post_office=VASA\""),
+        "the code's own office is a choice for the post office"
+    );
+    ensure!(
+        body.find("aria-hidden=\"true\">") < body.find("name=\"pick\""),
+        "a hidden save button comes before the choices, so Enter saves"
+    );
+    let seen = between(&body, "name=\"seen\" value=\"", "\"")
+        .ok_or("no fingerprint")?
+        .to_string();
+
+    // A choice puts its value in the input; nothing is saved yet.
+    let picked = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("postal_code", "65200"),
+                ("post_office", "NÄRPES"),
+                ("pick", "postal_code=64200"),
+            ],
+        )
+        .await;
+    ensure!(picked.status == StatusCode::OK, "picked: {}", picked.status);
+    ensure!(
+        between(&picked.body, "id=\"f-postal_code\"", ">")
+            .is_some_and(|t| t.contains("value=\"64200\"") && t.contains("autofocus")),
+        "the choice is in the input, with the focus"
+    );
+    ensure!(
+        stored(&app, registration.id).await?.status == RegistrationStatus::AwaitingReview,
+        "a choice alone saves nothing"
+    );
+    // A value that is no candidate is not taken as a choice.
+    let forged = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("postal_code", "65200"),
+                ("post_office", "NÄRPES"),
+                ("pick", "postal_code=00100"),
+            ],
+        )
+        .await;
+    ensure!(
+        !between(&forged.body, "id=\"f-postal_code\"", ">")
+            .is_some_and(|t| t.contains("value=\"00100\"")),
+        "only the offered values are picked"
+    );
+    ensure!(
+        forged.status == StatusCode::OK
+            && stored(&app, registration.id).await?.status == RegistrationStatus::AwaitingReview,
+        "nor is anything saved"
+    );
+
+    let saved = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("postal_code", "64200"),
+                ("post_office", "NÄRPES"),
+            ],
+        )
+        .await;
+    ensure!(
+        saved.status == StatusCode::SEE_OTHER,
+        "saved: {}",
+        saved.status
+    );
+    let after = stored(&app, registration.id).await?;
+    ensure!(
+        after.status == RegistrationStatus::AwaitingCall,
+        "in the queue"
+    );
+    let code = &after.fields["postal_code"];
+    ensure!(
+        code.status == FieldStatus::Corrected
+            && code.value == Some(Value::Text("64200".into()))
+            && code.candidates.is_empty()
+            && code.reasons.is_empty(),
+        "the code is corrected and its candidates gone: {code:?}"
     );
     app.finish().await;
     Ok(())

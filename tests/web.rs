@@ -55,6 +55,13 @@ fn main() {
         ("the_paper_form_has_a_fresh_serial_each_download", |b| {
             Box::pin(the_paper_form_has_a_fresh_serial_each_download(b))
         }),
+        (
+            "a_postal_code_of_another_office_warns_in_each_language",
+            |b| Box::pin(a_postal_code_of_another_office_warns_in_each_language(b)),
+        ),
+        ("a_postal_code_that_does_not_exist_warns", |b| {
+            Box::pin(a_postal_code_that_does_not_exist_warns(b))
+        }),
     ];
     common::run_on_both_backends(cases)
 }
@@ -720,6 +727,151 @@ async fn the_paper_form_has_a_fresh_serial_each_download(backend: Backend) -> Re
     ensure!(
         serials[0] != serials[1],
         "two downloads, two serials: {serials:?}"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// A valid form with a fresh token but this postal code and post office.
+async fn with_place(
+    app: &TestApp,
+    lang: &str,
+    code: &str,
+    office: &str,
+) -> Vec<(&'static str, String)> {
+    let mut fields = valid_fields(&app.form_token(lang).await);
+    for (id, value) in fields.iter_mut() {
+        match *id {
+            "postal_code" => *value = code.to_string(),
+            "post_office" => *value = office.to_string(),
+            _ => {}
+        }
+    }
+    fields
+}
+
+async fn a_postal_code_of_another_office_warns_in_each_language(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    for (lang, warning, confirm) in [
+        (
+            "sv",
+            "65100 är VASA; du skrev Närpes.",
+            "Jag har kontrollerat: skicka som jag skrev",
+        ),
+        (
+            "fi",
+            "65100 on VAASA; kirjoitit Närpes.",
+            "Tarkistin: lähetä niin kuin kirjoitin",
+        ),
+        (
+            "en",
+            "65100 is VAASA; you wrote Närpes.",
+            "I checked: send as I wrote it",
+        ),
+    ] {
+        let fields = with_place(&app, lang, "65100", "Närpes").await;
+        let (status, page) = app.post(&format!("/{lang}"), &borrowed(&fields)).await;
+        ensure!(
+            status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{lang}: status {status}"
+        );
+        let warning = html_escaped(warning);
+        ensure!(
+            page.contains(&format!(
+                "<p class=\"warning-message\" id=\"postal_code-warning\">{warning}</p>"
+            )),
+            "{lang}: the warning stands by the postal code"
+        );
+        ensure!(
+            page.contains(&format!(
+                "<p class=\"warning-message\" id=\"post_office-warning\">{warning}</p>"
+            )),
+            "{lang}: and by the post office"
+        );
+        ensure!(
+            page.contains("aria-describedby=\"postal_code-hint postal_code-warning\""),
+            "{lang}: the postal code input is described by the warning"
+        );
+        ensure!(
+            page.contains("aria-describedby=\"post_office-warning\""),
+            "{lang}: the post office input is described by the warning"
+        );
+        ensure!(
+            page.contains("class=\"error-summary\"") && page.contains("href=\"#postal_code\""),
+            "{lang}: the summary links to the postal code"
+        );
+        ensure!(
+            page.contains(&html_escaped(confirm))
+                && page.contains("name=\"postal_confirmed\" value=\"yes\""),
+            "{lang}: the box to send as written"
+        );
+        ensure!(
+            page.contains("value=\"Närpes\"") && page.contains("value=\"65100\""),
+            "{lang}: the answers are kept as written"
+        );
+        ensure!(
+            page.contains("value=\"Kauppakatu 12 B 4\""),
+            "{lang}: the other answers are kept"
+        );
+        ensure!(
+            registrations(&app).await? == 0,
+            "{lang}: nothing stored yet"
+        );
+    }
+    // The person confirms what they wrote: it goes through as written.
+    let mut before = 0;
+    for lang in ["sv", "fi", "en"] {
+        let mut fields = with_place(&app, lang, "65100", "Närpes").await;
+        fields.push(("postal_confirmed", "yes".into()));
+        let (status, page) = app.post(&format!("/{lang}"), &borrowed(&fields)).await;
+        ensure!(status == StatusCode::OK, "{lang}: confirmed: {status}");
+        let record = stored(&app, &page).await?;
+        ensure!(
+            record.text("postal_code") == Some("65100")
+                && record.text("post_office") == Some("Närpes"),
+            "{lang}: stored as written"
+        );
+        before += 1;
+        ensure!(
+            registrations(&app).await? == before,
+            "{lang}: one more stored"
+        );
+    }
+    // A code that is the office's needs no confirming.
+    let fields = with_place(&app, "sv", "64200", "Närpes").await;
+    let (status, page) = app.post("/sv", &borrowed(&fields)).await;
+    ensure!(status == StatusCode::OK, "agreeing: {status}");
+    ensure!(
+        !page.contains("warning-message"),
+        "no warning when they agree"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn a_postal_code_that_does_not_exist_warns(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let fields = with_place(&app, "fi", "65009", "Vaasa").await;
+    let (status, page) = app.post("/fi", &borrowed(&fields)).await;
+    ensure!(
+        status == StatusCode::UNPROCESSABLE_ENTITY,
+        "status {status}"
+    );
+    ensure!(
+        page.contains("Postinumeroa 65009 ei ole olemassa."),
+        "the page says there is no such code"
+    );
+    ensure!(registrations(&app).await? == 0, "nothing stored");
+    // The box ticked on a fresh form sends it as written.
+    let mut fields = with_place(&app, "fi", "65009", "Vaasa").await;
+    fields.push(("postal_confirmed", "yes".into()));
+    let (status, page) = app.post("/fi", &borrowed(&fields)).await;
+    ensure!(status == StatusCode::OK, "confirmed: {status}");
+    ensure!(
+        stored(&app, &page).await?.text("postal_code") == Some("65009"),
+        "stored as written"
     );
     app.finish().await;
     Ok(())

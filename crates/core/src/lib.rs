@@ -6,4 +6,5 @@ pub mod calendar;
 pub mod form;
 pub mod i18n;
 pub mod locale;
+pub mod postal;
 pub mod record;

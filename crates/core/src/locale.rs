@@ -1,5 +1,6 @@
 //! The core's own words, from `crates/core/locales/{sv,fi,en}.toml`: what
-//! each validation rule says to the person, and each review reason.
+//! each validation rule says to the person, each review reason, and what
+//! the postal code table says.
 
 use std::sync::LazyLock;
 
@@ -14,6 +15,17 @@ texts! {
         pub field_errors: ByCode,
         /// By `ReviewReason` code.
         pub review: ByCode,
+        pub postal: PostalTexts,
+    }
+}
+
+texts! {
+    /// What the postal code table says of a postal code and post office.
+    pub struct PostalTexts {
+        /// `{code}`, `{office}` (the code's own) and `{written}`.
+        pub mismatch: &'static str,
+        /// `{code}`.
+        pub unknown: &'static str,
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod normalise;
 pub mod paper_dates;
+pub mod paper_postal;
 mod reason;
 pub mod validate;
 
@@ -99,6 +100,11 @@ pub struct FieldReading {
     /// Why the field needs review, as codes (see `ReviewReason`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<ReviewReason>,
+    /// Values the evidence suggests instead, likeliest first (a postal
+    /// code one digit away that is the written post office's): offered to
+    /// the verifier as one-click choices, cleared once a person decides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
     /// Who corrected it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrected_by: Option<String>,
@@ -113,6 +119,7 @@ impl FieldReading {
             raw: None,
             confidence: None,
             reasons: Vec::new(),
+            candidates: Vec::new(),
             corrected_by: None,
         }
     }

@@ -89,6 +89,7 @@ mod tests {
             raw: Some(value.to_string()),
             confidence: Some(0.99),
             reasons: Vec::new(),
+            candidates: Vec::new(),
             corrected_by: None,
         }
     }

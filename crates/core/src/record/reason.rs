@@ -43,6 +43,10 @@ pub enum ReviewReason {
     DateBefore1900,
     /// paper: the signature date is after the day the paper was received
     SignedAfterReceived,
+    /// the postal code belongs to another post office than the one written
+    PostalMismatch,
+    /// there is no such postal code
+    PostalCodeUnknown,
     /// A rule of the web form did not pass (`invalid_` and the rule's code).
     Invalid(FieldErrorCode),
     /// A reason stored before reasons were codes that matched none of them;
@@ -52,7 +56,7 @@ pub enum ReviewReason {
 
 impl ReviewReason {
     /// Every reason, each rule's included.
-    pub const ALL: [ReviewReason; 38] = [
+    pub const ALL: [ReviewReason; 40] = [
         ReviewReason::LowConfidence,
         ReviewReason::RequiredButEmpty,
         ReviewReason::TemporaryHetu,
@@ -69,6 +73,8 @@ impl ReviewReason {
         ReviewReason::DateInFuture,
         ReviewReason::DateBefore1900,
         ReviewReason::SignedAfterReceived,
+        ReviewReason::PostalMismatch,
+        ReviewReason::PostalCodeUnknown,
         ReviewReason::Invalid(FieldErrorCode::Required),
         ReviewReason::Invalid(FieldErrorCode::TooLong),
         ReviewReason::Invalid(FieldErrorCode::ControlCharacter),
@@ -111,6 +117,8 @@ impl ReviewReason {
             ReviewReason::DateInFuture => "date_in_future",
             ReviewReason::DateBefore1900 => "date_before_1900",
             ReviewReason::SignedAfterReceived => "signed_after_received",
+            ReviewReason::PostalMismatch => "postal_mismatch",
+            ReviewReason::PostalCodeUnknown => "postal_code_unknown",
             ReviewReason::Invalid(rule) => rule.review_code(),
             ReviewReason::Other => "other",
         }
@@ -175,7 +183,7 @@ mod tests {
         }
         assert_eq!(
             ReviewReason::ALL.len(),
-            17 + FieldErrorCode::ALL.len(),
+            19 + FieldErrorCode::ALL.len(),
             "every rule is a reason"
         );
     }
@@ -189,6 +197,11 @@ mod tests {
         assert_eq!(
             ReviewReason::SignedAfterReceived.code(),
             "signed_after_received"
+        );
+        assert_eq!(ReviewReason::PostalMismatch.code(), "postal_mismatch");
+        assert_eq!(
+            ReviewReason::PostalCodeUnknown.code(),
+            "postal_code_unknown"
         );
         assert_eq!(
             ReviewReason::Invalid(FieldErrorCode::HetuCheck).code(),

@@ -2,7 +2,8 @@
 //! page fills that page's fields; a re-scan of the same sheet only improves
 //! on what a person would otherwise have to check, and never undoes a
 //! correction. A date that cannot be right, judged against the day the
-//! paper was received, goes to review.
+//! paper was received, goes to review, as does a postal code that is not
+//! the written post office's.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use time::Date;
 use crate::store::SheetSoFar;
 use intake_core::form::FormDefinition;
 use intake_core::record::paper_dates::doubt_paper_dates;
+use intake_core::record::paper_postal::doubt_paper_postal;
 use intake_core::record::{FieldReading, FieldStatus};
 use intake_paper::capture::extract::fill_missing_fields;
 
@@ -39,6 +41,7 @@ pub(crate) fn merge_page(
     if let Some(definition) = definition {
         fill_missing_fields(&mut fields, definition);
         doubt_paper_dates(&mut fields, definition, received);
+        doubt_paper_postal(&mut fields);
     }
     fields
 }
@@ -75,6 +78,7 @@ mod tests {
                 .then_some(ReviewReason::LowConfidence)
                 .into_iter()
                 .collect(),
+            candidates: Vec::new(),
             corrected_by: (status == FieldStatus::Corrected).then(|| "maija".into()),
         }
     }
@@ -224,5 +228,25 @@ mod tests {
             [ReviewReason::DateInFuture]
         );
         assert_eq!(merged["signature_date"], so_far["signature_date"]);
+    }
+
+    #[test]
+    fn a_postal_code_of_another_post_office_goes_to_review() {
+        let merged = first_reading(&[
+            ("postal_code", reading("65200", FieldStatus::Accepted)),
+            ("post_office", reading("NÄRPES", FieldStatus::Accepted)),
+        ]);
+        for field in ["postal_code", "post_office"] {
+            assert_eq!(merged[field].status, FieldStatus::NeedsReview, "{field}");
+            assert_eq!(merged[field].reasons, [ReviewReason::PostalMismatch]);
+        }
+        assert_eq!(merged["postal_code"].candidates[0], "64200");
+        assert_eq!(merged["post_office"].candidates, ["VASA", "VAASA"]);
+        let agreeing = first_reading(&[
+            ("postal_code", reading("64200", FieldStatus::Accepted)),
+            ("post_office", reading("NÄRPES", FieldStatus::Accepted)),
+        ]);
+        assert_eq!(agreeing["postal_code"].status, FieldStatus::Accepted);
+        assert_eq!(agreeing["post_office"].status, FieldStatus::Accepted);
     }
 }

@@ -225,6 +225,7 @@ impl Store {
             let changed = old_value != decision.value;
             reading.value = decision.value.clone();
             reading.reasons.clear();
+            reading.candidates.clear();
             if changed {
                 reading.status = FieldStatus::Corrected;
                 reading.corrected_by = Some(review.staff_name.clone());
@@ -359,6 +360,7 @@ mod tests {
             raw: Some(value.into()),
             confidence: Some(0.5),
             reasons: Vec::new(),
+            candidates: Vec::new(),
             corrected_by: None,
         }
     }

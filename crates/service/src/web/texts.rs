@@ -52,6 +52,12 @@ texts! {
         pub status_closed: &'static str,
         pub status_withdrawn: &'static str,
         pub back_to_form: &'static str,
+        pub postal_check_intro: &'static str,
+        /// `{code}`, `{office}` and `{written}` are filled in.
+        pub postal_mismatch: &'static str,
+        /// `{code}` is filled in.
+        pub postal_unknown: &'static str,
+        pub postal_confirm: &'static str,
     }
 }
 

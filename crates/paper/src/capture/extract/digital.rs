@@ -92,6 +92,7 @@ fn typed_reading(field: &intake_core::form::FieldDef, raw: &str) -> FieldReading
         raw: (!raw.is_empty()).then(|| raw.to_string()),
         confidence: Some(1.0),
         reasons: Vec::new(),
+        candidates: Vec::new(),
         corrected_by: None,
     };
     match normalise_field(field, Channel::Paper, raw) {

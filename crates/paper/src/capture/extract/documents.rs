@@ -144,6 +144,7 @@ pub fn fill_missing_fields(
                     .then_some(MISSING_PAGE_REASON)
                     .into_iter()
                     .collect(),
+                candidates: Vec::new(),
                 corrected_by: None,
             });
     }
@@ -163,6 +164,7 @@ mod tests {
             raw: Some(surname.into()),
             confidence: Some(0.99),
             reasons: Vec::new(),
+            candidates: Vec::new(),
             corrected_by: None,
         };
         PageOutcome::Form {

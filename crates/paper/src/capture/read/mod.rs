@@ -162,6 +162,7 @@ fn judge(field: &FieldDef, seen: Seen) -> FieldReading {
         raw: (!seen.raw.is_empty()).then_some(seen.raw),
         confidence: Some(seen.confidence),
         reasons,
+        candidates: Vec::new(),
         corrected_by: None,
     }
 }

@@ -1,6 +1,8 @@
 //! The jobseeker's form: each field of the definition as an input of its
 //! kind, what the person sent kept when it comes back, and the errors
-//! summed up at the top with links to their fields.
+//! summed up at the top with links to their fields. A postal code that is
+//! not the post office's (by Posti's table) warns rather than blocks: the
+//! person may tick that they checked and send it as written.
 
 use std::collections::HashMap;
 
@@ -12,7 +14,37 @@ use super::super::texts::{PageTexts, texts};
 use super::{AppError, AppState, LanguageLink, language_links};
 use intake_core::form::{Channel, FieldDef, FieldType};
 use intake_core::i18n::Lang;
+use intake_core::postal::{PostalCheck, check};
+use intake_core::record::paper_postal::{POST_OFFICE_FIELD, POSTAL_CODE_FIELD};
 use intake_core::record::validate::FieldError;
+use intake_core::record::{FieldReading, Value};
+
+/// The checkbox by which the person says the postal code and post office
+/// are right as written.
+pub(super) const POSTAL_CONFIRM_FIELD: &str = "postal_confirmed";
+
+/// What Posti's table says against the postal code and post office the
+/// person typed (`fields` as normalised), in `lang`: "65100 is VAASA; you
+/// wrote Närpes". `None` when they agree or there is nothing to check.
+pub(super) fn postal_warning(
+    fields: &std::collections::BTreeMap<String, FieldReading>,
+    lang: Lang,
+) -> Option<String> {
+    let text = |id: &str| fields.get(id)?.value.as_ref().and_then(Value::as_text);
+    let code = text(POSTAL_CODE_FIELD)?;
+    let written = text(POST_OFFICE_FIELD);
+    let t = texts(lang);
+    match check(code, written) {
+        PostalCheck::Agrees => None,
+        PostalCheck::UnknownCode { .. } => Some(t.postal_unknown.replace("{code}", code)),
+        PostalCheck::Disagrees { office, .. } => Some(
+            t.postal_mismatch
+                .replace("{code}", code)
+                .replace("{office}", office.name(lang))
+                .replace("{written}", written.unwrap_or("")),
+        ),
+    }
+}
 
 /// What the person sent, and what was wrong with it.
 #[derive(Default)]
@@ -21,6 +53,9 @@ pub(super) struct FormInput {
     pub(super) errors: Vec<(String, FieldError)>,
     pub(super) office_missing: bool,
     pub(super) expired: bool,
+    /// The postal code and post office disagree: said by both fields,
+    /// with the box to send them as written.
+    pub(super) postal_warning: Option<String>,
 }
 
 pub(super) fn render_form(
@@ -40,7 +75,19 @@ pub(super) fn render_form(
     let fields: Vec<FieldView> = state
         .form
         .fields_for(Channel::Web)
-        .map(|def| FieldView::new(def, lang, input.values.get(&def.id), error_for(&def.id)))
+        .map(|def| {
+            let warned = [POSTAL_CODE_FIELD, POST_OFFICE_FIELD].contains(&def.id.as_str());
+            let warning = input.postal_warning.clone().filter(|_| warned);
+            let mut view = FieldView::new(
+                def,
+                lang,
+                input.values.get(&def.id),
+                error_for(&def.id),
+                warning,
+            );
+            view.confirm_postal = view.warning.is_some() && def.id == POST_OFFICE_FIELD;
+            view
+        })
         .collect();
     let chosen_office = input.values.get("office");
     let office = OfficeView {
@@ -71,6 +118,17 @@ pub(super) fn render_form(
             message: message.clone(),
         })
     }));
+    let postal = input.postal_warning.as_ref().map(|message| {
+        let code_label = fields
+            .iter()
+            .find(|f| f.id == POSTAL_CODE_FIELD)
+            .map_or_else(String::new, |f| f.label.clone());
+        ErrorLink {
+            anchor: POSTAL_CODE_FIELD.into(),
+            label: code_label,
+            message: message.clone(),
+        }
+    });
     let page = FormPage {
         lang,
         t,
@@ -87,6 +145,8 @@ pub(super) fn render_form(
         token: state.tokens.issue(state.form.id()),
         notice: input.expired.then_some(t.expired),
         errors,
+        postal,
+        postal_confirm_field: POSTAL_CONFIRM_FIELD,
         office,
         fields,
     };
@@ -129,6 +189,10 @@ struct FieldView {
     required: bool,
     value: String,
     error: Option<String>,
+    /// What the postal code table says against this field.
+    warning: Option<String>,
+    /// The box "I checked: send as I wrote it" follows this field.
+    confirm_postal: bool,
     options: Vec<OptionView>,
     max_length: Option<usize>,
     autocomplete: Option<String>,
@@ -137,7 +201,13 @@ struct FieldView {
 }
 
 impl FieldView {
-    fn new(def: &FieldDef, lang: Lang, value: Option<&String>, error: Option<String>) -> FieldView {
+    fn new(
+        def: &FieldDef,
+        lang: Lang,
+        value: Option<&String>,
+        error: Option<String>,
+        warning: Option<String>,
+    ) -> FieldView {
         let value = value
             .cloned()
             .or_else(|| def.default.clone())
@@ -165,6 +235,7 @@ impl FieldView {
         let described_by = [
             def.hint.as_ref().map(|_| format!("{}-hint", def.id)),
             error.as_ref().map(|_| format!("{}-error", def.id)),
+            warning.as_ref().map(|_| format!("{}-warning", def.id)),
         ]
         .into_iter()
         .flatten()
@@ -184,6 +255,8 @@ impl FieldView {
             required: def.required,
             value,
             error,
+            warning,
+            confirm_postal: false,
             options,
             max_length: def.max_length,
             autocomplete: def.autocomplete.clone(),
@@ -207,6 +280,9 @@ struct FormPage {
     token: String,
     notice: Option<&'static str>,
     errors: Vec<ErrorLink>,
+    /// The postal warning, linked to the postal code field.
+    postal: Option<ErrorLink>,
+    postal_confirm_field: &'static str,
     office: OfficeView,
     fields: Vec<FieldView>,
 }

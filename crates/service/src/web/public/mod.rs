@@ -39,7 +39,7 @@ pub fn router() -> Router<AppState> {
 
 mod form;
 
-use form::{FormInput, render_form};
+use form::{FormInput, POSTAL_CONFIRM_FIELD, postal_warning, render_form};
 
 const WITHDRAW_PURPOSE: &str = "withdraw";
 
@@ -179,6 +179,7 @@ async fn submit(
                 office_missing: office.is_none(),
                 values,
                 expired: false,
+                postal_warning: None,
             };
             return Ok(render_form(
                 &state,
@@ -188,6 +189,23 @@ async fn submit(
             ));
         }
     };
+
+    // The table may be out of date or the person may know better: once
+    // they say they checked, it goes as written.
+    let confirmed = values.get(POSTAL_CONFIRM_FIELD).map(String::as_str) == Some("yes");
+    if let Some(warning) = postal_warning(&fields, lang).filter(|_| !confirmed) {
+        let input = FormInput {
+            values,
+            postal_warning: Some(warning),
+            ..FormInput::default()
+        };
+        return Ok(render_form(
+            &state,
+            lang,
+            input,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
 
     let new = NewRegistration {
         form: state.form.id().to_string(),

@@ -1,14 +1,17 @@
 //! A flagged field as the verification form shows it (the value read, why
-//! it was flagged, an input of the right kind prefilled, built on
+//! it was flagged and the evidence, the likely values as one-click
+//! choices, an input of the right kind prefilled, built on
 //! `staff::fields`), and what the person typed checked by the web rules.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Deref;
 
 use crate::store::review::FieldDecision;
 use intake_core::form::{Channel, FieldDef};
 use intake_core::i18n::Lang;
+use intake_core::postal;
 use intake_core::record::normalise::normalise_field;
+use intake_core::record::paper_postal::{POST_OFFICE_FIELD, POSTAL_CODE_FIELD};
 use intake_core::record::validate::FieldError;
 use intake_core::record::{FieldReading, ReviewReason, Value};
 
@@ -22,10 +25,77 @@ pub struct FieldView {
     /// What the machine read, as read.
     pub read: String,
     pub reasons: Vec<String>,
+    /// What the evidence says against the reading, in words.
+    pub evidence: Option<String>,
+    /// The likely values, each a button that puts it in the input.
+    pub candidates: Vec<Candidate>,
     pub crop: Option<String>,
     pub crop_alt: String,
     pub error: Option<String>,
     pub autofocus: bool,
+}
+
+/// A likely value offered as a one-click choice, with its access key.
+pub struct Candidate {
+    pub value: String,
+    /// `field=value`, what the button sends as `pick`.
+    pub pick: String,
+    pub key: Option<char>,
+    pub title: String,
+}
+
+/// The name of the candidate buttons: `field=value` puts the value in the
+/// field's input, and the form comes back to be saved.
+pub const PICK_FIELD: &str = "pick";
+
+/// The access keys of candidate buttons, in page order.
+const CANDIDATE_KEYS: [char; 9] = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+/// What the postal code table says against a flagged postal code or post
+/// office, from the record's own reading of both.
+pub fn evidence(
+    def: &FieldDef,
+    reading: &FieldReading,
+    fields: &BTreeMap<String, FieldReading>,
+    lang: Lang,
+) -> Option<String> {
+    let postal = reading.reasons.iter().any(|r| {
+        matches!(
+            r,
+            ReviewReason::PostalMismatch | ReviewReason::PostalCodeUnknown
+        )
+    });
+    if !postal || ![POSTAL_CODE_FIELD, POST_OFFICE_FIELD].contains(&def.id.as_str()) {
+        return None;
+    }
+    let text = |id: &str| fields.get(id)?.value.as_ref().and_then(Value::as_text);
+    postal::evidence(text(POSTAL_CODE_FIELD)?, text(POST_OFFICE_FIELD), lang)
+}
+
+/// Gives the candidate buttons of the page their keys, 1 to 9 in order.
+pub fn number_candidates(views: &mut [FieldView], t: &VerifyTexts) {
+    let mut keys = CANDIDATE_KEYS.iter();
+    for candidate in views.iter_mut().flat_map(|v| v.candidates.iter_mut()) {
+        candidate.key = keys.next().copied();
+        if let Some(key) = candidate.key {
+            candidate.title = t
+                .candidate_title
+                .replacen("{}", &candidate.value, 1)
+                .replacen("{}", &key.to_string(), 1);
+        }
+    }
+}
+
+/// The field and value a candidate button sent, if it is one of the
+/// flagged fields' candidates.
+pub fn picked<'a>(
+    flagged: &[(&FieldDef, &'a FieldReading)],
+    form: &HashMap<String, String>,
+) -> Option<(String, &'a str)> {
+    let (field, value) = form.get(PICK_FIELD)?.split_once('=')?;
+    let (def, reading) = flagged.iter().find(|(def, _)| def.id == field)?;
+    let value = reading.candidates.iter().find(|c| *c == value)?;
+    Some((def.id.clone(), value.as_str()))
 }
 
 impl Deref for FieldView {
@@ -88,6 +158,17 @@ pub fn view(
         input,
         read: reading.raw.clone().unwrap_or_default(),
         reasons: reasons(reading, def, lang),
+        evidence: None,
+        candidates: reading
+            .candidates
+            .iter()
+            .map(|value| Candidate {
+                value: value.clone(),
+                pick: format!("{}={value}", def.id),
+                key: None,
+                title: value.clone(),
+            })
+            .collect(),
         crop: None,
         error: None,
         autofocus: false,
@@ -163,6 +244,7 @@ mod tests {
             raw: Some(raw.into()),
             confidence: Some(0.5),
             reasons: reasons.to_vec(),
+            candidates: Vec::new(),
             corrected_by: None,
         }
     }

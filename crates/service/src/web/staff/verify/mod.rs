@@ -5,6 +5,9 @@
 //! The first field has the focus, Tab moves on, Enter saves (checked by the
 //! web form's rules) and opens the next form; the whole page is a link
 //! away. When nothing is left to check, the registration is in the queue.
+//! A field with evidence against it (the postal code table) says so, and
+//! offers the likely values as buttons with access keys: one puts its
+//! value in the input, and the form comes back to be saved.
 
 mod fields;
 pub mod images;
@@ -80,6 +83,9 @@ struct FormPage {
     office: String,
     position: String,
     has_pages: bool,
+    /// Candidate buttons are on the page: a hidden save button comes first
+    /// so that Enter in an input still saves.
+    has_candidates: bool,
     fields: Vec<FieldView>,
     errors: Vec<ErrorLine>,
     notice: Option<String>,
@@ -242,6 +248,11 @@ async fn show_form(
     let position = entries.iter().position(|e| e.id == id).map_or(1, |i| i + 1);
     let error_of = |field: &str| errors.iter().find(|(f, _)| f == field).map(|(_, e)| e);
     let first_error = errors.first().map(|(field, _)| field.as_str());
+    // After a candidate is picked, its field has the focus: Enter saves.
+    let focus = entered
+        .and_then(|form| form.get(fields::PICK_FIELD))
+        .and_then(|pick| pick.split_once('='))
+        .map(|(field, _)| field);
     let mut views = Vec::new();
     for (def, reading) in flagged(definition, registration) {
         let typed = entered.map(|form| form.get(&def.id).map_or("", String::as_str));
@@ -251,12 +262,15 @@ async fn show_form(
             .filter(|placed| images.iter().any(|i| i.form_page == placed.page))
             .map(|_| format!("/staff/verify/{id}/crop?field={}", def.id));
         view.error = error_of(&def.id).map(|e| e.message(lang));
-        view.autofocus = match first_error {
-            Some(field) => field == def.id,
-            None => views.is_empty(),
+        view.evidence = fields::evidence(def, reading, &registration.fields, lang);
+        view.autofocus = match (first_error, focus) {
+            (Some(field), _) | (None, Some(field)) => field == def.id,
+            (None, None) => views.is_empty(),
         };
         views.push(view);
     }
+    fields::number_candidates(&mut views, t);
+    let has_candidates = views.iter().any(|v| !v.candidates.is_empty());
     let error_lines = views
         .iter()
         .filter_map(|v| {
@@ -280,6 +294,7 @@ async fn show_form(
             entries.len()
         ),
         has_pages: !images.is_empty(),
+        has_candidates,
         fields: views,
         errors: error_lines,
         notice,
@@ -306,6 +321,24 @@ pub async fn submit(
     }
     let definition = definition_of(&state, &registration);
     let flagged = flagged(definition, &registration);
+    // A candidate picked: into its input, and the form back to be saved.
+    // A button press never saves, even when its value is not one offered.
+    if form.contains_key(fields::PICK_FIELD) {
+        let mut entered = form.clone();
+        if let Some((field, value)) = fields::picked(&flagged, &form) {
+            entered.insert(field, value.to_string());
+        }
+        return show_form(
+            &state,
+            &staff,
+            &registration,
+            Some(&entered),
+            Vec::new(),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    }
     // "Send on as it is": what passes the rules is kept, the rest stays
     // flagged for the caseworker.
     let send_on = form.get(SEND_ON_FIELD).map(String::as_str) == Some(SEND_ON_VALUE);

@@ -32,6 +32,10 @@ texts! {
         pub save_button: &'static str,
         pub send_on_button: &'static str,
         pub send_on_hint: &'static str,
+        pub candidates_label: &'static str,
+        pub candidates_hint: &'static str,
+        /// The value and its key are filled in, in that order.
+        pub candidate_title: &'static str,
         pub errors_title: &'static str,
         pub notice_queued: &'static str,
         pub notice_folded: &'static str,
