@@ -126,7 +126,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Option<OffsetDateTime>, StoreError> {
         let now_text = timestamp(now);
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Both expressions see the row as it was: one statement, no race.
         let row: Option<(Option<String>,)> = sqlx::query_as(
             "UPDATE staff SET \
@@ -176,7 +176,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let now_text = timestamp(now);
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Sessions never used again would stay forever: sweep them here.
         sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
             .bind(&now_text)
@@ -260,7 +260,7 @@ impl Store {
         session: &StaffSession,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM staff_sessions WHERE token_sha256 = $1")
             .bind(&session.token_sha256)
             .execute(&mut *tx)
@@ -297,7 +297,7 @@ impl Store {
         admin: Uuid,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE staff SET failed_sign_ins = 0, locked_until = NULL, updated_at = $1 \
              WHERE id = $2",

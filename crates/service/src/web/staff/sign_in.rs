@@ -18,6 +18,7 @@ use super::auth::{
 use super::view::{Chrome, local_time, render};
 use super::{Access, Room};
 use crate::accounts::{Role, password};
+use crate::web::transport::Transport;
 use crate::web::{AppError, AppState};
 use intake_core::i18n::Lang;
 
@@ -113,6 +114,7 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
+    transport: Transport,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
@@ -184,14 +186,14 @@ pub async fn sign_in(
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(Some(&token), secure_request(&state, &headers)),
+        session_cookie(Some(&token), secure_request(&state, &transport)),
     );
     Ok(response)
 }
 
 pub async fn sign_out(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    transport: Transport,
     StaffForm { staff, .. }: StaffForm<NoFields>,
 ) -> Result<Response, AppError> {
     state
@@ -201,7 +203,7 @@ pub async fn sign_out(
     let mut response = Redirect::to("/staff/sign-in?reason=signed_out").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(None, secure_request(&state, &headers)),
+        session_cookie(None, secure_request(&state, &transport)),
     );
     Ok(response)
 }
@@ -214,7 +216,7 @@ pub struct LanguageQuery {
 /// Remembers the language in a cookie and goes back to the page.
 pub async fn language(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    transport: Transport,
     Path(code): Path<String>,
     Query(query): Query<LanguageQuery>,
 ) -> Response {
@@ -226,7 +228,7 @@ pub async fn language(
     if let Some(lang) = Lang::from_code(&code) {
         response.headers_mut().insert(
             header::SET_COOKIE,
-            auth::lang_cookie(lang, secure_request(&state, &headers)),
+            auth::lang_cookie(lang, secure_request(&state, &transport)),
         );
     }
     response
