@@ -42,6 +42,13 @@ fn main() {
         ("every_response_has_the_security_headers", |b| {
             Box::pin(every_response_has_the_security_headers(b))
         }),
+        (
+            "stopping_lets_requests_finish_then_cuts_at_the_deadline",
+            |b| Box::pin(stopping_lets_requests_finish_then_cuts_at_the_deadline(b)),
+        ),
+        ("a_stopping_worker_hands_its_job_back", |b| {
+            Box::pin(a_stopping_worker_hands_its_job_back(b))
+        }),
         ("health_and_readiness", |b| {
             Box::pin(health_and_readiness(b))
         }),
@@ -421,6 +428,125 @@ async fn every_response_has_the_security_headers(backend: Backend) -> Result<(),
             .get("strict-transport-security")
             .is_some_and(|v| v.to_str().unwrap_or("").starts_with("max-age=")),
         "HSTS when the trusted proxy says HTTPS"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// A route that says when a request is inside and answers when released.
+fn holding_route() -> (
+    axum::Router<intake_service::web::AppState>,
+    tokio::sync::mpsc::Receiver<()>,
+    std::sync::Arc<tokio::sync::Notify>,
+) {
+    let (entered, inside) = tokio::sync::mpsc::channel::<()>(4);
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
+    let held = release.clone();
+    let routes = axum::Router::new().route(
+        "/test/hold",
+        get(move || {
+            let (entered, held) = (entered.clone(), held.clone());
+            async move {
+                let _ = entered.send(()).await;
+                held.notified().await;
+                "released"
+            }
+        }),
+    );
+    (routes, inside, release)
+}
+
+async fn stopping_lets_requests_finish_then_cuts_at_the_deadline(
+    backend: Backend,
+) -> Result<(), Failed> {
+    for deadline in [30, 1] {
+        let (routes, mut inside, release) = holding_route();
+        // The app of a TestApp, served here so that it can be told to stop.
+        let template = TestApp::spawn_with(&backend, |c| c.scanning.process = false).await;
+        let mut config = template.config.clone();
+        config.http.shutdown_seconds = deadline;
+        config.http.request_seconds = 600;
+        let app = intake_service::Application::build(config)
+            .await?
+            .with_routes(routes);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(app.serve_until(listener, async {
+            let _ = stopped.await;
+        }));
+        let held = tokio::spawn(reqwest::get(format!("{base}/test/hold")));
+        inside.recv().await.ok_or("the request never arrived")?;
+        let _ = stop.send(());
+        if deadline == 30 {
+            // Stopping waits for the request in flight, which finishes.
+            release.notify_one();
+            let answer = held.await??;
+            ensure!(answer.status() == StatusCode::OK, "{}", answer.status());
+            ensure!(answer.text().await? == "released", "the whole answer");
+            let served = tokio::time::timeout(GUARD, serving).await;
+            ensure!(
+                matches!(served, Ok(Ok(Ok(())))),
+                "the server stops when it is done"
+            );
+        } else {
+            // Never released: the deadline ends it, and cuts it.
+            let served = tokio::time::timeout(GUARD, serving).await;
+            ensure!(
+                matches!(served, Ok(Ok(Ok(())))),
+                "the server stops at the deadline"
+            );
+            let cut = tokio::time::timeout(GUARD, held)
+                .await
+                .map_err(|_| "still held")??;
+            ensure!(cut.is_err(), "the request in flight is cut: {cut:?}");
+        }
+        let refused = reqwest::get(format!("{base}/healthz")).await;
+        ensure!(refused.is_err(), "no new connection after the stop");
+        template.finish().await;
+    }
+    Ok(())
+}
+
+async fn a_stopping_worker_hands_its_job_back(backend: Backend) -> Result<(), Failed> {
+    use intake_service::pipeline::import::{ImportRequest, store_batch};
+    use intake_service::store::BatchEntry;
+
+    let app = TestApp::spawn_with(&backend, |c| c.scanning.process = false).await;
+    let store = &app.store;
+    let pile = tempfile::tempdir()?;
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/samples/002-printed.jpg"),
+        pile.path().join("002.jpg"),
+    )?;
+    let pipeline = intake_service::pipeline::Pipeline::new(store.clone(), &app.config)?;
+    let request = ImportRequest {
+        paths: vec![pile.path().to_owned()],
+        office: "vaasa".into(),
+        received_on: time::macros::date!(2026 - 11 - 20),
+        scanned_by: "test".into(),
+    };
+    store_batch(&pipeline, &request, BatchEntry::Import).await?;
+    let hour = Duration::from_secs(3600);
+    let job = store.claim_job("stopping", hour).await?.ok_or("a job")?;
+    ensure!(job.attempts == 1, "first attempt");
+    ensure!(
+        store.claim_job("other", hour).await?.is_none(),
+        "leased for an hour"
+    );
+    ensure!(
+        store.release_leases("someone-else").await? == 0,
+        "only the worker's own jobs"
+    );
+    ensure!(store.release_leases("stopping").await? == 1, "handed back");
+    let again = store
+        .claim_job("other", hour)
+        .await?
+        .ok_or("claimable at once")?;
+    ensure!(
+        again.id == job.id && again.attempts == 1,
+        "the stop did not count as an attempt: {}",
+        again.attempts
     );
     app.finish().await;
     Ok(())

@@ -191,6 +191,7 @@ async fn serve_http(
         .timer(TokioTimer::new())
         .header_read_timeout(http.header_read_timeout());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(stop);
     loop {
         let (stream, peer) = tokio::select! {
@@ -212,7 +213,8 @@ async fn serve_http(
             app.clone().call(request.map(axum::body::Body::new))
         });
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
+        while connections.try_join_next().is_some() {}
+        connections.spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "a connection ended with an error");
             }
@@ -226,9 +228,11 @@ async fn serve_http(
     {
         tracing::warn!(
             seconds = deadline.as_secs(),
-            "stopping: requests still running at the deadline were cut"
+            connections = connections.len(),
+            "stopping: requests still running at the deadline are cut"
         );
     }
+    connections.abort_all();
     Ok(())
 }
 
