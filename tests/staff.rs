@@ -322,7 +322,10 @@ async fn every_staff_route_refuses_the_wrong_people(backend: Backend) -> Result<
 }
 
 async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_it(backend: Backend) -> Result<(), Failed> {
-    let app = TestApp::spawn_with(&backend, |c| c.trust_forwarded_for = true).await;
+    let app = TestApp::spawn_with(&backend, |c| {
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()]
+    })
+    .await;
     add_user(&app, "kaisa", Role::Caseworker).await?;
 
     let wrong = sign_in_attempt(&app, "kaisa", "not the password", &[]).await?;
@@ -360,6 +363,19 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_it(backend: Backend) -> Re
     ensure!(
         !cookie.contains("Secure"),
         "plain HTTP: no Secure flag: {cookie}"
+    );
+    // A client elsewhere gets a Secure cookie, TLS said or not.
+    let remote = sign_in_attempt(
+        &app,
+        "kaisa",
+        PASSWORD,
+        &[("x-forwarded-for", "198.51.100.7")],
+    )
+    .await?;
+    let cookie = remote.set_cookie.first().ok_or("no cookie")?;
+    ensure!(
+        cookie.contains("; Secure"),
+        "a remote client's cookie is Secure: {cookie}"
     );
     let behind_tls =
         sign_in_attempt(&app, "kaisa", PASSWORD, &[("x-forwarded-proto", "https")]).await?;
@@ -1575,17 +1591,30 @@ async fn export_and_dashboard(backend: Backend) -> Result<(), Failed> {
     let lines: Vec<&str> = csv.body.lines().collect();
     ensure!(lines.len() == 2, "a header and one row: {}", lines.len());
     ensure!(
-        lines[0].starts_with("reference,sources,channels"),
+        lines[0].starts_with("\"reference\",\"sources\",\"channels\""),
         "header: {}",
         lines[0]
     );
     ensure!(
-        lines[1].starts_with(registration.reference.as_str())
-            && lines[1].contains("registered")
+        lines[1].starts_with(&format!("\"{}\",", registration.reference.as_str()))
+            && lines[1].contains("\"registered\"")
             && lines[1].contains("\"ok, \"\"fine\"\"\""),
         "the row: {}",
         lines[1]
     );
+    // For Excel in Finnish and Swedish: a byte order mark and `;`.
+    let excel = admin
+        .get(&format!("/staff/export/closed.csv?{range}&excel=1"))
+        .await;
+    ensure!(excel.status == StatusCode::OK, "excel csv {}", excel.status);
+    ensure!(
+        excel
+            .body
+            .starts_with("\u{feff}\"reference\";\"sources\";\"channels\""),
+        "excel header: {}",
+        excel.body.lines().next().unwrap_or_default()
+    );
+    ensure!(excel.body.lines().count() == 2, "the same one row");
     let json = admin
         .get(&format!("/staff/export/closed.json?{range}"))
         .await;
@@ -1606,8 +1635,8 @@ async fn export_and_dashboard(backend: Backend) -> Result<(), Failed> {
     );
     let log = app.store.audit_for_registration(registration.id).await?;
     ensure!(
-        log.iter().filter(|e| e.action == "export").count() == 2,
-        "both exports are audited"
+        log.iter().filter(|e| e.action == "export").count() == 3,
+        "every export (CSV, CSV for Excel, JSON) is audited"
     );
     app.finish().await;
     Ok(())

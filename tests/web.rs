@@ -386,7 +386,7 @@ async fn forged_token_is_refused(backend: Backend) -> Result<(), Failed> {
 async fn client_rate_limit_refuses(backend: Backend) -> Result<(), Failed> {
     let app = TestApp::spawn_with(&backend, |c| {
         c.limits.per_ip_hour = 3;
-        c.trust_forwarded_for = true;
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     })
     .await;
     for i in 0..3 {
@@ -410,7 +410,7 @@ async fn client_rate_limit_refuses(backend: Backend) -> Result<(), Failed> {
 async fn global_daily_cap_refuses(backend: Backend) -> Result<(), Failed> {
     let app = TestApp::spawn_with(&backend, |c| {
         c.limits.global_day = 2;
-        c.trust_forwarded_for = true;
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     })
     .await;
     for (i, address) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"]

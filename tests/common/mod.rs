@@ -147,6 +147,17 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: &Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::spawn_custom(backend, "127.0.0.1:0", adjust, axum::Router::new()).await
+    }
+
+    /// On `bind` (`[::]:0` to take IPv4 clients as mapped addresses), with
+    /// `routes` served inside the app's layers. `base` is on IPv4 loopback.
+    pub async fn spawn_custom(
+        backend: &Backend,
+        bind: &str,
+        adjust: impl FnOnce(&mut Config),
+        routes: axum::Router<intake_service::web::AppState>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("a scratch folder");
         let (database_url, schema) = match backend {
             Backend::Sqlite => (format!("sqlite://{}/intake.db", dir.path().display()), None),
@@ -173,12 +184,14 @@ impl TestApp {
         adjust(&mut config);
         let app = intake_service::Application::build(config.clone())
             .await
-            .expect("the app builds");
+            .expect("the app builds")
+            .with_routes(routes);
         let store = app.store().clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind(bind)
             .await
             .expect("a free port");
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
         let server = tokio::spawn(app.serve(listener));
         TestApp {
             base,

@@ -44,7 +44,7 @@ pub async fn seed(app: &Application, count: usize) -> anyhow::Result<usize> {
             global_day: u32::MAX,
             ..app.config().limits.clone()
         };
-        let client = RateKey(format!("demo-{i}"));
+        let client = RateKey::client(format!("demo-{i}"));
         match app
             .store()
             .submit_web(new, &client, &unlimited)

@@ -8,6 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
+pub use ipnet::IpNet;
+
 use intake_core::i18n::Text;
 
 /// A secret string that prints as `[redacted]`.
@@ -50,6 +52,10 @@ pub struct Office {
 pub struct Limits {
     pub per_ip_hour: u32,
     pub per_ip_day: u32,
+    /// An IPv6 client counts by its /64 above, and its /48 (a site, many
+    /// /64s) counts here too.
+    pub per_network_hour: u32,
+    pub per_network_day: u32,
     pub global_day: u32,
     pub body_bytes: usize,
     /// How long a rendered form may be sent back, in minutes.
@@ -61,6 +67,8 @@ impl Default for Limits {
         Limits {
             per_ip_hour: 20,
             per_ip_day: 240,
+            per_network_hour: 100,
+            per_network_day: 1000,
             global_day: 5000,
             body_bytes: 16 * 1024,
             form_token_minutes: 180,
@@ -87,10 +95,20 @@ pub struct Config {
     pub secret: Secret,
     /// Bearer token of the JSON API; the API is closed while it is empty.
     pub api_token: Secret,
-    /// Take the client address from `X-Forwarded-For` (behind a reverse
-    /// proxy only: otherwise anyone can choose their own address).
-    pub trust_forwarded_for: bool,
+    /// The reverse proxies in front of this server, as address ranges
+    /// (`"10.0.0.0/8"`, `"::1/128"`). Only from these is `X-Forwarded-For`
+    /// read (the hop the proxy appended) and `X-Forwarded-Proto: https`
+    /// believed; empty: the socket's peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// The old yes/no switch, replaced by `trusted_proxies`: refused at
+    /// start-up with a message saying so, never silently ignored.
+    #[serde(rename = "trust_forwarded_for")]
+    pub retired_trust_forwarded_for: Option<bool>,
     pub limits: Limits,
+    pub http: HttpSettings,
+    /// Bearer token that opens `/metrics` from other than loopback; closed
+    /// to others while empty.
+    pub metrics_token: Secret,
     pub offices: Vec<Office>,
     pub scanning: Scanning,
     pub staff: StaffSettings,
@@ -117,9 +135,10 @@ pub struct StaffSettings {
     pub max_failed_per_name: u32,
     /// Password checks at once (each holds about 19 MiB): more wait.
     pub password_checks_at_once: u32,
-    /// Mark the session cookie `Secure` even when no trusted proxy says the
-    /// request came over TLS (set it when TLS ends in front of this server).
-    pub secure_cookies: bool,
+    /// Whether cookies are marked `Secure`. Unset: they are, except for a
+    /// client on loopback (development over plain HTTP); `false` only for
+    /// a test network without TLS.
+    pub secure_cookies: Option<bool>,
     /// How long a caseworker's claim on a registration lasts.
     pub lease_minutes: u32,
     /// Unreached call attempts after which a letter is sent instead.
@@ -136,7 +155,7 @@ impl Default for StaffSettings {
             max_failed_per_address: 30,
             max_failed_per_name: 100,
             password_checks_at_once: 2,
-            secure_cookies: false,
+            secure_cookies: None,
             lease_minutes: 20,
             max_call_attempts: 3,
         }
@@ -155,6 +174,50 @@ impl StaffSettings {
     }
     pub fn lease(&self) -> time::Duration {
         time::Duration::minutes(i64::from(self.lease_minutes))
+    }
+}
+
+/// The HTTP server's bounds: slow clients, slow handlers, too many at once,
+/// and how long a stop waits for requests in flight.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HttpSettings {
+    /// A client must send a request's headers within this (slowloris).
+    pub header_read_seconds: u64,
+    /// A request must be answered within this...
+    pub request_seconds: u64,
+    /// ...except a mailroom upload, which may take this long.
+    pub upload_seconds: u64,
+    /// Requests handled at once; more are refused with 503 at once.
+    pub max_concurrent_requests: usize,
+    /// On stop, requests in flight get this long to finish.
+    pub shutdown_seconds: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> HttpSettings {
+        HttpSettings {
+            header_read_seconds: 10,
+            request_seconds: 30,
+            upload_seconds: 900,
+            max_concurrent_requests: 256,
+            shutdown_seconds: 20,
+        }
+    }
+}
+
+impl HttpSettings {
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_seconds.max(1))
+    }
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_seconds.max(1))
+    }
+    pub fn upload_timeout(&self) -> Duration {
+        Duration::from_secs(self.upload_seconds.max(1))
+    }
+    pub fn shutdown_deadline(&self) -> Duration {
+        Duration::from_secs(self.shutdown_seconds)
     }
 }
 
@@ -217,8 +280,11 @@ impl Default for Config {
             forms_dir: None,
             secret: Secret::default(),
             api_token: Secret::default(),
-            trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
+            retired_trust_forwarded_for: None,
             limits: Limits::default(),
+            http: HttpSettings::default(),
+            metrics_token: Secret::default(),
             offices: default_offices(),
             scanning: Scanning::default(),
             staff: StaffSettings::default(),
@@ -285,6 +351,23 @@ impl Config {
         if let Some(token) = var("INTAKE_API_TOKEN") {
             self.api_token = Secret::new(token);
         }
+        if let Some(token) = var("INTAKE_METRICS_TOKEN") {
+            self.metrics_token = Secret::new(token);
+        }
+        if let Some(list) = var("INTAKE_TRUSTED_PROXIES") {
+            self.trusted_proxies = list
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| {
+                    n.parse().with_context(|| {
+                        format!(
+                            "INTAKE_TRUSTED_PROXIES: `{n}` is not an address range like 10.0.0.0/8"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?;
+        }
         if let Some(dir) = var("INTAKE_DROP_DIR") {
             self.scanning.drop_dir = Some(dir.into());
         }
@@ -292,6 +375,14 @@ impl Config {
     }
 
     pub fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.retired_trust_forwarded_for.is_none(),
+            "trust_forwarded_for is replaced by trusted_proxies: list the proxies' address ranges, e.g. trusted_proxies = [\"127.0.0.1/32\"]"
+        );
+        anyhow::ensure!(
+            self.http.max_concurrent_requests >= 1,
+            "http.max_concurrent_requests must be at least 1"
+        );
         anyhow::ensure!(!self.offices.is_empty(), "configure at least one office");
         for office in &self.offices {
             anyhow::ensure!(
@@ -354,6 +445,33 @@ mod tests {
             .apply_env(|name| (name == "INTAKE_LISTEN").then(|| "here".into()))
             .unwrap_err();
         assert!(error.to_string().contains("INTAKE_LISTEN"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_address_ranges() {
+        let config: Config =
+            toml::from_str("trusted_proxies = [\"10.0.0.0/8\", \"::1/128\"]").unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
+        config.check().unwrap();
+        assert!(toml::from_str::<Config>("trusted_proxies = [\"proxy\"]").is_err());
+        let mut config = Config::default();
+        config
+            .apply_env(|name| {
+                (name == "INTAKE_TRUSTED_PROXIES").then(|| "192.0.2.0/24, fd00::/8".into())
+            })
+            .unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
+        let error = Config::default()
+            .apply_env(|name| (name == "INTAKE_TRUSTED_PROXIES").then(|| "nginx".into()))
+            .unwrap_err();
+        assert!(error.to_string().contains("INTAKE_TRUSTED_PROXIES"));
+    }
+
+    #[test]
+    fn the_old_forwarded_for_switch_is_refused_with_a_pointer() {
+        let config: Config = toml::from_str("trust_forwarded_for = true").unwrap();
+        let error = config.check().unwrap_err().to_string();
+        assert!(error.contains("trusted_proxies"), "{error}");
     }
 
     #[test]

@@ -6,20 +6,23 @@
 pub mod accounts;
 pub mod callbacks;
 pub mod config;
+pub mod metrics;
 pub mod pipeline;
 pub mod store;
 pub mod web;
 
-use std::net::SocketAddr;
+use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::ConnectInfo;
 use rand::RngCore;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
-use crate::config::Config;
+use crate::config::{Config, HttpSettings};
 use crate::pipeline::Pipeline;
 use crate::pipeline::drop_folder::DropFolder;
 use crate::pipeline::worker::{self, Until, WorkerOptions};
@@ -32,6 +35,8 @@ pub use intake_core::form::WEB_FORM_ID;
 /// A configured, migrated application, ready to serve.
 pub struct Application {
     state: AppState,
+    /// Routes served besides the application's own (tests).
+    extra_routes: axum::Router<AppState>,
 }
 
 impl Application {
@@ -50,14 +55,23 @@ impl Application {
         Ok(Application {
             state: AppState {
                 config: Arc::new(config),
-                pipeline,
                 store,
                 form: Arc::new(form),
                 tokens,
                 secret: Arc::new(secret),
                 hashing: Arc::new(hashing),
+                metrics: pipeline.metrics.clone(),
+                pipeline,
             },
+            extra_routes: axum::Router::new(),
         })
+    }
+
+    /// Serves `routes` too, inside the same layers (a test's handler that
+    /// panics, say).
+    pub fn with_routes(mut self, routes: axum::Router<AppState>) -> Application {
+        self.extra_routes = self.extra_routes.merge(routes);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -76,33 +90,55 @@ impl Application {
         &self.state.pipeline
     }
 
-    /// Serves until the listener fails or the process is told to stop; with
-    /// the scan worker and the drop folder watcher unless the configuration
-    /// turns them off (a web node of a larger installation).
+    /// Serves until the process is told to stop; with the scan worker and
+    /// the drop folder watcher unless the configuration turns them off (a
+    /// web node of a larger installation).
     pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
+        self.serve_until(listener, shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes. Then no new connection is taken, the
+    /// worker stops reading and hands its jobs back, and requests in
+    /// flight get `http.shutdown_seconds` to finish before they are cut.
+    pub async fn serve_until(
+        self,
+        listener: TcpListener,
+        stop: impl Future<Output = ()>,
+    ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
-        tokio::spawn(prune_rate_counters(store));
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        if self.state.config.scanning.process {
-            self.start_processing(stopped);
+        let pruning = tokio::spawn(prune_rate_counters(store));
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let processing = if self.state.config.scanning.process {
+            self.start_processing(stopped)
+        } else {
+            Vec::new()
+        };
+        let http = self.state.config.http.clone();
+        let app = web::router_with(self.state.clone(), self.extra_routes);
+        let stop = async move {
+            stop.await;
+            tracing::info!("stopping");
+            let _ = stopping.send(true);
+        };
+        let drained = serve_http(listener, app, &http, stop).await;
+        let deadline = http.shutdown_deadline();
+        let finishing = futures_join_all(processing);
+        if tokio::time::timeout(deadline, finishing).await.is_err() {
+            tracing::warn!("stopping: the scan worker did not stop in time");
         }
-        let app = self
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP");
-        let _ = stop.send(true);
-        served
+        pruning.abort();
+        drained
     }
 
     /// Runs the scan worker and watches the drop folder, until `stop`.
-    pub fn start_processing(&self, stop: tokio::sync::watch::Receiver<bool>) {
+    pub fn start_processing(
+        &self,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Vec<JoinHandle<()>> {
         let config = &self.state.config;
         let pipeline = self.state.pipeline.clone();
         let options = WorkerOptions::new(config.scanning.lease(), config.scanning.workers());
-        tokio::spawn(worker::run(
+        let worker = tokio::spawn(worker::run(
             pipeline.clone(),
             options,
             Until::Stopped(stop.clone()),
@@ -112,17 +148,94 @@ impl Application {
             &config.offices,
             Duration::from_secs(config.scanning.settle_seconds),
         );
-        tokio::spawn(pipeline::drop_folder::watch(pipeline, folder, stop));
+        let watcher = tokio::spawn(pipeline::drop_folder::watch(pipeline, folder, stop));
+        vec![worker, watcher]
     }
 
     /// Only the scan worker and the drop folder, no HTTP (`intake worker`).
     pub async fn work(self) -> anyhow::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        self.start_processing(stopped);
+        let processing = self.start_processing(stopped);
         shutdown_signal().await;
         let _ = stop.send(true);
+        let deadline = self.state.config.http.shutdown_deadline();
+        if tokio::time::timeout(deadline, futures_join_all(processing))
+            .await
+            .is_err()
+        {
+            tracing::warn!("stopping: the scan worker did not stop in time");
+        }
         Ok(())
     }
+}
+
+async fn futures_join_all(handles: Vec<JoinHandle<()>>) {
+    for handle in handles {
+        let _ = handle.await;
+    }
+}
+
+/// The HTTP/1 server loop. Unlike `axum::serve` it bounds how long a
+/// client may take to send its headers (a slowloris holds no connection
+/// for long), and on `stop` it stops accepting and gives the requests in
+/// flight `shutdown_seconds` before cutting them.
+async fn serve_http(
+    listener: TcpListener,
+    app: axum::Router,
+    http: &HttpSettings,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::Service;
+
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(http.header_read_timeout());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, say: wait rather than spin.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<_>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            // A Router is always ready.
+            app.clone().call(request.map(axum::body::Body::new))
+        });
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        while connections.try_join_next().is_some() {}
+        connections.spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "a connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    let deadline = http.shutdown_deadline();
+    if tokio::time::timeout(deadline, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            seconds = deadline.as_secs(),
+            connections = connections.len(),
+            "stopping: requests still running at the deadline are cut"
+        );
+    }
+    connections.abort_all();
+    Ok(())
 }
 
 /// Binds nothing itself: the caller's listener may be on port 0.

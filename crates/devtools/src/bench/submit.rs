@@ -67,7 +67,7 @@ pub async fn submit(bench: SubmitBench) -> anyhow::Result<SubmitReport> {
     let config = Config {
         database_url: database_url.clone(),
         data_dir: scratch.path().to_owned(),
-        trust_forwarded_for: true,
+        trusted_proxies: vec!["127.0.0.0/8".parse().expect("a network")],
         limits: Limits {
             global_day: u32::MAX,
             ..Limits::default()

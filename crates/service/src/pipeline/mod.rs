@@ -29,6 +29,8 @@ pub struct Pipeline {
     pub blobs: Arc<Blobs>,
     pub catalogue: FormCatalogue,
     pub options: ReadOptions,
+    /// Pages read, for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl Pipeline {
@@ -49,6 +51,7 @@ impl Pipeline {
                     config.scanning.page_timeout_seconds.max(1),
                 )),
             },
+            metrics: crate::metrics::Metrics::default(),
         })
     }
 

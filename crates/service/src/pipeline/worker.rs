@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -74,6 +74,7 @@ impl From<StoreError> for JobError {
 }
 
 pub async fn run(pipeline: Pipeline, options: WorkerOptions, until: Until) {
+    let heartbeat = tokio::spawn(beat(pipeline.clone(), options.clone()));
     let mut running: JoinSet<()> = JoinSet::new();
     let mut stop = match &until {
         Until::Stopped(stop) => Some(stop.clone()),
@@ -114,9 +115,44 @@ pub async fn run(pipeline: Pipeline, options: WorkerOptions, until: Until) {
             true = stopped => break,
         }
     }
-    // Told to stop: what is running is dropped; its lease runs out and the
-    // job is claimed again, skipping the pages already recorded.
+    // Told to stop: what is running is dropped (its page reader stops after
+    // the page in hand) and its job handed back at once, to be claimed
+    // again skipping the pages already recorded. Should handing back fail,
+    // the lease runs out instead.
     running.abort_all();
+    while running.join_next().await.is_some() {}
+    heartbeat.abort();
+    match pipeline.store.release_leases(&options.id).await {
+        Ok(0) => {}
+        Ok(released) => tracing::info!(released, "stopping: running jobs handed back"),
+        Err(error) => tracing::warn!(%error, "stopping: handing back jobs failed"),
+    }
+    if let Err(error) = pipeline.store.worker_stopped(&options.id).await {
+        tracing::warn!(%error, "stopping: removing the heartbeat failed");
+    }
+}
+
+/// How often a worker says it is alive, for `/readyz`.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
+
+async fn beat(pipeline: Pipeline, options: WorkerOptions) {
+    let mut every = tokio::time::interval(HEARTBEAT_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(error) = pipeline.store.worker_heartbeat(&options.id).await {
+            tracing::warn!(%error, "writing the worker heartbeat failed");
+        }
+    }
+}
+
+/// Sets its flag when dropped: a reading whose task is aborted stops its
+/// page reader too.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 async fn process(pipeline: Pipeline, options: WorkerOptions, job: ClaimedJob) {
@@ -173,6 +209,7 @@ async fn read_file(
     // Stops the reader (it skips the rest) when the lease is lost or
     // recording fails.
     let give_up = Arc::new(AtomicBool::new(false));
+    let _stop_reader = StopOnDrop(give_up.clone());
     let heartbeat = tokio::spawn(renew_lease(
         pipeline.clone(),
         options.clone(),
@@ -208,13 +245,21 @@ async fn read_file(
         give_up.store(true, Ordering::Relaxed);
         failure = Some(error);
     }
+    // Pages are read on a shared pool, several at once: the time between
+    // pages arriving is the worker's time per page.
+    let mut since = Instant::now();
     while let Some(page) = read.recv().await {
         if failure.is_some() {
             continue;
         }
+        let arrived = Instant::now();
+        let took = arrived - since;
+        since = arrived;
         if let Err(error) = record_page(pipeline, options, &file, &batch, page).await {
             give_up.store(true, Ordering::Relaxed);
             failure = Some(error);
+        } else {
+            pipeline.metrics.page_read(took);
         }
     }
     let opened = reader

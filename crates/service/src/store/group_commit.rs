@@ -66,7 +66,7 @@ async fn run(writer: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Req
 async fn store_batch(writer: &AnyPool, backend: Backend, batch: &mut Vec<Request>) {
     let mut outcomes = Vec::with_capacity(batch.len());
     let committed = async {
-        let mut tx = writer.begin().await?;
+        let mut tx = super::begin_write(writer, backend).await?;
         for request in batch.iter() {
             let outcome = submit_in(
                 &mut tx,

@@ -122,7 +122,7 @@ impl Store {
         .await?;
         for (job, file, attempts) in exhausted {
             let reason = crashed_reason(attempts as u32);
-            let mut tx = self.writer.begin().await?;
+            let mut tx = self.begin_write().await?;
             let buried = sqlx::query(
                 "UPDATE jobs SET state = 'dead', last_error = $1, lease_holder = NULL, \
                  lease_until = NULL, updated_at = $2 \
@@ -237,7 +237,7 @@ impl Store {
             Requeue::Batch(batch) => ("batch_id", batch),
             Requeue::File(file) => ("id", file),
         };
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let files: Vec<(String, String, String, Option<String>)> = sqlx::query_as(&format!(
             "SELECT id, batch_id, name, reason FROM scan_files \
              WHERE {filter} = $1 AND state = 'quarantined' ORDER BY created_at, name"

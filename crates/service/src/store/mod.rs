@@ -8,6 +8,7 @@ pub mod duplicates;
 mod group_commit;
 mod jobs;
 mod limits;
+mod operations;
 #[cfg(test)]
 mod reason_codes_migration;
 mod registrations;
@@ -31,8 +32,9 @@ use uuid::Uuid;
 
 pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts, Requeue, crashed_reason};
 pub use limits::{LimitKind, RateKey};
+pub use operations::{OperationalCounts, heartbeat_fresh};
 pub(crate) use registrations::hex;
-pub use registrations::{NewRegistration, StatusView, Submission};
+pub use registrations::{NewRegistration, StatusView, Submission, SubmissionKey};
 pub use scanning::{
     Admission, BatchEntry, BatchProgress, BatchSummary, FileState, FormPage, PageRecord,
     PageRecorded, QuarantineEntry, ScanBatch, ScanFile, SheetSoFar, StoredOriginal,
@@ -143,6 +145,28 @@ impl Store {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+
+    /// A transaction that writes (see [`begin_write`]).
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        begin_write(&self.writer, self.backend).await
+    }
+}
+
+/// A transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: it takes
+/// the write lock at the start, waiting up to `busy_timeout` for another
+/// process's writer (`serve` beside `import`), instead of starting as a
+/// reader and failing with SQLITE_BUSY_SNAPSHOT when it first writes after
+/// the other committed.
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
     }
 }
 
@@ -324,6 +348,50 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `serve` and `import` are two processes on one SQLite file: two
+    /// stores here. Each writes in transactions that read before they write
+    /// (as claiming a job or counting a limit does); begun deferred, the
+    /// one that writes after the other's commit fails at once with
+    /// SQLITE_BUSY_SNAPSHOT, where `BEGIN IMMEDIATE` waits its turn.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_stores_on_one_sqlite_file_write_side_by_side() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/intake.db", dir.path().display());
+        let serve = Store::connect(&url).await.unwrap();
+        serve.migrate().await.unwrap();
+        let import = Store::connect(&url).await.unwrap();
+        const ROUNDS: i64 = 60;
+        let write = |store: Store, name: &'static str| async move {
+            for i in 0..ROUNDS {
+                let mut tx = store.begin_write().await?;
+                let (seen,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rate_counters")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO rate_counters (bucket, shard, expires_at, count) \
+                     VALUES ($1, 0, '9999', $2)",
+                )
+                .bind(format!("{name}:{i}"))
+                .bind(seen)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+            Ok::<_, sqlx::Error>(())
+        };
+        let serving = tokio::spawn(write(serve.clone(), "serve"));
+        let importing = tokio::spawn(write(import.clone(), "import"));
+        serving.await.unwrap().expect("serve writes");
+        importing.await.unwrap().expect("import writes");
+        let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rate_counters")
+            .fetch_one(&serve.reader)
+            .await
+            .unwrap();
+        assert_eq!(rows, 2 * ROUNDS);
+        serve.close().await;
+        import.close().await;
+    }
 
     #[test]
     fn the_backend_follows_the_url_scheme() {

@@ -28,7 +28,18 @@ pub struct NewRegistration {
     pub fields: BTreeMap<String, FieldReading>,
     pub provenance: Provenance,
     /// Web: the form's one-time token, so a second submit finds the first.
-    pub submission_key: Option<String>,
+    pub submission_key: Option<SubmissionKey>,
+}
+
+/// What makes a web form's submission recognisable when it comes again.
+#[derive(Debug, Clone)]
+pub struct SubmissionKey {
+    /// The nonce of the form's token.
+    pub nonce: String,
+    /// The status link this form's registration gets, derived from the
+    /// nonce with the server's secret: sending the same form again (back
+    /// button, double click) shows the same link and makes no new one.
+    pub status_token: String,
 }
 
 /// What became of a web submission.
@@ -39,7 +50,7 @@ pub enum Submission {
         status_token: String,
     },
     /// The same form was sent before (refresh, back button, double click):
-    /// nothing new was stored; a fresh status link leads to the first.
+    /// nothing new was stored, and the status link is the first one.
     AlreadyStored {
         registration: Registration,
         status_token: String,
@@ -70,7 +81,7 @@ impl Store {
         if let Some(writer) = &self.group_commit {
             return writer.submit(new, client.clone(), limits.clone()).await;
         }
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let submission = submit_in(&mut tx, self.backend, &new, client, limits).await?;
         tx.commit().await?;
         Ok(submission)
@@ -136,7 +147,7 @@ impl Store {
         received_at: OffsetDateTime,
     ) -> Result<Registration, StoreError> {
         for _ in 0..5 {
-            let mut tx = self.writer.begin().await?;
+            let mut tx = self.begin_write().await?;
             match insert(
                 &mut tx,
                 self.backend,
@@ -217,11 +228,12 @@ pub(super) async fn submit_in(
             }
             Err(StoreError::Database(e)) if is_unique_violation(&e) => {
                 savepoint.rollback().await?;
-                if let Some(first) = registration_by_submission_key(tx, new).await? {
-                    let status_token = add_status_link(tx, first.id, now).await?;
+                if let Some(first) = registration_by_submission_key(tx, new).await?
+                    && let Some(key) = &new.submission_key
+                {
                     return Ok(Submission::AlreadyStored {
                         registration: first,
-                        status_token,
+                        status_token: key.status_token.clone(),
                     });
                 }
                 // Otherwise the random reference collided: draw again.
@@ -243,7 +255,7 @@ async fn registration_by_submission_key(
     };
     let sql = format!("{SELECT_REGISTRATION} WHERE submission_key = $1");
     let row = sqlx::query(&sql)
-        .bind(key)
+        .bind(&key.nonce)
         .fetch_optional(&mut **tx)
         .await?;
     row.as_ref().map(registration_from_row).transpose()
@@ -252,9 +264,9 @@ async fn registration_by_submission_key(
 async fn add_status_link(
     tx: &mut Transaction<'_, Any>,
     registration: Uuid,
+    token: String,
     now: OffsetDateTime,
 ) -> Result<String, StoreError> {
-    let token = new_token();
     sqlx::query(
         "INSERT INTO status_links (token_sha256, registration_id, created_at) VALUES ($1, $2, $3)",
     )
@@ -320,7 +332,7 @@ pub(super) async fn insert(
     .bind(registration.text("phone"))
     .bind(fields)
     .bind(provenance)
-    .bind(new.submission_key.as_deref())
+    .bind(new.submission_key.as_ref().map(|k| k.nonce.as_str()))
     .bind(timestamp(now))
     .execute(&mut **tx)
     .await?;
@@ -333,7 +345,11 @@ pub(super) async fn insert(
         .execute(&mut **tx)
         .await?;
 
-    let token = add_status_link(tx, registration.id, now).await?;
+    let token = match &new.submission_key {
+        Some(key) => key.status_token.clone(),
+        None => new_token(),
+    };
+    let token = add_status_link(tx, registration.id, token, now).await?;
     super::duplicates::fold_duplicate(tx, backend, registration.id).await?;
     Ok((registration, token))
 }

@@ -184,7 +184,7 @@ impl Store {
         unresolved: &[String],
         now: OffsetDateTime,
     ) -> Result<Reviewed, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",

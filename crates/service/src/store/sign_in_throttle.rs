@@ -84,7 +84,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let buckets = Buckets::new(keys, settings, now);
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sign_in_failures (bucket, count, expires_at) \
              VALUES ($1, 1, $4), ($2, 1, $4), ($3, 1, $4) \
@@ -172,7 +172,7 @@ impl Store {
         admin: Uuid,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE bucket LIKE $1 OR bucket LIKE $2")
             .bind(format!("na|{name_key}|%"))
             .bind(format!("n|{name_key}|%"))

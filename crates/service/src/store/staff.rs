@@ -127,7 +127,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let now_text = timestamp(now);
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Sessions never used again would stay forever: sweep them here.
         sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
             .bind(&now_text)
@@ -205,7 +205,7 @@ impl Store {
         session: &StaffSession,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM staff_sessions WHERE token_sha256 = $1")
             .bind(&session.token_sha256)
             .execute(&mut *tx)
@@ -256,7 +256,7 @@ impl Store {
         } else {
             (None, AuditAction::AccountEnable)
         };
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE staff SET disabled_at = $1, updated_at = $2 WHERE id = $3")
             .bind(value)
             .bind(timestamp(now))
@@ -281,7 +281,7 @@ impl Store {
         by: Option<Uuid>,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done =
             sqlx::query("UPDATE staff SET password_hash = $1, updated_at = $2 WHERE id = $3")
                 .bind(password_hash)
@@ -308,7 +308,7 @@ impl Store {
         by: Option<Uuid>,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE staff SET role = $1, updated_at = $2 WHERE id = $3")
             .bind(role.as_str())
             .bind(timestamp(now))

@@ -151,7 +151,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<TriageDone, StoreError> {
         for _ in 0..5 {
-            let mut tx = self.writer.begin().await?;
+            let mut tx = self.begin_write().await?;
             if !take_open(&mut tx, id, staff, "converted", None, now).await? {
                 return Ok(TriageDone::NotOpen);
             }
@@ -191,7 +191,7 @@ impl Store {
         note: &str,
         now: OffsetDateTime,
     ) -> Result<TriageDone, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !take_open(&mut tx, id, staff, "linked", Some(note), now).await? {
             return Ok(TriageDone::NotOpen);
         }
@@ -217,7 +217,7 @@ impl Store {
         note: &str,
         now: OffsetDateTime,
     ) -> Result<TriageDone, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !take_open(&mut tx, id, staff, "closed", Some(note), now).await? {
             return Ok(TriageDone::NotOpen);
         }

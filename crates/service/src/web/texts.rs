@@ -86,6 +86,9 @@ texts! {
         too_large: Refusal,
         unavailable: Refusal,
         not_found: Refusal,
+        busy: Refusal,
+        timed_out: Refusal,
+        server_error: Refusal,
     }
 }
 
@@ -98,6 +101,12 @@ pub enum RefusalKind {
     TooLarge,
     Unavailable,
     NotFound,
+    /// Too many requests in flight at once.
+    Busy,
+    /// A handler did not answer within the request timeout.
+    TimedOut,
+    /// A handler panicked.
+    ServerError,
 }
 
 pub fn refusal(kind: RefusalKind, lang: Lang) -> Refusal {
@@ -112,6 +121,9 @@ pub fn refusal(kind: RefusalKind, lang: Lang) -> Refusal {
         RefusalKind::TooLarge => all.too_large,
         RefusalKind::Unavailable => all.unavailable,
         RefusalKind::NotFound => all.not_found,
+        RefusalKind::Busy => all.busy,
+        RefusalKind::TimedOut => all.timed_out,
+        RefusalKind::ServerError => all.server_error,
     }
 }
 

@@ -56,7 +56,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<AttemptLogged, StoreError> {
         let now_text = timestamp(now);
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Taking the row first also locks it against a takeover meanwhile.
         let held = sqlx::query(&format!(
             "UPDATE callbacks SET attempts = attempts + 1 \

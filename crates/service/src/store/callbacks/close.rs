@@ -40,7 +40,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<CloseOutcome, StoreError> {
         let now_text = timestamp(now);
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let held: Option<(String, i64)> = sqlx::query_as(&format!(
             "SELECT r.status, (SELECT COUNT(*) FROM call_attempts a \
                WHERE a.registration_id = r.id AND a.outcome IN {CONTACT}) \

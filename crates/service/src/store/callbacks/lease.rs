@@ -53,7 +53,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Claim, StoreError> {
         let until = now + settings.lease();
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(&format!(
             "UPDATE callbacks SET lease_holder = $1, lease_until = $2 \
              WHERE registration_id = $3 \
@@ -86,7 +86,7 @@ impl Store {
         staff: Uuid,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE callbacks SET lease_holder = NULL, lease_until = NULL \
              WHERE registration_id = $1 AND lease_holder = $2",
@@ -110,7 +110,7 @@ impl Store {
         settings: &StaffSettings,
         now: OffsetDateTime,
     ) -> Result<TakeOver, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let previous: Option<(Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT s.name, c.lease_until FROM callbacks c \
              LEFT JOIN staff s ON s.id = c.lease_holder WHERE c.registration_id = $1",

@@ -97,7 +97,7 @@ impl Store {
             0,
             0,
         ));
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let rows = sqlx::query(
             "SELECT r.id, r.reference, r.form_id, r.form_version, r.channel, r.office, \
              r.received_at, r.status, r.identity_verified, r.fields, r.provenance, \

@@ -93,7 +93,7 @@ impl Store {
         admission: Admission,
     ) -> Result<ScanFile, StoreError> {
         let now = timestamp(OffsetDateTime::now_utc());
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let insert_original = match self.backend {
             Backend::Sqlite => {
                 "INSERT OR IGNORE INTO scan_originals (sha256, size, path, created_at) \

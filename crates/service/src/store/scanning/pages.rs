@@ -70,7 +70,7 @@ impl Store {
         image_path: Option<&str>,
         worker: &str,
     ) -> Result<PageRecorded, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         if page_recorded(&mut tx, file.id, page).await? {
             return Ok(PageRecorded::AlreadyDone);
         }
@@ -145,7 +145,7 @@ impl Store {
             reason: failure,
             ..PageRow::noted(file, page, worker)
         };
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         if page_recorded(&mut tx, file, page).await? {
             return Ok(PageRecorded::AlreadyDone);
         }

@@ -67,7 +67,7 @@ impl Store {
         page: &FormPage<'_>,
         merge: &impl Fn(Option<SheetSoFar<'_>>) -> BTreeMap<String, FieldReading>,
     ) -> Result<PageRecorded, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         if page_recorded(&mut tx, page.file.id, page.page).await? {
             return Ok(PageRecorded::AlreadyDone);
         }

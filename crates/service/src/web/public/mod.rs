@@ -2,13 +2,12 @@
 //! receipt, and the private status page with withdrawal.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,8 +15,10 @@ use time::{Date, OffsetDateTime};
 
 use super::abuse::{self, HONEYPOT_FIELD, TOKEN_FIELD, TokenProblem};
 use super::texts::{PageTexts, RefusalKind, refusal, texts};
+use super::transport::Transport;
 use super::{AppError, AppState};
-use crate::store::{LimitKind, NewRegistration, StatusView, Submission};
+use crate::metrics::Refused;
+use crate::store::{LimitKind, NewRegistration, StatusView, Submission, SubmissionKey};
 use intake_core::calendar;
 use intake_core::form::Channel;
 use intake_core::i18n::Lang;
@@ -88,7 +89,10 @@ async fn paper_form(State(state): State<AppState>) -> Result<Response, AppError>
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../../static/style.css"),
     )
 }
@@ -126,14 +130,23 @@ fn not_found_page(lang: Lang) -> Response {
 async fn submit(
     State(state): State<AppState>,
     Path(lang): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    transport: Transport,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
     let Some(lang) = Lang::from_code(&lang) else {
         return Ok(not_found_page(Lang::Fi));
     };
-    let refuse = |kind, status| Ok(refusal_page(lang, kind, status));
+    let metrics = &state.metrics;
+    let refuse = |kind, status| {
+        metrics.refused(match kind {
+            RefusalKind::Automated => Refused::Automated,
+            RefusalKind::TooLarge => Refused::TooLarge,
+            RefusalKind::Unavailable => Refused::Unavailable,
+            _ => Refused::BadToken,
+        });
+        Ok(refusal_page(lang, kind, status))
+    };
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -155,6 +168,7 @@ async fn submit(
             return refuse(RefusalKind::BadToken, StatusCode::BAD_REQUEST);
         }
         Err(TokenProblem::Expired) => {
+            metrics.refused(Refused::Expired);
             let input = FormInput {
                 values,
                 expired: true,
@@ -174,6 +188,7 @@ async fn submit(
     let (office, fields) = match (office, fields) {
         (Some(office), Ok(fields)) => (office, fields),
         (office, fields) => {
+            metrics.refused(Refused::Invalid);
             let input = FormInput {
                 errors: fields.err().unwrap_or_default(),
                 office_missing: office.is_none(),
@@ -213,10 +228,12 @@ async fn submit(
         office: office.id.clone(),
         fields,
         provenance: Provenance::Web { language: lang },
-        submission_key: Some(nonce),
+        submission_key: Some(SubmissionKey {
+            status_token: abuse::status_token(&state.secret, &nonce),
+            nonce,
+        }),
     };
-    let client = abuse::client_address(peer, &headers, state.config.trust_forwarded_for);
-    let client = abuse::rate_key(&state.secret, client);
+    let client = abuse::rate_key(&state.secret, transport.client);
     let submission = match state
         .store
         .submit_web(new, &client, &state.config.limits)
@@ -238,16 +255,20 @@ async fn submit(
             registration,
             status_token,
         } => (registration, status_token, true),
-        Submission::Limited(LimitKind::GlobalDay) => {
-            return refuse(RefusalKind::DailyCapReached, StatusCode::TOO_MANY_REQUESTS);
-        }
-        Submission::Limited(_) => {
-            return refuse(
-                RefusalKind::TooManyFromClient,
-                StatusCode::TOO_MANY_REQUESTS,
-            );
+        Submission::Limited(kind) => {
+            metrics.refused(Refused::from_limit(kind));
+            let refusal = match kind {
+                LimitKind::GlobalDay => RefusalKind::DailyCapReached,
+                _ => RefusalKind::TooManyFromClient,
+            };
+            return Ok(refusal_page(lang, refusal, StatusCode::TOO_MANY_REQUESTS));
         }
     };
+    if duplicate {
+        metrics.resubmitted();
+    } else {
+        metrics.accepted();
+    }
     tracing::debug!(registration = %registration.id, duplicate, "web registration stored");
 
     let status_path = format!("/{}/status/{status_token}", lang.code());
@@ -255,11 +276,7 @@ async fn submit(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let behind_tls = state.config.trust_forwarded_for
-        && headers
-            .get("x-forwarded-proto")
-            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
-    let scheme = if behind_tls { "https" } else { "http" };
+    let scheme = if transport.https { "https" } else { "http" };
     let due = calendar::first_contact_due(registration.received_at);
     let page = ReceiptPage {
         lang,

@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 use super::Access;
 use super::view::{self, MessageKind};
 use crate::store::staff::StaffSession;
+use crate::web::transport::Transport;
 use crate::web::{AppError, AppState};
 use intake_core::i18n::Lang;
 
@@ -230,14 +231,9 @@ pub fn staff_lang(headers: &HeaderMap) -> Lang {
         .unwrap_or(Lang::Fi)
 }
 
-/// Whether the session cookie must be `Secure`: configured so, or a
-/// trusted proxy says the request came over TLS.
-pub fn secure_request(state: &AppState, headers: &HeaderMap) -> bool {
-    state.config.staff.secure_cookies
-        || (state.config.trust_forwarded_for
-            && headers
-                .get("x-forwarded-proto")
-                .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https")))
+/// Whether cookies must be `Secure` (see [`Transport::secure_cookies`]).
+pub fn secure_request(state: &AppState, transport: &Transport) -> bool {
+    transport.secure_cookies(state)
 }
 
 /// `Set-Cookie` for a session; `None` clears it.

@@ -11,13 +11,12 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
-use std::net::SocketAddr;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -29,6 +28,7 @@ use super::view::{Chrome, render};
 use super::{Access, Room};
 use crate::accounts::{Role, password};
 use crate::store::sign_in_throttle::SignInKeys;
+use crate::web::transport::Transport;
 use crate::web::{AppError, AppState, abuse};
 use intake_core::i18n::Lang;
 
@@ -75,6 +75,7 @@ pub struct SignInQuery {
 
 pub async fn sign_in_page(
     State(state): State<AppState>,
+    transport: Transport,
     headers: HeaderMap,
     Query(query): Query<SignInQuery>,
 ) -> Result<Response, AppError> {
@@ -88,6 +89,7 @@ pub async fn sign_in_page(
     let form = SignInForm::default();
     sign_in_form(
         &state,
+        &transport,
         &headers,
         lang,
         safe_next(query.next.as_deref()),
@@ -103,6 +105,7 @@ pub async fn sign_in_page(
 #[allow(clippy::too_many_arguments)]
 fn sign_in_form(
     state: &AppState,
+    transport: &Transport,
     headers: &HeaderMap,
     lang: Lang,
     next: String,
@@ -128,7 +131,7 @@ fn sign_in_form(
         let mut value = format!(
             "{PRE_SESSION_COOKIE}={pre_session}; Path=/staff/sign-in; HttpOnly; SameSite=Strict"
         );
-        if secure_request(state, headers) {
+        if secure_request(state, transport) {
             value.push_str("; Secure");
         }
         let value = HeaderValue::from_str(&value).expect("a cookie of URL-safe characters");
@@ -158,7 +161,7 @@ fn sign_in_keys(state: &AppState, name: &str, address: std::net::IpAddr) -> Sign
         name: keyed(b"sign-in-name|", name.as_bytes()),
         address: keyed(
             b"sign-in-address|",
-            abuse::rate_key(&state.secret, address).0.as_bytes(),
+            abuse::rate_key(&state.secret, address).client.as_bytes(),
         ),
     }
 }
@@ -181,7 +184,7 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    transport: Transport,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
@@ -197,6 +200,7 @@ pub async fn sign_in(
     let refuse = |error: &str, status| {
         sign_in_form(
             &state,
+            &transport,
             &headers,
             lang,
             next.clone(),
@@ -216,8 +220,7 @@ pub async fn sign_in(
         return refuse(t.sign_in_form_expired, StatusCode::BAD_REQUEST);
     }
     let name = form.name.trim().to_lowercase();
-    let client = abuse::client_address(peer, &headers, state.config.trust_forwarded_for);
-    let keys = sign_in_keys(&state, &name, client);
+    let keys = sign_in_keys(&state, &name, transport.client);
     let settings = &state.config.staff;
     let now = OffsetDateTime::now_utc();
 
@@ -272,14 +275,14 @@ pub async fn sign_in(
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(Some(&token), secure_request(&state, &headers)),
+        session_cookie(Some(&token), secure_request(&state, &transport)),
     );
     Ok(response)
 }
 
 pub async fn sign_out(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    transport: Transport,
     StaffForm { staff, .. }: StaffForm<NoFields>,
 ) -> Result<Response, AppError> {
     state
@@ -289,7 +292,7 @@ pub async fn sign_out(
     let mut response = Redirect::to("/staff/sign-in?reason=signed_out").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(None, secure_request(&state, &headers)),
+        session_cookie(None, secure_request(&state, &transport)),
     );
     Ok(response)
 }
@@ -302,7 +305,7 @@ pub struct LanguageQuery {
 /// Remembers the language in a cookie and goes back to the page.
 pub async fn language(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    transport: Transport,
     Path(code): Path<String>,
     Query(query): Query<LanguageQuery>,
 ) -> Response {
@@ -314,7 +317,7 @@ pub async fn language(
     if let Some(lang) = Lang::from_code(&code) {
         response.headers_mut().insert(
             header::SET_COOKIE,
-            auth::lang_cookie(lang, secure_request(&state, &headers)),
+            auth::lang_cookie(lang, secure_request(&state, &transport)),
         );
     }
     response

@@ -157,6 +157,7 @@ texts! {
         pub from_label: &'static str,
         pub to_label: &'static str,
         pub csv_button: &'static str,
+        pub csv_excel_button: &'static str,
         pub json_button: &'static str,
         pub error_dates: &'static str,
         pub staff_title: &'static str,

@@ -2,6 +2,12 @@
 //! column per form field, in the definition's order) or JSON (the
 //! normalised record with its sources and result). Each export is recorded
 //! in the audit log against every registration in it.
+//!
+//! Every CSV cell is quoted and a cell a spreadsheet would run as a formula
+//! is defused, in every cell: Finnish and Swedish Excel split on `;`, so an
+//! unquoted `x;=cmd|…` would become a live formula in the next column.
+//! `?excel=1` gives the same rows with a UTF-8 byte order mark and `;`
+//! between cells, which Excel in those locales opens as columns.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -27,6 +33,26 @@ const MAX_DAYS: i64 = 366;
 pub struct ExportQuery {
     from: Option<String>,
     to: Option<String>,
+    /// `1`: the CSV for Excel in Finnish and Swedish settings.
+    excel: Option<String>,
+}
+
+/// How the CSV is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CsvDialect {
+    /// RFC 4180: `,` between cells, no byte order mark.
+    Standard,
+    /// A UTF-8 byte order mark and `;` between cells.
+    Excel,
+}
+
+impl CsvDialect {
+    fn separator(self) -> &'static str {
+        match self {
+            CsvDialect::Standard => ",",
+            CsvDialect::Excel => ";",
+        }
+    }
 }
 
 #[derive(Template)]
@@ -93,7 +119,7 @@ fn download(content_type: &'static str, name: String, body: String) -> Response 
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    crate::web::page::private(response)
+    response
 }
 
 pub async fn closed_csv(
@@ -105,10 +131,15 @@ pub async fn closed_csv(
         return bad_period(&staff, &query);
     };
     let closed = closed(&state, &staff, from, to, ExportFormat::Csv).await?;
+    let (dialect, name) = if query.excel.as_deref() == Some("1") {
+        (CsvDialect::Excel, format!("closed-{from}-{to}-excel.csv"))
+    } else {
+        (CsvDialect::Standard, format!("closed-{from}-{to}.csv"))
+    };
     Ok(download(
         "text/csv; charset=utf-8",
-        format!("closed-{from}-{to}.csv"),
-        to_csv(&state.form, &closed),
+        name,
+        to_csv(&state.form, &closed, dialect),
     ))
 }
 
@@ -164,15 +195,18 @@ const RESULT_COLUMNS: [&str; 6] = [
     "call_attempts",
 ];
 
-fn to_csv(form: &FormDefinition, closed: &[ClosedRegistration]) -> String {
+fn to_csv(form: &FormDefinition, closed: &[ClosedRegistration], dialect: CsvDialect) -> String {
     let mut out = String::new();
+    if dialect == CsvDialect::Excel {
+        out.push('\u{feff}');
+    }
     let header: Vec<&str> = META_COLUMNS
         .iter()
         .copied()
         .chain(form.fields.iter().map(|f| f.id.as_str()))
         .chain(RESULT_COLUMNS.iter().copied())
         .collect();
-    push_row(&mut out, header.iter().map(|h| h.to_string()));
+    push_row(&mut out, dialect, header.iter().map(|h| h.to_string()));
     for entry in closed {
         let registration = &entry.registration;
         let mut channels: Vec<&str> = entry.sources.iter().map(|s| s.channel.as_str()).collect();
@@ -213,22 +247,28 @@ fn to_csv(form: &FormDefinition, closed: &[ClosedRegistration]) -> String {
             entry.first_contact_at.map(iso_time).unwrap_or_default(),
             entry.attempts.to_string(),
         ];
-        push_row(&mut out, meta.into_iter().chain(fields).chain(result));
+        push_row(
+            &mut out,
+            dialect,
+            meta.into_iter().chain(fields).chain(result),
+        );
     }
     out
 }
 
-fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
+fn push_row(out: &mut String, dialect: CsvDialect, cells: impl Iterator<Item = String>) {
     let line: Vec<String> = cells.map(|cell| csv_cell(&cell)).collect();
-    out.push_str(&line.join(","));
+    out.push_str(&line.join(dialect.separator()));
     out.push_str("\r\n");
 }
 
-/// RFC 4180 quoting; and text a spreadsheet would run as a formula gets a
-/// leading apostrophe (a phone number's `+358…` is left alone).
+/// Every cell quoted (so no separator inside it splits it, whichever the
+/// spreadsheet uses); text a spreadsheet would run as a formula gets a
+/// leading apostrophe. A signed number (a phone's `+358…`) is no formula
+/// and stays as it is.
 fn csv_cell(value: &str) -> String {
     let formula = match value.chars().next() {
-        Some('=' | '@' | '\t' | '\r') => true,
+        Some('=' | '@' | '\t' | '\r' | '\n') => true,
         Some('+' | '-') => !value[1..].chars().all(|c| c.is_ascii_digit() || c == ' '),
         _ => false,
     };
@@ -237,11 +277,7 @@ fn csv_cell(value: &str) -> String {
     } else {
         value.to_string()
     };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
+    format!("\"{}\"", value.replace('"', "\"\""))
 }
 
 #[cfg(test)]
@@ -250,12 +286,50 @@ mod tests {
 
     #[test]
     fn cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("plain"), "\"plain\"");
+        assert_eq!(csv_cell(""), "\"\"");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=1+1"), "'=1+1");
-        assert_eq!(csv_cell("+358401234567"), "+358401234567");
-        assert_eq!(csv_cell("-cmd"), "'-cmd");
+        assert_eq!(csv_cell("=1+1"), "\"'=1+1\"");
+        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_cell("\t=1"), "\"'\t=1\"");
+        assert_eq!(csv_cell("+358401234567"), "\"+358401234567\"");
+        assert_eq!(csv_cell("+1+cmd"), "\"'+1+cmd\"");
+        assert_eq!(csv_cell("-cmd"), "\"'-cmd\"");
         assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
+    }
+
+    /// Splits a line of the Excel dialect as Excel in fi/sv does: on `;`
+    /// outside quotes.
+    fn excel_cells(line: &str) -> Vec<String> {
+        let (mut cells, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    cell.push('"');
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                ';' if !quoted => cells.push(std::mem::take(&mut cell)),
+                c => cell.push(c),
+            }
+        }
+        cells.push(cell);
+        cells
+    }
+
+    #[test]
+    fn a_semicolon_formula_stays_inert_in_one_cell() {
+        let name = "x;=cmd|' /C calc'!A0";
+        let mut out = String::new();
+        push_row(
+            &mut out,
+            CsvDialect::Excel,
+            ["a".to_string(), name.to_string(), "=1".to_string()].into_iter(),
+        );
+        let cells = excel_cells(out.trim_end());
+        assert_eq!(cells, ["a", name, "'=1"]);
+        assert!(cells.iter().all(|c| !c.starts_with(['=', '+', '-', '@'])));
     }
 }

@@ -89,7 +89,7 @@ pub fn image_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("inline"),
     );
-    crate::web::page::private(response)
+    response
 }
 
 #[cfg(test)]
