@@ -102,6 +102,11 @@ pub struct FieldReading {
     /// Who corrected it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrected_by: Option<String>,
+    /// Paper: other readings of the writing the recogniser weighed, most
+    /// likely first, for the reviewer to pick from (stored rows made
+    /// before there were any load with none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
 }
 
 impl FieldReading {
@@ -114,6 +119,7 @@ impl FieldReading {
             confidence: None,
             reasons: Vec::new(),
             corrected_by: None,
+            alternatives: Vec::new(),
         }
     }
 }

@@ -90,6 +90,7 @@ mod tests {
             confidence: Some(0.99),
             reasons: Vec::new(),
             corrected_by: None,
+            alternatives: Vec::new(),
         }
     }
 

@@ -35,6 +35,8 @@ pub enum ReviewReason {
     RingOrDots,
     /// a number may have been read as letters
     LettersOrDigits,
+    /// a character's second reading came close to its first
+    CloseRunnerUp,
     /// the page with the field has not arrived
     MissingPage,
     /// paper: a date after the day the paper was received
@@ -52,7 +54,7 @@ pub enum ReviewReason {
 
 impl ReviewReason {
     /// Every reason, each rule's included.
-    pub const ALL: [ReviewReason; 38] = [
+    pub const ALL: [ReviewReason; 39] = [
         ReviewReason::LowConfidence,
         ReviewReason::RequiredButEmpty,
         ReviewReason::TemporaryHetu,
@@ -65,6 +67,7 @@ impl ReviewReason {
         ReviewReason::UnclearSign,
         ReviewReason::RingOrDots,
         ReviewReason::LettersOrDigits,
+        ReviewReason::CloseRunnerUp,
         ReviewReason::MissingPage,
         ReviewReason::DateInFuture,
         ReviewReason::DateBefore1900,
@@ -107,6 +110,7 @@ impl ReviewReason {
             ReviewReason::UnclearSign => "unclear_sign",
             ReviewReason::RingOrDots => "ring_or_dots",
             ReviewReason::LettersOrDigits => "letters_or_digits",
+            ReviewReason::CloseRunnerUp => "close_runner_up",
             ReviewReason::MissingPage => "missing_page",
             ReviewReason::DateInFuture => "date_in_future",
             ReviewReason::DateBefore1900 => "date_before_1900",

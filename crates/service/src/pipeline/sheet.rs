@@ -76,6 +76,7 @@ mod tests {
                 .into_iter()
                 .collect(),
             corrected_by: (status == FieldStatus::Corrected).then(|| "maija".into()),
+            alternatives: Vec::new(),
         }
     }
 

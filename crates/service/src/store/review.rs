@@ -360,6 +360,7 @@ mod tests {
             confidence: Some(0.5),
             reasons: Vec::new(),
             corrected_by: None,
+            alternatives: Vec::new(),
         }
     }
 

@@ -93,6 +93,7 @@ fn typed_reading(field: &intake_core::form::FieldDef, raw: &str) -> FieldReading
         confidence: Some(1.0),
         reasons: Vec::new(),
         corrected_by: None,
+        alternatives: Vec::new(),
     };
     match normalise_field(field, Channel::Paper, raw) {
         Ok(value) => reading.value = value,

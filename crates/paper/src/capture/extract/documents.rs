@@ -145,6 +145,7 @@ pub fn fill_missing_fields(
                     .into_iter()
                     .collect(),
                 corrected_by: None,
+                alternatives: Vec::new(),
             });
     }
 }
@@ -164,6 +165,7 @@ mod tests {
             confidence: Some(0.99),
             reasons: Vec::new(),
             corrected_by: None,
+            alternatives: Vec::new(),
         };
         PageOutcome::Form {
             form: "jobseeker-start".into(),

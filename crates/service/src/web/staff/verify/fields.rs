@@ -164,6 +164,7 @@ mod tests {
             confidence: Some(0.5),
             reasons: reasons.to_vec(),
             corrected_by: None,
+            alternatives: Vec::new(),
         }
     }
 
