@@ -179,7 +179,7 @@ mod tests {
         }
         assert_eq!(
             ReviewReason::ALL.len(),
-            17 + FieldErrorCode::ALL.len(),
+            18 + FieldErrorCode::ALL.len(),
             "every rule is a reason"
         );
     }
