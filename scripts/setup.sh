@@ -13,9 +13,12 @@ packages=(
   libtesseract-dev libleptonica-dev clang libclang-dev
   # Rasterising the paper form (sample generator, looking at the PDF).
   poppler-utils
-  # Printed and handwriting-style fonts for the generated samples.
+  # Printed and handwriting-style fonts for the generated samples: every
+  # handwriting font Debian packages with Latin capitals (not femkeklaver,
+  # whose letters are hollow outlines).
   fonts-dejavu-core fonts-liberation2 fonts-humor-sans fonts-dkg-handwriting
-  fonts-breip fonts-comic-neue
+  fonts-breip fonts-comic-neue fonts-bwht fonts-sjfonts fonts-rufscript
+  fonts-dancingscript fonts-kristi fonts-kaushanscript
   # systemd-analyze checks the shipped unit (tests/deploy.rs).
   systemd
 )

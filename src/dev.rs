@@ -19,6 +19,10 @@ pub enum SamplesCommand {
         count: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Handwriting fonts to write in: all, tuned (those the reader may
+        /// be fitted to) or untuned (kept for measuring only).
+        #[arg(long, default_value = "all")]
+        hands: samples::HandSet,
     },
 }
 
@@ -51,9 +55,19 @@ pub enum Bench {
 }
 
 pub fn samples(config: &Config, command: SamplesCommand) -> anyhow::Result<()> {
-    let SamplesCommand::Generate { out, count, seed } = command;
+    let SamplesCommand::Generate {
+        out,
+        count,
+        seed,
+        hands,
+    } = command;
     let form = FormDefinition::load_by_id(config.forms_dir.as_deref(), WEB_FORM_ID)?;
-    let options = samples::GenerateOptions { out, count, seed };
+    let options = samples::GenerateOptions {
+        out,
+        count,
+        seed,
+        hands,
+    };
     println!("{}", samples::generate(&form, &options)?);
     Ok(())
 }

@@ -108,9 +108,26 @@ pub struct FieldReading {
     /// Who corrected it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrected_by: Option<String>,
+    /// Paper: other readings of the writing the recogniser weighed, most
+    /// likely first, for the reviewer to pick from (stored rows made
+    /// before there were any load with none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
 }
 
 impl FieldReading {
+    /// What the verifier is offered instead of the reading: the evidence's
+    /// candidates, then the recogniser's alternatives, each once.
+    pub fn offered(&self) -> Vec<&String> {
+        let mut offered: Vec<&String> = Vec::new();
+        for value in self.candidates.iter().chain(&self.alternatives) {
+            if !offered.contains(&value) {
+                offered.push(value);
+            }
+        }
+        offered
+    }
+
     /// A value typed by the person themselves on the web form.
     pub fn typed(value: Option<Value>) -> FieldReading {
         FieldReading {
@@ -121,6 +138,7 @@ impl FieldReading {
             reasons: Vec::new(),
             candidates: Vec::new(),
             corrected_by: None,
+            alternatives: Vec::new(),
         }
     }
 }

@@ -91,6 +91,7 @@ mod tests {
             reasons: Vec::new(),
             candidates: Vec::new(),
             corrected_by: None,
+            alternatives: Vec::new(),
         }
     }
 

@@ -35,6 +35,8 @@ pub enum ReviewReason {
     RingOrDots,
     /// a number may have been read as letters
     LettersOrDigits,
+    /// a character's second reading came close to its first
+    CloseRunnerUp,
     /// the page with the field has not arrived
     MissingPage,
     /// paper: a date after the day the paper was received
@@ -56,7 +58,7 @@ pub enum ReviewReason {
 
 impl ReviewReason {
     /// Every reason, each rule's included.
-    pub const ALL: [ReviewReason; 40] = [
+    pub const ALL: [ReviewReason; 41] = [
         ReviewReason::LowConfidence,
         ReviewReason::RequiredButEmpty,
         ReviewReason::TemporaryHetu,
@@ -69,6 +71,7 @@ impl ReviewReason {
         ReviewReason::UnclearSign,
         ReviewReason::RingOrDots,
         ReviewReason::LettersOrDigits,
+        ReviewReason::CloseRunnerUp,
         ReviewReason::MissingPage,
         ReviewReason::DateInFuture,
         ReviewReason::DateBefore1900,
@@ -113,6 +116,7 @@ impl ReviewReason {
             ReviewReason::UnclearSign => "unclear_sign",
             ReviewReason::RingOrDots => "ring_or_dots",
             ReviewReason::LettersOrDigits => "letters_or_digits",
+            ReviewReason::CloseRunnerUp => "close_runner_up",
             ReviewReason::MissingPage => "missing_page",
             ReviewReason::DateInFuture => "date_in_future",
             ReviewReason::DateBefore1900 => "date_before_1900",
@@ -183,7 +187,7 @@ mod tests {
         }
         assert_eq!(
             ReviewReason::ALL.len(),
-            19 + FieldErrorCode::ALL.len(),
+            20 + FieldErrorCode::ALL.len(),
             "every rule is a reason"
         );
     }

@@ -2,6 +2,8 @@
 //! of generated samples, per font class: how many fields are accepted
 //! without a person (automation), how many accepted ones are wrong (silent
 //! errors), checkbox accuracy, and how many forms were identified at all.
+//! Handwriting is reported in two rows: the fonts the reader may be tuned
+//! on, and the others, on which it is only measured.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,8 @@ use intake_core::record::validate::fold_for_compare;
 use intake_core::record::{FieldReading, FieldStatus, Value};
 use intake_paper::capture::decode::DecodeLimits;
 use intake_paper::capture::extract::{Document, DocumentKind, FormCatalogue, extract_file};
+
+use crate::samples::HandSet;
 
 /// Counts for one font class.
 #[derive(Debug, Default, Clone)]
@@ -155,13 +159,7 @@ fn score_file(
         if expected["kind"] != "form" {
             continue;
         }
-        let class = match expected["source"].as_str() {
-            Some("acroform") => "digital".to_string(),
-            _ => expected["font_class"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_string(),
-        };
+        let class = class_of(expected);
         let score = scores.entry(class).or_default();
         score.forms += 1;
         score.pages += expected["pages"].as_array().map_or(1, Vec::len);
@@ -175,6 +173,22 @@ fn score_file(
         compare_fields(expected, found, catalogue, score, &mut wrong, file);
     }
     Ok((scores, wrong))
+}
+
+/// The row a form is counted in: `digital` for a PDF filled in on a
+/// computer, else its font class, handwriting split into the fonts the
+/// reader may be tuned on and those it may not (`HandSet`).
+fn class_of(expected: &Json) -> String {
+    if expected["source"] == "acroform" {
+        return "digital".into();
+    }
+    match (expected["font_class"].as_str(), expected["font"].as_str()) {
+        (Some("handwriting"), Some(font)) => match HandSet::of(font) {
+            HandSet::Untuned => "hand untuned".into(),
+            _ => "hand tuned".into(),
+        },
+        (class, _) => class.unwrap_or("unknown").into(),
+    }
 }
 
 fn compare_fields(

@@ -75,14 +75,17 @@ impl Writer {
         }
     }
 
+    /// One letter's style: each letter of a hand has its own size, turn,
+    /// lean and stroke width (a pen pressed harder or held steeper).
     fn style(&self, cap_px: f32, px_per_mm: f32, rng: &mut impl Rng) -> GlyphStyle {
         let j = self.jitter;
         GlyphStyle {
-            cap_px: cap_px * (1.0 + j * rng.random_range(-0.08..0.08)),
-            angle: j * rng.random_range(-0.06..0.06),
-            slant: self.slant + j * rng.random_range(-0.05..0.05),
+            cap_px: cap_px * (1.0 + j * rng.random_range(-0.12..0.12)),
+            angle: j * rng.random_range(-0.08..0.08),
+            slant: self.slant + j * rng.random_range(-0.08..0.08),
             bold_px: if self.class == FontClass::Handwriting {
-                bold_px(&self.face, cap_px, self.stroke_mm * px_per_mm)
+                let stroke_mm = self.stroke_mm * (1.0 + j * rng.random_range(-0.3..0.3));
+                bold_px(&self.face, cap_px, stroke_mm * px_per_mm)
             } else {
                 0.0
             },
@@ -238,7 +241,9 @@ fn line(mask: &mut Mask, b: BoxMm, text: &str, writer: &Writer, ppm: f32, rng: &
     for c in text.chars() {
         let style = writer.style(cap_mm * ppm, ppm, rng);
         let advance = ink::advance(&writer.face, c, style.cap_px);
-        ink::glyph(mask, &writer.face, c, pen_x, baseline, style);
+        // Each letter off the line a little, besides the line's drift.
+        let off_line = j * rng.random_range(-0.2..0.2) * ppm;
+        ink::glyph(mask, &writer.face, c, pen_x, baseline + off_line, style);
         pen_x += advance * spacing;
         baseline += advance * drift + j * rng.random_range(-0.08..0.08) * ppm;
     }

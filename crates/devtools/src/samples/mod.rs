@@ -38,7 +38,7 @@ use rayon::prelude::*;
 use intake_core::form::FormDefinition;
 use intake_paper::printable::{Layout, PaperError};
 
-pub use fonts::{FontClass, PACKAGES as FONT_PACKAGES};
+pub use fonts::{FontClass, HandSet, PACKAGES as FONT_PACKAGES};
 pub use sample::{FormFields, PhotocopyStack, photocopy_stack};
 pub use truth::{DocumentKind, DocumentTruth, Index, IndexEntry, SampleTruth};
 
@@ -49,6 +49,9 @@ pub struct GenerateOptions {
     /// Form sheets in all, spread over single pages, TIFFs and PDF batches.
     pub count: usize,
     pub seed: u64,
+    /// Which half of the handwriting fonts hand-filled forms are written
+    /// in (see [`HandSet`]).
+    pub hands: HandSet,
 }
 
 #[derive(Debug, Clone)]
@@ -131,7 +134,7 @@ pub fn generate(
 ) -> Result<GenerateReport, SamplesError> {
     let started = Instant::now();
     std::fs::create_dir_all(&opts.out).map_err(|e| SamplesError::io(&opts.out, e))?;
-    let fonts = fonts::Fonts::load()?;
+    let fonts = fonts::Fonts::load(opts.hands)?;
     let layout = Layout::from_definition(definition);
     let plans = plan::plan(opts.count, opts.seed, layout.pages);
     let context = sample::Context {

@@ -39,7 +39,7 @@ const SHEETS: &[(u8, u64)] = &[(1, 3101), (2, 3102), (2, 3103), (1, 3104)];
 fn a_turned_skewed_noisy_handwritten_form_reads_right_or_flagged() {
     let definition = definition();
     let layout = Layout::from_definition(&definition);
-    let fonts = fonts::Fonts::load().unwrap();
+    let fonts = fonts::Fonts::load(fonts::HandSet::All).unwrap();
     let catalogue = FormCatalogue::new(vec![definition.clone()]);
     let mut accepted = 0;
     let mut fields = 0;

@@ -15,7 +15,7 @@ use intake_paper::printable::serial::{SERIAL_ALPHABET, SERIAL_LENGTH};
 use intake_paper::printable::{self, Layout};
 
 use super::fill::{self, BLUE_INKS, Writer};
-use super::fonts::{FontClass, Fonts};
+use super::fonts::{FontClass, Fonts, HandSet};
 use super::letter;
 use super::plan::{Container, SamplePlan};
 use super::scanner::{self, PageFeed, PageTruth, ScanRun};
@@ -51,7 +51,7 @@ impl Feeder {
     /// Scans `page`; returns its 1-based number in the file.
     fn scan(&mut self, page: &RgbImage, turns: u8, rng: &mut StdRng) -> usize {
         let mut feed = PageFeed::random(turns, rng);
-        if self.lossless && rng.random_bool(0.4) {
+        if self.lossless && self.run.bilevel.is_none() && rng.random_bool(0.4) {
             feed.jpeg_quality = Some(rng.random_range(60..=90));
         }
         let image = scanner::scan(page, &self.run, &feed, rng);
@@ -61,6 +61,7 @@ impl Feeder {
             colour: self.run.colour,
             quarter_turns: feed.quarter_turns % 4,
             skew_degrees: (feed.skew_degrees * 100.0).round() / 100.0,
+            bilevel: self.run.bilevel.is_some(),
             width: image.width(),
             height: image.height(),
         };
@@ -112,6 +113,10 @@ pub fn make(ctx: &Context, plan: &SamplePlan) -> Result<IndexEntry, SamplesError
     let colour = plan.colour && !lossless;
     let mut run = ScanRun::new(plan.dpi, colour, &mut rng);
     run.clean_background |= lossless;
+    // Some offices archive in black and white, one bit per pixel.
+    if lossless && rng.random_bool(0.35) {
+        run.bilevel = Some(rng.random_range(140..=180));
+    }
     let mut feeder = Feeder {
         run,
         lossless,
@@ -331,7 +336,7 @@ pub fn photocopy_stack(
 ) -> Result<PhotocopyStack, SamplesError> {
     const DPI: u32 = 300;
     let mut rng = StdRng::seed_from_u64(seed);
-    let fonts = Fonts::load()?;
+    let fonts = Fonts::load(HandSet::All)?;
     let layout = Layout::from_definition(definition);
     let blanks = super::raster::blank_pages(definition, &layout, &[serial.to_string()], DPI)?;
     let run = ScanRun::new(DPI, false, &mut rng);

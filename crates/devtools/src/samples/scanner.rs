@@ -28,6 +28,10 @@ pub struct ScanRun {
     /// Background suppression: near-white becomes white, as many scanners
     /// do by default (and lossless files stay a sane size).
     pub clean_background: bool,
+    /// A black-and-white scan: grey at or above this level becomes white,
+    /// the rest black, as an office scanner set to 1 bit per pixel makes
+    /// it. Only for grey scans.
+    pub bilevel: Option<u8>,
 }
 
 impl ScanRun {
@@ -50,6 +54,7 @@ impl ScanRun {
             noise_sigma: rng.random_range(0.8..=2.5),
             blur_sigma: rng.random_range(0.35..=0.8),
             clean_background: rng.random_bool(0.6),
+            bilevel: None,
         }
     }
 }
@@ -88,6 +93,9 @@ pub struct PageTruth {
     pub quarter_turns: u8,
     /// Clockwise skew of the upright page, before the quarter turns.
     pub skew_degrees: f32,
+    /// Black and white only (1 bit per pixel).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bilevel: bool,
     pub width: u32,
     pub height: u32,
 }
@@ -111,9 +119,13 @@ pub fn scan(page: &RgbImage, run: &ScanRun, feed: &PageFeed, rng: &mut impl Rng)
         for pixel in image.pixels_mut() {
             pixel.0[0] = level(pixel.0[0], run.black, run.white);
         }
-        let scanned =
-            DynamicImage::ImageLuma8(optics(image, run, feed, Luma([run.backing]), seed, rng));
-        compress(scanned, feed)
+        let mut scanned = optics(image, run, feed, Luma([run.backing]), seed, rng);
+        if let Some(threshold) = run.bilevel {
+            for pixel in scanned.pixels_mut() {
+                pixel.0[0] = if pixel.0[0] >= threshold { 255 } else { 0 };
+            }
+        }
+        compress(DynamicImage::ImageLuma8(scanned), feed)
     }
 }
 

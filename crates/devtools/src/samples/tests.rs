@@ -51,7 +51,7 @@ fn make(plan: &SamplePlan) -> (tempfile::TempDir, IndexEntry, serde_json::Value)
     let dir = tempfile::tempdir().unwrap();
     let definition = definition();
     let layout = Layout::from_definition(&definition);
-    let fonts = fonts::Fonts::load().unwrap();
+    let fonts = fonts::Fonts::load(fonts::HandSet::All).unwrap();
     let context = sample::Context {
         definition: &definition,
         layout: &layout,
@@ -147,7 +147,7 @@ fn truth_values_are_what_the_normaliser_makes_of_them() {
 fn an_upright_printed_form_has_ink_in_every_hetu_cell() {
     let definition = definition();
     let layout = Layout::from_definition(&definition);
-    let fonts = fonts::Fonts::load().unwrap();
+    let fonts = fonts::Fonts::load(fonts::HandSet::All).unwrap();
     let mut rng = StdRng::seed_from_u64(9);
     let blank = raster::blank_pages(&definition, &layout, &["HETUTEST2".into()], TEST_DPI)
         .unwrap()

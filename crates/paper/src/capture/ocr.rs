@@ -39,6 +39,20 @@ pub struct Recognised {
     /// The lowest word confidence: one doubtful word makes the whole
     /// reading doubtful. 0 when nothing was read.
     pub confidence: f32,
+    /// Each character read, with the others Tesseract weighed for it;
+    /// only from [`read_with_choices`], else empty.
+    pub symbols: Vec<Symbol>,
+}
+
+/// One character of a reading and its alternatives, from Tesseract's
+/// choice iterator (its LSTM's symbol choices).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Symbol {
+    /// The character as read.
+    pub text: String,
+    /// Every character weighed here, with its probability (0 to 1), most
+    /// likely first; runner-ups often score 0 but keep their rank.
+    pub choices: Vec<(String, f32)>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -109,12 +123,42 @@ pub fn read(
     segmentation: Segmentation,
     whitelist: &str,
 ) -> Result<Recognised, OcrError> {
-    let mode = match segmentation {
+    let mode = page_seg_mode(segmentation);
+    recognise(
+        languages,
+        mode,
+        whitelist,
+        &with_margin(crop),
+        SOURCE_DPI,
+        false,
+    )
+}
+
+/// As [`read`], also keeping each character's alternatives
+/// ([`Recognised::symbols`]).
+pub fn read_with_choices(
+    crop: &GrayImage,
+    languages: &'static str,
+    segmentation: Segmentation,
+    whitelist: &str,
+) -> Result<Recognised, OcrError> {
+    let mode = page_seg_mode(segmentation);
+    recognise(
+        languages,
+        mode,
+        whitelist,
+        &with_margin(crop),
+        SOURCE_DPI,
+        true,
+    )
+}
+
+fn page_seg_mode(segmentation: Segmentation) -> PageSegMode {
+    match segmentation {
         Segmentation::Line => PageSegMode::PsmSingleLine,
         Segmentation::RawLine => PageSegMode::PsmRawLine,
         Segmentation::Char => PageSegMode::PsmSingleChar,
-    };
-    recognise(languages, mode, whitelist, &with_margin(crop), SOURCE_DPI)
+    }
 }
 
 /// Reads a crop holding one line of the form's languages.
@@ -137,7 +181,7 @@ pub fn page_text(image: &GrayImage) -> String {
     // Such pages are not registered, so their resolution is the scan's:
     // guessed from the width of an A4 or Letter sheet (8.27 or 8.5 inches).
     let dpi = (image.width() as f32 / 8.3).round().clamp(70.0, 1200.0) as i32;
-    match recognise(PAGE_LANGUAGES, PageSegMode::PsmAuto, "", image, dpi) {
+    match recognise(PAGE_LANGUAGES, PageSegMode::PsmAuto, "", image, dpi, false) {
         Ok(read) => read.text,
         Err(error) => {
             tracing::warn!(%error, "full-page OCR failed; the page is kept without text");
@@ -152,6 +196,7 @@ fn recognise(
     whitelist: &str,
     image: &GrayImage,
     dpi: i32,
+    choices: bool,
 ) -> Result<Recognised, OcrError> {
     let (width, height) = (image.width() as i32, image.height() as i32);
     let whitelist = CString::new(whitelist).map_err(|_| OcrError::Engine("setting a whitelist"))?;
@@ -161,6 +206,17 @@ fn recognise(
         // An empty whitelist lifts the previous call's restriction.
         api.set_variable(c"tessedit_char_whitelist", &whitelist)
             .map_err(|_| OcrError::Engine("setting a whitelist"))?;
+        // Mode 2 keeps each character's choices from the CTC decoding (the
+        // choice iterator's), which the hOCR output gives with
+        // `hocr_char_boxes`: the only way to them without unsafe code.
+        // They come ranked, the winner with its probability; runner-ups
+        // mostly score 0. (Mode 1's time steps, under a whitelist, hold
+        // the winner alone.)
+        let (choice_mode, char_boxes) = if choices { (c"2", c"1") } else { (c"0", c"0") };
+        api.set_variable(c"lstm_choice_mode", choice_mode)
+            .map_err(|_| OcrError::Engine("setting the choice mode"))?;
+        api.set_variable(c"hocr_char_boxes", char_boxes)
+            .map_err(|_| OcrError::Engine("setting the choice mode"))?;
         api.set_image(image.as_raw(), width, height, 1, width)
             .map_err(|_| OcrError::Engine("taking the image"))?;
         api.set_source_resolution(dpi);
@@ -182,8 +238,82 @@ fn recognise(
         } else {
             (lowest as f32 / 100.0).clamp(0.0, 1.0)
         };
-        Ok(Recognised { text, confidence })
+        let symbols = if choices && !text.is_empty() {
+            let hocr = api
+                .get_hocr_text(0)
+                .map_err(|_| OcrError::Engine("getting the choices"))?;
+            symbols_of_hocr(&hocr.as_ref().to_string_lossy())
+        } else {
+            Vec::new()
+        };
+        Ok(Recognised {
+            text,
+            confidence,
+            symbols,
+        })
     })
+}
+
+/// The characters and their choices in Tesseract's hOCR with
+/// `lstm_choice_mode` 2: each character is a `<span class='ocrx_cinfo'
+/// title='x_bboxes ...; x_conf C'>c</span>`, followed by its choices,
+/// each `<span ... title='x_confs P'>c</span>` (P in percent). A choice
+/// named twice keeps its higher score; blanks are left out.
+fn symbols_of_hocr(hocr: &str) -> Vec<Symbol> {
+    let mut symbols: Vec<Symbol> = Vec::new();
+    let mut rest = hocr;
+    while let Some(at) = rest.find("title='x_") {
+        rest = &rest[at + "title='x_".len()..];
+        let (is_choice, after) = if let Some(after) = rest.strip_prefix("confs ") {
+            (true, after)
+        } else if rest.starts_with("bboxes ") {
+            let Some(conf) = rest.find("x_conf ") else {
+                break;
+            };
+            (false, &rest[conf + "x_conf ".len()..])
+        } else {
+            continue;
+        };
+        let Some(end) = after.find('\'') else { break };
+        let score = after[..end].trim().parse::<f32>().unwrap_or(0.0) / 100.0;
+        let Some(open) = after.find('>') else { break };
+        let Some(close) = after[open..].find('<') else {
+            break;
+        };
+        let text = unescape(&after[open + 1..open + close]);
+        rest = &after[open + close..];
+        if is_choice {
+            let Some(symbol) = symbols.last_mut() else {
+                continue;
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let score = score.clamp(0.0, 1.0);
+            match symbol.choices.iter_mut().find(|(c, _)| *c == text) {
+                Some((_, best)) => *best = best.max(score),
+                None => symbol.choices.push((text, score)),
+            }
+        } else {
+            symbols.push(Symbol {
+                text,
+                choices: Vec::new(),
+            });
+        }
+    }
+    for symbol in &mut symbols {
+        // Stable: runner-ups of equal score keep Tesseract's ranking.
+        symbol.choices.sort_by(|a, b| b.1.total_cmp(&a.1));
+    }
+    symbols
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// Runs `f` with this thread's engine for `languages`, creating it first if
@@ -229,6 +359,37 @@ fn with_margin(crop: &GrayImage) -> GrayImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn choices_are_taken_from_hocr_per_character() {
+        let hocr = "<span class='ocrx_word' id='word_1_1' title='bbox 1 2 3 4; x_wconf 91'>
+       <span class='ocrx_cinfo' title='x_bboxes 1 2 3 4; x_conf 97.9'>6</span>
+        <span class='ocr_symbol' id='symbol_1_1_1'>
+         <span class='ocrx_cinfo' id='timestep1_1_1'>
+          <span class='ocrx_cinfo' id='choice_1_1_1' title='x_confs 99'></span></span>
+         <span class='ocrx_cinfo' id='timestep1_1_2'>
+          <span class='ocrx_cinfo' id='choice_1_1_2' title='x_confs 60'>6</span>
+          <span class='ocrx_cinfo' id='choice_1_1_3' title='x_confs 30'>5</span></span>
+         <span class='ocrx_cinfo' id='timestep1_1_3'>
+          <span class='ocrx_cinfo' id='choice_1_1_4' title='x_confs 21'>5</span>
+          <span class='ocrx_cinfo' id='choice_1_1_5' title='x_confs 5'> </span></span>
+        </span>
+       <span class='ocrx_cinfo' title='x_bboxes 5 2 9 4; x_conf 99.1'>&amp;</span>
+        <span class='ocr_symbol' id='symbol_1_1_2'>
+         <span class='ocrx_cinfo' id='timestep1_1_4'>
+          <span class='ocrx_cinfo' id='choice_1_1_6' title='x_confs 2'>8</span>
+          <span class='ocrx_cinfo' id='choice_1_1_7' title='x_confs 95'>&amp;</span></span>
+        </span></span>";
+        let symbols = symbols_of_hocr(hocr);
+        assert_eq!(symbols.len(), 2);
+        assert_eq!(symbols[0].text, "6");
+        assert_eq!(
+            symbols[0].choices,
+            vec![("6".to_string(), 0.6), ("5".to_string(), 0.3)]
+        );
+        assert_eq!(symbols[1].text, "&");
+        assert_eq!(symbols[1].choices[0], ("&".to_string(), 0.95));
+    }
 
     #[test]
     fn an_empty_crop_reads_as_nothing_with_no_confidence() {

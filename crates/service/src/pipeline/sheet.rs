@@ -80,6 +80,7 @@ mod tests {
                 .collect(),
             candidates: Vec::new(),
             corrected_by: (status == FieldStatus::Corrected).then(|| "maija".into()),
+            alternatives: Vec::new(),
         }
     }
 

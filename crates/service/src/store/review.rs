@@ -226,6 +226,7 @@ impl Store {
             reading.value = decision.value.clone();
             reading.reasons.clear();
             reading.candidates.clear();
+            reading.alternatives.clear();
             if changed {
                 reading.status = FieldStatus::Corrected;
                 reading.corrected_by = Some(review.staff_name.clone());
@@ -362,6 +363,7 @@ mod tests {
             reasons: Vec::new(),
             candidates: Vec::new(),
             corrected_by: None,
+            alternatives: Vec::new(),
         }
     }
 

@@ -94,6 +94,7 @@ fn typed_reading(field: &intake_core::form::FieldDef, raw: &str) -> FieldReading
         reasons: Vec::new(),
         candidates: Vec::new(),
         corrected_by: None,
+        alternatives: Vec::new(),
     };
     match normalise_field(field, Channel::Paper, raw) {
         Ok(value) => reading.value = value,

@@ -146,6 +146,7 @@ pub fn fill_missing_fields(
                     .collect(),
                 candidates: Vec::new(),
                 corrected_by: None,
+                alternatives: Vec::new(),
             });
     }
 }
@@ -166,6 +167,7 @@ mod tests {
             reasons: Vec::new(),
             candidates: Vec::new(),
             corrected_by: None,
+            alternatives: Vec::new(),
         };
         PageOutcome::Form {
             form: "jobseeker-start".into(),

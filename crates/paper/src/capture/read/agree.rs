@@ -24,6 +24,9 @@ pub(super) struct Agreed {
     pub unanimous: bool,
     /// What each reading made gave, in order.
     pub texts: Vec<String>,
+    /// The first reading's characters with their alternatives, when asked
+    /// for (`read_agreed_with_choices`).
+    pub symbols: Vec<ocr::Symbol>,
 }
 
 /// When the readings of a piece of writing can stop before every way has
@@ -60,6 +63,29 @@ pub(super) fn read_agreed(
     same: fn(&str) -> String,
     enough: Enough,
 ) -> Result<Agreed, OcrError> {
+    read_ways(ways, languages, whitelist, same, enough, false)
+}
+
+/// As [`read_agreed`], keeping the first reading's alternatives for each
+/// character ([`Agreed::symbols`]).
+pub(super) fn read_agreed_with_choices(
+    ways: &[(&GrayImage, Segmentation)],
+    languages: &'static str,
+    whitelist: &str,
+    same: fn(&str) -> String,
+    enough: Enough,
+) -> Result<Agreed, OcrError> {
+    read_ways(ways, languages, whitelist, same, enough, true)
+}
+
+fn read_ways(
+    ways: &[(&GrayImage, Segmentation)],
+    languages: &'static str,
+    whitelist: &str,
+    same: fn(&str) -> String,
+    enough: Enough,
+    choices: bool,
+) -> Result<Agreed, OcrError> {
     let mut agreed: Option<Agreed> = None;
     let mut texts = Vec::with_capacity(ways.len());
     for (image, segmentation) in ways {
@@ -76,7 +102,11 @@ pub(super) fn read_agreed(
                 break;
             }
         }
-        let read = ocr::read(image, languages, *segmentation, whitelist)?;
+        let read = if choices && agreed.is_none() {
+            ocr::read_with_choices(image, languages, *segmentation, whitelist)?
+        } else {
+            ocr::read(image, languages, *segmentation, whitelist)?
+        };
         let text = same(&read.text);
         texts.push(text.clone());
         agreed = Some(match agreed {
@@ -85,6 +115,7 @@ pub(super) fn read_agreed(
                 confidence: read.confidence,
                 unanimous: true,
                 texts: Vec::new(),
+                symbols: read.symbols,
             },
             Some(so_far) => Agreed {
                 confidence: if text == so_far.text {
@@ -95,6 +126,7 @@ pub(super) fn read_agreed(
                 unanimous: so_far.unanimous && text == so_far.text,
                 text: so_far.text,
                 texts: Vec::new(),
+                symbols: so_far.symbols,
             },
         });
     }
@@ -105,6 +137,7 @@ pub(super) fn read_agreed(
             confidence: 0.0,
             unanimous: false,
             texts,
+            symbols: Vec::new(),
         },
     })
 }

@@ -11,7 +11,10 @@ use intake_core::form::{FieldDef, FieldType};
 use intake_core::record::validate;
 
 use super::ink::{CLEAR_OF_LINES_PX, Holds, Ink, Rect, Sheet};
-use super::{ACCEPT_COMB, NOT_ONE_PER_BOX, OUT_OF_PLACE, Seen, UNCLEAR_SIGN, UNREADABLE, agree};
+use super::{
+    ACCEPT_COMB, CLOSE_RUNNER_UP, NOT_ONE_PER_BOX, OUT_OF_PLACE, Seen, UNCLEAR_SIGN, UNREADABLE,
+    agree, choices,
+};
 
 const DIGITS: &str = "0123456789";
 const CENTURY_SIGNS: &str = "+-YXWVUABCDEF";
@@ -105,7 +108,7 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
             sure_from: SURE_COMB,
         }
     };
-    let all = match read_strips(&written, field_whitelist(field.field_type), enough) {
+    let all = match read_strips(&written, field_whitelist(field.field_type), enough, true) {
         Ok(read) => read,
         Err(error) => {
             tracing::warn!(field = %field.id, %error, "OCR failed on a comb");
@@ -131,7 +134,7 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
             .filter(|(position, _)| whitelist(field.field_type, *position) == DIGITS)
             .cloned()
             .collect();
-        if let Ok(digits) = read_strips(&digit_cells, DIGITS, agree::Enough::EVERY_WAY)
+        if let Ok(digits) = read_strips(&digit_cells, DIGITS, agree::Enough::EVERY_WAY, false)
             && digits.text.chars().count() == digit_cells.len()
             && chars.len() == written.len()
         {
@@ -163,6 +166,27 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
         by_cell[*position] = Some(c);
     }
     seen.raw = join(field.field_type, &by_cell);
+    // An identity code has its check character; other combs have only
+    // Tesseract's own weighing of each character against its runner-up.
+    if field.field_type != FieldType::Hetu && seen.problems.is_empty() {
+        let cells_read: Vec<usize> = written.iter().map(|(position, _)| *position).collect();
+        let close =
+            choices::close_calls(&all.symbols, &all.text, field_whitelist(field.field_type));
+        match close {
+            None => seen.problem(CLOSE_RUNNER_UP),
+            Some(close) if !close.is_empty() => {
+                seen.problem(CLOSE_RUNNER_UP);
+                seen.alternatives = choices::alternatives(&close, |swap| {
+                    let mut cells = by_cell.clone();
+                    for (index, c) in swap {
+                        cells[cells_read[*index]] = Some(*c);
+                    }
+                    join(field.field_type, &cells)
+                });
+            }
+            Some(_) => {}
+        }
+    }
     // An identity code's check character catches every single misread
     // digit and every swap of two neighbours (31 is prime and divides no
     // digit times a power of ten), so readings that all agree on a code
@@ -193,6 +217,7 @@ fn read_strips(
     written: &[(usize, GrayImage)],
     allowed: &str,
     enough: agree::Enough,
+    with_choices: bool,
 ) -> Result<agree::Agreed, ocr::OcrError> {
     let crops: Vec<&GrayImage> = written.iter().map(|(_, crop)| crop).collect();
     let strips = STRIPS.map(|(gap, height, _)| strip(&crops, gap, height));
@@ -201,13 +226,12 @@ fn read_strips(
         .zip(STRIPS)
         .map(|(image, (_, _, segmentation))| (image, segmentation))
         .collect();
-    agree::read_agreed(
-        &ways,
-        ocr::FIELD_LANGUAGES,
-        allowed,
-        |text| text.split_whitespace().collect(),
-        enough,
-    )
+    let same: fn(&str) -> String = |text| text.split_whitespace().collect();
+    if with_choices {
+        agree::read_agreed_with_choices(&ways, ocr::FIELD_LANGUAGES, allowed, same, enough)
+    } else {
+        agree::read_agreed(&ways, ocr::FIELD_LANGUAGES, allowed, same, enough)
+    }
 }
 
 /// Whether every reading of `read` has one character per written cell and

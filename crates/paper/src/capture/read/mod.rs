@@ -5,6 +5,7 @@
 //! leaves here as `needs_review` with a reason a person can act on.
 
 mod agree;
+mod choices;
 mod comb;
 mod diacritics;
 mod ink;
@@ -56,6 +57,7 @@ pub const OUT_OF_PLACE: ReviewReason = ReviewReason::OutOfPlace;
 pub const UNCLEAR_SIGN: ReviewReason = ReviewReason::UnclearSign;
 pub const RING_OR_DOTS: ReviewReason = ReviewReason::RingOrDots;
 pub const LETTERS_OR_DIGITS: ReviewReason = ReviewReason::LettersOrDigits;
+pub const CLOSE_RUNNER_UP: ReviewReason = ReviewReason::CloseRunnerUp;
 
 /// Reads every field the layout puts on this page (`page.qr.page`), keyed
 /// by field id. Fields of the layout missing from the definition are
@@ -96,6 +98,8 @@ struct Seen {
     threshold: f32,
     /// Reasons for review found while reading, before validation.
     problems: Vec<ReviewReason>,
+    /// Other readings of the writing, most likely first.
+    alternatives: Vec<String>,
 }
 
 impl Seen {
@@ -105,6 +109,7 @@ impl Seen {
             confidence: 1.0,
             threshold,
             problems: Vec::new(),
+            alternatives: Vec::new(),
         }
     }
 
@@ -164,5 +169,6 @@ fn judge(field: &FieldDef, seen: Seen) -> FieldReading {
         reasons,
         candidates: Vec::new(),
         corrected_by: None,
+        alternatives: seen.alternatives,
     }
 }

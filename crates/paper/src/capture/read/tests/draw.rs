@@ -138,6 +138,30 @@ impl Pen {
         }
     }
 
+    /// Where `line` puts the `index`th character of `text`: the middle of
+    /// its advance and the top of the capitals, in millimetres.
+    pub fn place_in_line(&self, field: &FieldBox, text: &str, index: usize) -> (f64, f64) {
+        let scale = self.scale_for_cap_height(4.5);
+        let b = field.box_mm;
+        let scaled = self.font.as_scaled(scale);
+        let mut x = (b[0] + 2.0) as f32 * PX_PER_MM;
+        let mut previous = None;
+        for (i, c) in text.chars().enumerate() {
+            let id = self.font.glyph_id(c);
+            if let Some(p) = previous {
+                x += ab_glyph::ScaleFont::kern(&scaled, p, id);
+            }
+            let advance = ab_glyph::ScaleFont::h_advance(&scaled, id);
+            if i == index {
+                let centre = f64::from((x + advance / 2.0) / PX_PER_MM);
+                return (centre, b[1] + b[3] - 2.0 - 4.5);
+            }
+            x += advance + 0.06 * scale.x;
+            previous = Some(id);
+        }
+        panic!("{text} has no character {index}")
+    }
+
     fn draw_glyph(&self, image: &mut GrayImage, c: char, scale: PxScale, x: f32, y: f32) {
         if self.font.glyph_id(c).0 == 0 {
             return; // not in the font: leave it out rather than draw a box

@@ -362,3 +362,52 @@ fn a_dash_in_a_comb_is_told_by_its_shape() {
     assert_eq!(fields["phone"].status, FieldStatus::Accepted);
     assert_eq!(fields["phone"].raw.as_deref(), Some("040-1234567"));
 }
+
+/// An Ä written as an A with two dots over it, as a hand does when its
+/// letters come one stroke at a time: whatever Tesseract makes of it, the
+/// surname is never accepted as the bare A. Likewise with the dots run
+/// into one blot, or set wide of the letter.
+#[test]
+fn an_a_with_its_dots_is_never_accepted_as_a() {
+    let pen = Pen::new(draw::PRINTED);
+    let dots: [&[(f64, f64)]; 3] = [
+        &[(-0.9, 0.0), (0.9, 0.0)],
+        &[(0.0, 0.0)],
+        &[(-2.2, 0.0), (2.2, 0.0)],
+    ];
+    for (case, offsets) in dots.iter().enumerate() {
+        let mut form = Form::blank();
+        let field = form.field("surname");
+        form.write(&pen, "surname", "MAKINEN");
+        let (x, top) = pen.place_in_line(&field, "MAKINEN", 1);
+        for (dx, dy) in *offsets {
+            let at = (x + dx, top - 1.0 + dy);
+            let width = if offsets.len() == 1 { 1.2 } else { 0.7 };
+            draw::stroke(&mut form.image, at, (at.0 + 0.05, at.1), width);
+        }
+        let surname = &form.read()["surname"];
+        let bare = surname.status == FieldStatus::Accepted && text(surname) == Some("MAKINEN");
+        assert!(!bare, "case {case}: {surname:?}");
+        if surname.status == FieldStatus::Accepted {
+            assert_eq!(text(surname), Some("MÄKINEN"), "case {case}");
+        }
+    }
+}
+
+/// The reason and the alternatives a comb's close call is found with
+/// reach the reading: it goes to review, with the runner-ups offered.
+#[test]
+fn a_reading_with_a_close_runner_up_goes_to_review_with_its_alternatives() {
+    let definition = draw::definition();
+    let field = definition.field("postal_code").unwrap();
+    let mut seen = Seen::new(ACCEPT_COMB);
+    seen.raw = "64200".into();
+    seen.doubt(0.95);
+    seen.problem(CLOSE_RUNNER_UP);
+    seen.alternatives = vec!["65200".into(), "69200".into()];
+    let reading = judge(field, seen);
+    assert_eq!(reading.status, FieldStatus::NeedsReview);
+    assert_eq!(reading.reasons, vec![CLOSE_RUNNER_UP]);
+    assert_eq!(reading.alternatives, vec!["65200", "69200"]);
+    assert_eq!(text(&reading), Some("64200"), "kept for the reviewer");
+}

@@ -94,7 +94,7 @@ pub fn picked<'a>(
 ) -> Option<(String, &'a str)> {
     let (field, value) = form.get(PICK_FIELD)?.split_once('=')?;
     let (def, reading) = flagged.iter().find(|(def, _)| def.id == field)?;
-    let value = reading.candidates.iter().find(|c| *c == value)?;
+    let value = reading.offered().into_iter().find(|c| *c == value)?;
     Some((def.id.clone(), value.as_str()))
 }
 
@@ -160,8 +160,8 @@ pub fn view(
         reasons: reasons(reading, def, lang),
         evidence: None,
         candidates: reading
-            .candidates
-            .iter()
+            .offered()
+            .into_iter()
             .map(|value| Candidate {
                 value: value.clone(),
                 pick: format!("{}={value}", def.id),
@@ -246,6 +246,7 @@ mod tests {
             reasons: reasons.to_vec(),
             candidates: Vec::new(),
             corrected_by: None,
+            alternatives: Vec::new(),
         }
     }
 
