@@ -6,6 +6,7 @@
 pub mod blobs;
 pub mod drop_folder;
 pub mod import;
+pub mod reading;
 mod sheet;
 pub mod worker;
 
@@ -21,6 +22,7 @@ use intake_paper::capture::decode::DecodeLimits;
 use intake_paper::capture::extract::{FormCatalogue, ReadOptions};
 
 pub use blobs::Blobs;
+pub use reading::{Reader, ReadingChild};
 
 /// What every part of the pipeline needs. Cheap to clone.
 #[derive(Clone)]
@@ -29,6 +31,9 @@ pub struct Pipeline {
     pub blobs: Arc<Blobs>,
     pub catalogue: FormCatalogue,
     pub options: ReadOptions,
+    /// In this process unless told otherwise: the service reads in a child
+    /// process (`with_reader`), which a library test cannot start.
+    pub reader: Reader,
 }
 
 impl Pipeline {
@@ -49,7 +54,12 @@ impl Pipeline {
                     config.scanning.page_timeout_seconds.max(1),
                 )),
             },
+            reader: Reader::InProcess,
         })
+    }
+
+    pub fn with_reader(self, reader: Reader) -> Pipeline {
+        Pipeline { reader, ..self }
     }
 
     /// Stores a file from disk into a batch: the original first, then its
