@@ -210,11 +210,11 @@ async fn read_file(
     };
     // Only here, in the worker, is a file parsed: what cannot be opened is
     // quarantined below with the reason.
-    let reading = {
+    let mut reading = {
         let pipeline = pipeline.clone();
         let stop = give_up.clone();
         let threads = options.threads_per_file();
-        tokio::spawn(async move {
+        AbortOnDrop(tokio::spawn(async move {
             let Pipeline {
                 reader,
                 catalogue,
@@ -224,7 +224,7 @@ async fn read_file(
             reader
                 .read(to_read, catalogue, options, threads, events, stop)
                 .await
-        })
+        }))
     };
 
     let mut failure = None;
@@ -253,9 +253,9 @@ async fn read_file(
         // A reading child still at it is killed (dropped with its task); a
         // reading in this process skips what is left.
         give_up.store(true, Ordering::Relaxed);
-        reading.abort();
+        reading.0.abort();
     }
-    let ended = reading.await;
+    let ended = (&mut reading.0).await;
     let lost = lost || heartbeat.is_finished();
     heartbeat.abort();
     if lost {
@@ -276,6 +276,16 @@ async fn read_file(
         ReadEnd::Failed(what) => return Err(JobError::Passing(what)),
     }
     Ok(())
+}
+
+/// The reading of a file stops with the job that waits for it (a worker
+/// told to stop drops its jobs): its child, if any, is killed.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Renews the lease every third of it. Returns (and sets `lost`) only when
