@@ -453,6 +453,7 @@ async fn import(
     options.first_retry = scanning.first_retry();
     let mut report = ProgressReport::new(json);
     let summary = process_batch(pipeline, &batch, options, |p| report.update(p)).await?;
+    pipeline.reader.close().await;
     report.finish();
     let pages = pipeline.store.batch_progress(batch.id).await?.pages_done;
     let seconds = report.elapsed().as_secs_f64();

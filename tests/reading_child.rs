@@ -138,9 +138,9 @@ async fn bombs_are_quarantined_by_a_reading_child_in_bounded_memory(
     let app = TestApp::spawn_with(&backend, |config| config.scanning.process = false).await;
     let pile = tempfile::tempdir()?;
     let bombs = write_bombs(pile.path())?;
-    let child = ReadingChild::new(INTAKE.into(), &app.config);
+    let child = Arc::new(ReadingChild::new(INTAKE.into(), &app.config));
     let pipeline =
-        Pipeline::new(app.store.clone(), &app.config)?.with_reader(Reader::Child(Arc::new(child)));
+        Pipeline::new(app.store.clone(), &app.config)?.with_reader(Reader::Child(child.clone()));
     let request = ImportRequest {
         paths: vec![pile.path().to_owned()],
         office: "vaasa".into(),
@@ -151,6 +151,8 @@ async fn bombs_are_quarantined_by_a_reading_child_in_bounded_memory(
     let mut options = WorkerOptions::new(Duration::from_secs(60), 2);
     options.first_retry = Duration::ZERO;
     let summary = process_batch(&pipeline, &batch, options, |_| {}).await?;
+    // Children are kept between files: let them end, to be waited for.
+    child.close().await;
 
     // Kilobytes on Linux: the largest child this process has waited for,
     // and every child it has are reading children.

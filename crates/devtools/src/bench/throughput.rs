@@ -79,6 +79,7 @@ pub async fn run(dir: &Path, forms_dir: &Path, reader: Reader) -> anyhow::Result
     let started = Instant::now();
     let pages = read_all(&files, &catalogue, &reader, threads).await?;
     let ours = started.elapsed();
+    reader.close().await;
     // The same pages as image files for the command line (not timed).
     let scratch = tempfile::tempdir()?;
     let images = page_images(&files, scratch.path(), &limits)?;
@@ -110,7 +111,7 @@ pub async fn run(dir: &Path, forms_dir: &Path, reader: Reader) -> anyhow::Result
         threads,
         reader: match reader {
             Reader::InProcess => "in this process, one per core, pages on one pool",
-            Reader::Child(_) => "in child processes, one per core",
+            Reader::Child(_) => "in child processes, one per core, each reading file after file",
         },
     })
 }

@@ -1,8 +1,11 @@
-//! The reading child: `intake` started again by a worker to read one file
-//! (the hidden `read-file` command). It limits its own address space and
-//! CPU time before it opens the file, so whatever the file does to a
-//! decoder or to Tesseract costs this process only. It answers on its
-//! standard output (see `wire`); its standard error is the parent's.
+//! The reading child: `intake` started again by a worker to read files
+//! (the hidden `read-file` command), one at a time, as long as the worker
+//! keeps it (starting Tesseract anew for every file would cost a third of
+//! the throughput). It limits its own address space before it opens a
+//! file, and its CPU time for each, so whatever a file does to a decoder
+//! or to Tesseract costs this process only; the worker starts another. It
+//! answers on its standard output (see `wire`); its standard error is the
+//! parent's.
 
 use std::collections::HashSet;
 use std::io::{BufWriter, Read, Write};
@@ -22,15 +25,12 @@ pub const TEST_ABORT_ON: &str = "INTAKE_TEST_ABORT_ON";
 /// The request is a path and some numbers; more is not a request.
 const MAX_REQUEST_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Seconds between the CPU soft limit (SIGXCPU) and the hard one (SIGKILL).
-const CPU_GRACE_SECONDS: u64 = 5;
-
-/// Reads the file named on standard input. Exit status 0: every page, or
-/// the reason the file cannot be read, was written out; 2: the child could
-/// not start (bad request, no form definitions); anything else (a signal
-/// among them) is a crash.
+/// Reads the files asked for on standard input, one after another, until
+/// it closes. Exit status 0: every file asked for was answered; 2: the
+/// child could not start (bad request, no form definitions); anything else
+/// (a signal among them) is a crash.
 pub fn run() -> ExitCode {
-    match read() {
+    match serve() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("intake read-file: {error}");
@@ -39,20 +39,57 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn read() -> Result<(), String> {
-    let mut input = Vec::new();
-    std::io::stdin()
-        .take(MAX_REQUEST_BYTES)
-        .read_to_end(&mut input)
-        .map_err(|e| format!("reading the request: {e}"))?;
-    let request: ReadRequest =
-        serde_json::from_slice(&input).map_err(|e| format!("the request: {e}"))?;
-    limit_memory(request.memory_bytes)?;
-    // To open the file; raised by its pages once they are known.
-    limit_cpu(request.cpu_seconds, false)?;
+fn serve() -> Result<(), String> {
+    let mut input = std::io::stdin().lock();
+    let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    // Set up by the first request: its limits and forms hold for the rest.
+    let mut catalogue = None;
+    while let Some(request) = next_request(&mut input)? {
+        let catalogue = match &catalogue {
+            Some(catalogue) => catalogue,
+            None => {
+                limit_memory(request.memory_bytes)?;
+                let loaded = FormCatalogue::load(&request.forms_dir)
+                    .map_err(|e| format!("loading the form definitions: {e}"))?;
+                catalogue.insert(loaded)
+            }
+        };
+        read(&request, catalogue, &mut out)?;
+    }
+    Ok(())
+}
 
-    let catalogue = FormCatalogue::load(&request.forms_dir)
-        .map_err(|e| format!("loading the form definitions: {e}"))?;
+/// The next request (a `u32` length and JSON), or `None` when the parent
+/// has closed standard input.
+fn next_request(input: &mut impl Read) -> Result<Option<ReadRequest>, String> {
+    let mut length = [0u8; 4];
+    match input.read_exact(&mut length) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(format!("reading a request: {e}")),
+    }
+    let length = u64::from(u32::from_le_bytes(length));
+    if length > MAX_REQUEST_BYTES {
+        return Err(format!("a request of {length} bytes"));
+    }
+    let mut json = vec![0u8; length as usize];
+    input
+        .read_exact(&mut json)
+        .map_err(|e| format!("reading a request: {e}"))?;
+    serde_json::from_slice(&json)
+        .map(Some)
+        .map_err(|e| format!("the request: {e}"))
+}
+
+fn read(
+    request: &ReadRequest,
+    catalogue: &FormCatalogue,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    // CPU time counts over the child's life: each file gets its own budget
+    // on top of what the files before it used.
+    let used = cpu_seconds_used();
+    limit_cpu(used.saturating_add(request.cpu_seconds))?;
     let options = ReadOptions {
         limits: DecodeLimits {
             max_pixels: request.max_pixels,
@@ -62,26 +99,22 @@ fn read() -> Result<(), String> {
             .page_timeout_seconds
             .map(std::time::Duration::from_secs),
     };
-    let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-    // From here on a write that fails means the parent is gone (killed, or
-    // it killed this reading): there is no one to read for.
+    // A write that fails means the parent is gone (killed, or it killed
+    // this reading): there is no one to read for.
     let sent = |result: std::io::Result<()>| {
         if result.is_err() {
             std::process::exit(1);
         }
     };
-    let opened = match open_file(&request.path, &catalogue, &options) {
+    let opened = match open_file(&request.path, catalogue, &options) {
         Ok(opened) => opened,
         Err(reason) => {
-            sent(wire::write_message(
-                &mut out,
-                &Message::Unreadable { reason },
-            ));
+            sent(wire::write_message(out, &Message::Unreadable { reason }));
             return Ok(());
         }
     };
     let pages = opened.page_count();
-    sent(wire::write_message(&mut out, &Message::Opened { pages }));
+    sent(wire::write_message(out, &Message::Opened { pages }));
     if let Some(marker) = std::env::var_os(TEST_ABORT_ON)
         && !marker.is_empty()
         && request.name.contains(&*marker.to_string_lossy())
@@ -92,24 +125,24 @@ fn read() -> Result<(), String> {
     let skip: HashSet<u32> = request.skip.iter().copied().collect();
     let to_read = (1..=pages).filter(|p| !skip.contains(p)).count() as u64;
     limit_cpu(
-        request
-            .cpu_seconds
+        used.saturating_add(request.cpu_seconds)
             .saturating_add(request.cpu_seconds_per_page.saturating_mul(to_read)),
-        true,
     )?;
     opened.read(
         |page| skip.contains(&page),
-        |page| sent(wire::write_page(&mut out, page)),
+        |page| sent(wire::write_page(out, page)),
     );
     let peak_rss_kb = getrusage(UsageWho::RUSAGE_SELF)
         .map(|usage| usage.max_rss().max(0) as u64)
         .unwrap_or(0);
-    sent(wire::write_message(
-        &mut out,
-        &Message::Finished { peak_rss_kb },
-    ));
-    sent(out.flush());
+    sent(wire::write_message(out, &Message::Finished { peak_rss_kb }));
     Ok(())
+}
+
+fn cpu_seconds_used() -> u64 {
+    getrusage(UsageWho::RUSAGE_SELF).map_or(0, |usage| {
+        (usage.user_time().tv_sec() + usage.system_time().tv_sec()).max(0) as u64 + 1
+    })
 }
 
 /// Soft and hard at `bytes` (never above what this process may already
@@ -121,16 +154,11 @@ fn limit_memory(bytes: u64) -> Result<(), String> {
         .map_err(|e| format!("limiting the address space: {e}"))
 }
 
-/// SIGXCPU after `seconds` of CPU time in all. The hard limit (SIGKILL a
-/// little later) is set only with the `last` limit: until then the soft
-/// one may still be raised.
-fn limit_cpu(seconds: u64, last: bool) -> Result<(), String> {
+/// SIGXCPU (which ends the process) after `seconds` of CPU time in all.
+/// The hard limit stays where it was, so that the next file's soft limit
+/// can be higher.
+fn limit_cpu(seconds: u64) -> Result<(), String> {
     let (_, hard) = getrlimit(Resource::RLIMIT_CPU).map_err(|e| e.to_string())?;
     let soft = seconds.max(1).min(hard);
-    let hard = if last {
-        hard.min(soft.saturating_add(CPU_GRACE_SECONDS))
-    } else {
-        hard
-    };
     setrlimit(Resource::RLIMIT_CPU, soft, hard).map_err(|e| format!("limiting CPU time: {e}"))
 }

@@ -35,8 +35,7 @@ pub enum Reader {
     Child(Arc<ReadingChild>),
 }
 
-/// `program read-file`, and its limits.
-#[derive(Debug, Clone)]
+/// `program read-file`, its limits, and the children between two files.
 pub struct ReadingChild {
     /// The `intake` binary.
     pub program: PathBuf,
@@ -47,6 +46,19 @@ pub struct ReadingChild {
     /// each page to read. CPU time likewise, per reading thread.
     pub seconds: u64,
     pub seconds_per_page: u64,
+    /// Children that finished their last file well, kept for the next.
+    idle: std::sync::Mutex<Vec<parent::Idle>>,
+}
+
+impl std::fmt::Debug for ReadingChild {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadingChild")
+            .field("program", &self.program)
+            .field("memory_bytes", &self.memory_bytes)
+            .field("seconds", &self.seconds)
+            .field("seconds_per_page", &self.seconds_per_page)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ReadingChild {
@@ -59,6 +71,15 @@ impl ReadingChild {
             memory_bytes: scanning.reading_memory_mb.max(64) * 1024 * 1024,
             seconds: scanning.reading_seconds.max(1),
             seconds_per_page: scanning.reading_seconds_per_page.max(1),
+            idle: Default::default(),
+        }
+    }
+
+    /// Lets the idle children end (their input closes) and waits for them.
+    pub async fn close(&self) {
+        let idle = std::mem::take(&mut *self.idle.lock().expect("the idle children"));
+        for child in idle {
+            child.close().await;
         }
     }
 }
@@ -113,6 +134,15 @@ impl Reader {
             Reader::Child(child) => {
                 parent::read_in_child(child, file, options, threads, events).await
             }
+        }
+    }
+}
+
+impl Reader {
+    /// Lets idle reading children end, and waits for them.
+    pub async fn close(&self) {
+        if let Reader::Child(child) = self {
+            child.close().await;
         }
     }
 }
