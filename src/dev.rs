@@ -8,6 +8,7 @@ use clap::Subcommand;
 use intake_core::form::{FormDefinition, WEB_FORM_ID};
 use intake_devtools::{bench, samples};
 use intake_service::config::Config;
+use intake_service::pipeline::{Reader, ReadingChild};
 
 #[derive(Subcommand)]
 pub enum SamplesCommand {
@@ -31,7 +32,12 @@ pub enum Bench {
     /// Recognition scored against the truth files of generated samples.
     Accuracy { dir: PathBuf },
     /// Recognition pages per minute, against the tesseract command line.
-    Throughput { dir: PathBuf },
+    Throughput {
+        dir: PathBuf,
+        /// Read in this process instead of in child processes (as the service does).
+        #[arg(long)]
+        in_process: bool,
+    },
     /// `intake import` of one long PDF made from the samples' pages, against
     /// `intake extract` of it: pages per minute and peak memory of each.
     Import {
@@ -80,11 +86,15 @@ pub async fn bench(config: &Config, command: Bench) -> anyhow::Result<()> {
                 bench::accuracy::run(&dir, config.forms_dir.as_deref())?
             );
         }
-        Bench::Throughput { dir } => {
-            println!(
-                "{}",
-                bench::throughput::run(&dir, config.forms_dir.as_deref())?
-            );
+        Bench::Throughput { dir, in_process } => {
+            let reader = if in_process {
+                Reader::InProcess
+            } else {
+                let program = std::env::current_exe()?;
+                Reader::Child(std::sync::Arc::new(ReadingChild::new(program, config)))
+            };
+            let report = bench::throughput::run(&dir, config.forms_dir.as_deref(), reader).await?;
+            println!("{report}");
         }
         Bench::Import { dir, pages, keep } => {
             let import = bench::import::ImportBench {

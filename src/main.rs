@@ -129,6 +129,10 @@ enum Command {
         #[command(subcommand)]
         bench: dev::Bench,
     },
+    /// Internal: read one file in a child process of a worker, which sends
+    /// the request on standard input and reads the pages on standard output.
+    #[command(name = "read-file", hide = true)]
+    ReadFile,
 }
 
 #[derive(Subcommand)]
@@ -205,9 +209,32 @@ fn load_config(
     Ok(config)
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     ensure_single_threaded_tesseract()?;
-    tokio::runtime::Runtime::new()?.block_on(run())
+    let cli = Cli::parse();
+    if let Command::ReadFile = cli.command {
+        // Before any runtime or thread is started: the child limits its own
+        // address space, and answers on standard output, where nothing else
+        // may write (its log goes to standard error).
+        init_logging(std::io::stderr);
+        return Ok(intake_service::pipeline::reading::run_child());
+    }
+    init_logging(std::io::stdout);
+    tokio::runtime::Runtime::new()?.block_on(run(cli))?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn init_logging<W>(writer: fn() -> W)
+where
+    W: std::io::Write + 'static,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "intake=info,tower_http=warn".into()),
+        )
+        .with_writer(writer)
+        .init();
 }
 
 /// Tesseract must not start OpenMP threads of its own: parallelism comes
@@ -232,7 +259,7 @@ fn ensure_single_threaded_tesseract() -> anyhow::Result<()> {
         if std::env::var_os("GLIBC_TUNABLES").is_none() {
             command.env(
                 "GLIBC_TUNABLES",
-                "glibc.malloc.mmap_threshold=131072:glibc.malloc.arena_max=2",
+                intake_service::pipeline::reading::MALLOC_TUNABLES,
             );
         }
         let error = command.exec();
@@ -242,14 +269,7 @@ fn ensure_single_threaded_tesseract() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "intake=info,tower_http=warn".into()),
-        )
-        .init();
-    let cli = Cli::parse();
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
             listen,
@@ -263,7 +283,9 @@ async fn run() -> anyhow::Result<()> {
             let listener = TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("listening on {}", config.listen))?;
-            let app = intake_service::Application::build(config).await?;
+            let app = intake_service::Application::build(config)
+                .await?
+                .read_in_child(reading_program()?);
             #[cfg(feature = "devtools")]
             if demo > 0 {
                 let stored = intake_devtools::demo::seed(&app, demo).await?;
@@ -290,6 +312,7 @@ async fn run() -> anyhow::Result<()> {
             );
             intake_service::Application::build(config)
                 .await?
+                .read_in_child(reading_program()?)
                 .work()
                 .await
         }
@@ -363,7 +386,13 @@ async fn run() -> anyhow::Result<()> {
             let config = load_config(cli.config.as_deref(), None, None)?;
             dev::bench(&config, bench).await
         }
+        Command::ReadFile => unreachable!("read in main, without a runtime"),
     }
+}
+
+/// This binary, which reads files as `intake read-file` in child processes.
+fn reading_program() -> anyhow::Result<PathBuf> {
+    std::env::current_exe().context("finding the intake binary to read files with")
 }
 
 fn import_request(
@@ -410,7 +439,9 @@ async fn import(
     use intake_service::pipeline::import::{ProgressReport, describe, process_batch, store_batch};
     use intake_service::pipeline::worker::WorkerOptions;
     use intake_service::store::BatchEntry;
-    let app = intake_service::Application::build(config).await?;
+    let app = intake_service::Application::build(config)
+        .await?
+        .read_in_child(reading_program()?);
     let pipeline = app.pipeline();
     let batch = store_batch(pipeline, &request, BatchEntry::Import).await?;
     if no_wait {
@@ -422,9 +453,14 @@ async fn import(
         return Ok(());
     }
     let scanning = &app.config().scanning;
-    let options = WorkerOptions::new(scanning.lease(), scanning.workers());
+    // Fewer files than workers: each reading child gets a larger share of
+    // the cores (a single long PDF is read on all of them).
+    let files = pipeline.store.batch_progress(batch.id).await?.files_open as usize;
+    let mut options = WorkerOptions::new(scanning.lease(), scanning.workers().min(files.max(1)));
+    options.first_retry = scanning.first_retry();
     let mut report = ProgressReport::new(json);
     let summary = process_batch(pipeline, &batch, options, |p| report.update(p)).await?;
+    pipeline.reader.close().await;
     report.finish();
     let pages = pipeline.store.batch_progress(batch.id).await?.pages_done;
     let seconds = report.elapsed().as_secs_f64();

@@ -1,6 +1,7 @@
 //! Getting scans in, on SQLite and on PostgreSQL: `intake import` of a
 //! mixed pile, a re-scan, the drop folder, a worker killed with SIGKILL in
-//! the middle of a file, and two workers sharing one batch.
+//! the middle of a file, a reading child that aborts on a file, and two
+//! workers sharing one batch.
 
 mod common;
 
@@ -49,6 +50,10 @@ fn main() {
         ("a_quarantined_file_is_requeued_and_read_again", |b| {
             Box::pin(a_quarantined_file_is_requeued_and_read_again(b))
         }),
+        (
+            "a_file_that_kills_its_reading_child_costs_that_file_only",
+            |b| Box::pin(a_file_that_kills_its_reading_child_costs_that_file_only(b)),
+        ),
     ];
     run_on_both_backends(cases)
 }
@@ -1088,6 +1093,65 @@ async fn a_quarantined_file_is_requeued_and_read_again(backend: Backend) -> Resu
     ensure!(
         requeue(&app, "--batch", batch.id)?.contains("nothing requeued"),
         "a second time finds none"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// `intake import` reads each file in a child process: a file that makes
+/// its child abort (the child's test hook, as a decoder or Tesseract bug
+/// would) is tried until its attempts are used up, then quarantined, and
+/// the other file of the batch is read.
+async fn a_file_that_kills_its_reading_child_costs_that_file_only(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = app_without_worker(&backend).await;
+    let pile = tempfile::tempdir()?;
+    std::fs::copy(sample("002-printed.jpg"), pile.path().join("crash-me.jpg"))?;
+    std::fs::copy(sample("009-printed.png"), pile.path().join("009.png"))?;
+    // Retries at once: the attempts are what is tested, not the waiting.
+    let config = app.config.data_dir.join("no-backoff.toml");
+    std::fs::write(&config, "[scanning]\nretry_seconds = 0\n")?;
+    let output = intake_command(&app)
+        .env(intake_service::pipeline::reading::TEST_ABORT_ON, "crash-me")
+        .arg("--config")
+        .arg(&config)
+        .args(["import", "--office", "vaasa", "--json", "--database"])
+        .arg(&app.config.database_url)
+        .arg(pile.path())
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    ensure!(output.status.success(), "import failed: {stdout}{stderr}");
+    // The log (the retries are warnings) shares standard output with the
+    // summary, which is the last line.
+    let last = stdout.lines().last().unwrap_or_default();
+    let summary: serde_json::Value = serde_json::from_str(last)
+        .map_err(|e| format!("the summary is one JSON object ({e}): {stdout}"))?;
+    ensure!(summary["forms"] == 1, "the other file is read: {summary}");
+
+    let store = &app.store;
+    let files = store.batch_files(batch_id(&summary)?).await?;
+    let crasher = files
+        .iter()
+        .find(|f| f.name == "crash-me.jpg")
+        .ok_or("crash-me")?;
+    ensure!(
+        crasher.state == FileState::Quarantined
+            && crasher.reason.as_deref() == Some("reading crashed or timed out 5 times"),
+        "quarantined with the reason: {crasher:?}"
+    );
+    let healthy = files.iter().find(|f| f.name == "009.png").ok_or("009")?;
+    ensure!(healthy.state == FileState::Done, "{healthy:?}");
+    let aborts = stdout.matches("the reading child aborted").count();
+    ensure!(
+        aborts == intake_service::store::MAX_ATTEMPTS as usize,
+        "the child aborted once per attempt, {aborts} times:\n{stdout}{stderr}"
+    );
+    let counts = store.queue_counts().await?;
+    ensure!(
+        counts.dead == 1 && counts.queued == 0 && counts.running == 0,
+        "{counts:?}"
     );
     app.finish().await;
     Ok(())

@@ -241,6 +241,21 @@ pub struct Scanning {
     pub upload_bytes: usize,
     /// Whether `serve` reads scans too (the worker and the drop folder).
     pub process: bool,
+    /// The first retry of a file whose reading failed comes after this
+    /// many seconds; each next one waits four times longer (at most ten
+    /// minutes).
+    pub retry_seconds: u64,
+    /// Address space of the child process that reads a file, in MiB: a
+    /// decoder that runs away with memory fails there, not in the service.
+    /// Tesseract with its Swedish, Finnish and English models needs a few
+    /// hundred.
+    pub reading_memory_mb: u64,
+    /// Time given to the reading child: this many seconds for the file,
+    /// and `reading_seconds_per_page` more for each page to read. It is
+    /// killed when the time is up (wall clock), and it may use as many CPU
+    /// seconds per thread before the kernel stops it.
+    pub reading_seconds: u64,
+    pub reading_seconds_per_page: u64,
 }
 
 impl Default for Scanning {
@@ -253,6 +268,10 @@ impl Default for Scanning {
             page_timeout_seconds: 120,
             upload_bytes: 512 * 1024 * 1024,
             process: true,
+            retry_seconds: 5,
+            reading_memory_mb: 1024,
+            reading_seconds: 120,
+            reading_seconds_per_page: 30,
         }
     }
 }
@@ -260,6 +279,10 @@ impl Default for Scanning {
 impl Scanning {
     pub fn lease(&self) -> Duration {
         Duration::from_secs(self.lease_seconds.max(3))
+    }
+
+    pub fn first_retry(&self) -> Duration {
+        Duration::from_secs(self.retry_seconds)
     }
 
     pub fn workers(&self) -> usize {

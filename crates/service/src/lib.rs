@@ -23,9 +23,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, HttpSettings};
-use crate::pipeline::Pipeline;
 use crate::pipeline::drop_folder::DropFolder;
 use crate::pipeline::worker::{self, Until, WorkerOptions};
+use crate::pipeline::{Pipeline, Reader, ReadingChild};
 use crate::store::Store;
 use crate::web::AppState;
 use intake_core::form::FormDefinition;
@@ -90,6 +90,17 @@ impl Application {
         &self.state.pipeline
     }
 
+    /// Files are read by `program read-file` in a child process with the
+    /// configured limits (the `intake` binary itself), not in this one.
+    pub fn read_in_child(mut self, program: std::path::PathBuf) -> Application {
+        let child = ReadingChild::new(program, &self.state.config);
+        self.state.pipeline = self
+            .state
+            .pipeline
+            .with_reader(Reader::Child(Arc::new(child)));
+        self
+    }
+
     /// Serves until the process is told to stop; with the scan worker and
     /// the drop folder watcher unless the configuration turns them off (a
     /// web node of a larger installation).
@@ -137,7 +148,8 @@ impl Application {
     ) -> Vec<JoinHandle<()>> {
         let config = &self.state.config;
         let pipeline = self.state.pipeline.clone();
-        let options = WorkerOptions::new(config.scanning.lease(), config.scanning.workers());
+        let mut options = WorkerOptions::new(config.scanning.lease(), config.scanning.workers());
+        options.first_retry = config.scanning.first_retry();
         let worker = tokio::spawn(worker::run(
             pipeline.clone(),
             options,

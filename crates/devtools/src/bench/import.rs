@@ -3,7 +3,7 @@
 //! of that PDF (stored, queued, read by the worker, recorded in a fresh
 //! SQLite database) against `intake extract` of it (recognition alone, no
 //! database): pages per minute of each, their ratio, and the peak memory of
-//! each process.
+//! each, with the reading children of `intake import` counted in.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -27,10 +27,16 @@ pub struct ImportBench {
     pub keep: Option<PathBuf>,
 }
 
-/// One child process's run.
+/// One child process's run, with its memory and that of its own children
+/// (the reading children of `intake import`).
 struct Run {
     took: Duration,
+    /// The process's own peak.
     peak_rss_kb: u64,
+    /// The largest of its children's peaks.
+    child_peak_rss_kb: u64,
+    /// The most the process and its children held at one moment (sampled).
+    together_rss_kb: u64,
 }
 
 pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
@@ -73,20 +79,24 @@ pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
     Ok(format!(
         "one PDF of {pages} pages ({size_mb:.0} MB), {} cores\n\
          intake import:  {:>6.1} s = {:>5.0} pages/min, peak memory {:>4} MB (stored, queued, read, recorded in SQLite)\n\
+         \x20 of which: the import process {} MB, its largest reading child {} MB\n\
          intake extract: {:>6.1} s = {:>5.0} pages/min, peak memory {:>4} MB (recognition alone)\n\
          import / extract: {:.2}",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         imported.took.as_secs_f64(),
         rate(&imported),
+        imported.together_rss_kb / 1024,
         imported.peak_rss_kb / 1024,
+        imported.child_peak_rss_kb / 1024,
         extracted.took.as_secs_f64(),
         rate(&extracted),
-        extracted.peak_rss_kb / 1024,
+        extracted.together_rss_kb / 1024,
         rate(&imported) / rate(&extracted),
     ))
 }
 
-/// Runs a command to its end, watching its peak resident memory.
+/// Runs a command to its end, watching the peak resident memory of it and
+/// of its children, every 50 ms.
 fn measure(mut command: Command) -> anyhow::Result<Run> {
     let started = Instant::now();
     let mut child: Child = command
@@ -95,11 +105,22 @@ fn measure(mut command: Command) -> anyhow::Result<Run> {
         .stderr(Stdio::piped())
         .spawn()?;
     let mut peak = 0;
+    let mut child_peaks = std::collections::HashMap::new();
+    let mut together = 0;
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
         }
-        peak = peak.max(high_water_mark_kb(child.id()).unwrap_or(0));
+        let own = memory_kb(child.id()).unwrap_or_default();
+        peak = peak.max(own.high_water);
+        let mut now = own.resident;
+        for pid in children(child.id()) {
+            let theirs = memory_kb(pid).unwrap_or_default();
+            let seen = child_peaks.entry(pid).or_insert(0);
+            *seen = theirs.high_water.max(*seen);
+            now += theirs.resident;
+        }
+        together = together.max(now);
         std::thread::sleep(Duration::from_millis(50));
     };
     let took = started.elapsed();
@@ -110,17 +131,51 @@ fn measure(mut command: Command) -> anyhow::Result<Run> {
         }
         anyhow::bail!("it failed ({status}): {stderr}");
     }
+    let child_peak = child_peaks.values().copied().max().unwrap_or(0);
     Ok(Run {
         took,
         peak_rss_kb: peak,
+        child_peak_rss_kb: child_peak,
+        // A sample can miss a short peak; never less than either alone.
+        together_rss_kb: together.max(peak).max(child_peak),
     })
 }
 
-/// The process's peak resident set so far, from `/proc` (Linux).
-fn high_water_mark_kb(pid: u32) -> Option<u64> {
+#[derive(Default)]
+struct Memory {
+    resident: u64,
+    high_water: u64,
+}
+
+/// A process's resident set now and at its peak, from `/proc` (Linux).
+fn memory_kb(pid: u32) -> Option<Memory> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some(Memory {
+        resident: field("VmRSS:")?,
+        high_water: field("VmHWM:")?,
+    })
+}
+
+/// The process's children now, from `/proc` (Linux).
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(|task| {
+            let path = task.ok()?.path().join("children");
+            std::fs::read_to_string(path).ok()
+        })
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
 }
 
 /// Writes `wanted` pages taken from the samples (in order, from the start

@@ -6,6 +6,7 @@
 pub mod blobs;
 pub mod drop_folder;
 pub mod import;
+pub mod reading;
 mod sheet;
 pub mod worker;
 
@@ -21,6 +22,7 @@ use intake_paper::capture::decode::DecodeLimits;
 use intake_paper::capture::extract::{FormCatalogue, ReadOptions};
 
 pub use blobs::Blobs;
+pub use reading::{Reader, ReadingChild};
 
 /// What every part of the pipeline needs. Cheap to clone.
 #[derive(Clone)]
@@ -31,6 +33,9 @@ pub struct Pipeline {
     pub options: ReadOptions,
     /// Pages read, for `/metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// In this process unless told otherwise: the service reads in a child
+    /// process (`with_reader`), which a library test cannot start.
+    pub reader: Reader,
 }
 
 impl Pipeline {
@@ -52,7 +57,12 @@ impl Pipeline {
                 )),
             },
             metrics: crate::metrics::Metrics::default(),
+            reader: Reader::InProcess,
         })
+    }
+
+    pub fn with_reader(self, reader: Reader) -> Pipeline {
+        Pipeline { reader, ..self }
     }
 
     /// Stores a file from disk into a batch: the original first, then its

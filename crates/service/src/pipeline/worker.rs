@@ -1,9 +1,9 @@
 //! The worker: claims file jobs from the database queue and reads them page
 //! by page, recording each page as it is done. Several files are read at
-//! once; their pages share one pool of one thread per core, so Tesseract is
-//! never oversubscribed. A worker that dies leaves its job to be claimed
-//! again when the lease runs out, and the pages it recorded are not read
-//! again.
+//! once, each by the pipeline's reader (in the service, a child process
+//! with limits); together they use one thread per core, so Tesseract is
+//! never oversubscribed. A worker or reading child that dies costs an
+//! attempt; the pages recorded are not read again.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -15,11 +15,12 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use super::Pipeline;
+use super::reading::{FileToRead, ReadEnd, ReadEvent};
 use super::sheet::merge_page;
 use crate::store::{
-    ClaimedJob, FileState, FormPage, MAX_ATTEMPTS, ScanBatch, ScanFile, StoreError,
+    ClaimedJob, FileState, FormPage, MAX_ATTEMPTS, ScanBatch, ScanFile, StoreError, crashed_reason,
 };
-use intake_paper::capture::extract::{PageOutcome, PageRead, open_file};
+use intake_paper::capture::extract::{PageOutcome, PageRead};
 
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
@@ -30,6 +31,9 @@ pub struct WorkerOptions {
     pub files_at_once: usize,
     /// How often an idle worker looks for work.
     pub poll: Duration,
+    /// The first retry of a failed reading waits this long, each next one
+    /// four times longer (at most ten minutes).
+    pub first_retry: Duration,
 }
 
 impl WorkerOptions {
@@ -46,7 +50,14 @@ impl WorkerOptions {
             lease,
             files_at_once: files_at_once.max(1),
             poll: Duration::from_millis(500),
+            first_retry: Duration::from_secs(5),
         }
+    }
+
+    /// Pages a reading child reads at once: its share of the cores.
+    pub fn threads_per_file(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cores / self.files_at_once).max(1)
     }
 }
 
@@ -65,6 +76,9 @@ enum JobError {
     LeaseLost,
     /// A failure that may pass (the database went away): try again later.
     Passing(String),
+    /// The reading died or ran out of time: tried again until the attempts
+    /// are used up, then the file is quarantined.
+    Crashed(String),
 }
 
 impl From<StoreError> for JobError {
@@ -158,18 +172,26 @@ impl Drop for StopOnDrop {
 async fn process(pipeline: Pipeline, options: WorkerOptions, job: ClaimedJob) {
     let store = pipeline.store.clone();
     let outcome = read_file(&pipeline, &options, &job).await;
+    let last = job.attempts >= MAX_ATTEMPTS;
     let ended = match outcome {
         Ok(()) => store.complete_job(job.id, &options.id).await,
         Err(JobError::LeaseLost) => Ok(false),
-        Err(JobError::Passing(error)) if job.attempts < MAX_ATTEMPTS => {
+        Err(JobError::Passing(error) | JobError::Crashed(error)) if !last => {
             tracing::warn!(job = %job.id, attempt = job.attempts, %error, "reading a file failed; it will be tried again");
-            store
-                .retry_job(job.id, &options.id, &error, backoff(job.attempts))
-                .await
+            let after = backoff(options.first_retry, job.attempts);
+            store.retry_job(job.id, &options.id, &error, after).await
         }
-        Err(JobError::Passing(error)) => {
+        Err(failure) => {
+            let (error, reason) = match failure {
+                JobError::Crashed(error) => (error, crashed_reason(job.attempts)),
+                JobError::Passing(error) => {
+                    let reason =
+                        format!("reading stopped after {} attempts: {error}", job.attempts);
+                    (error, reason)
+                }
+                JobError::LeaseLost => unreachable!("handled above"),
+            };
             tracing::error!(job = %job.id, %error, "reading a file failed for the last time");
-            let reason = format!("reading stopped after {} attempts: {error}", job.attempts);
             match store
                 .finish_file(job.file_id, FileState::Quarantined, Some(&reason))
                 .await
@@ -185,10 +207,10 @@ async fn process(pipeline: Pipeline, options: WorkerOptions, job: ClaimedJob) {
     }
 }
 
-/// 5 s, 20 s, 80 s, ... up to 10 minutes.
-fn backoff(attempts: u32) -> Duration {
-    let seconds = 5u64.saturating_mul(4u64.saturating_pow(attempts.saturating_sub(1)));
-    Duration::from_secs(seconds.min(600))
+/// `first`, then four times longer each time, up to 10 minutes.
+fn backoff(first: Duration, attempts: u32) -> Duration {
+    let factor = 4u32.saturating_pow(attempts.saturating_sub(1));
+    first.saturating_mul(factor).min(Duration::from_secs(600))
 }
 
 async fn read_file(
@@ -210,62 +232,80 @@ async fn read_file(
     // recording fails.
     let give_up = Arc::new(AtomicBool::new(false));
     let _stop_reader = StopOnDrop(give_up.clone());
-    let heartbeat = tokio::spawn(renew_lease(
+    let mut heartbeat = tokio::spawn(renew_lease(
         pipeline.clone(),
         options.clone(),
         job.id,
         give_up.clone(),
     ));
 
-    let (pages, mut read) = mpsc::channel::<PageRead>(8);
-    let path = pipeline.blobs.path(&file.path);
-    let catalogue = pipeline.catalogue.clone();
-    let read_options = pipeline.options.clone();
-    let stop_reading = give_up.clone();
-    let (counted, page_count) = tokio::sync::oneshot::channel::<u32>();
-    let reader = tokio::task::spawn_blocking(move || {
-        // Only here, in the worker, is a file parsed: what cannot be opened
-        // is quarantined below with the reason.
-        let opened = open_file(&path, &catalogue, &read_options)?;
-        let _ = counted.send(opened.page_count());
-        opened.read(
-            |page| recorded.contains(&page) || stop_reading.load(Ordering::Relaxed),
-            |page| {
-                let _ = pages.blocking_send(page);
-            },
-        );
-        Ok::<(), String>(())
-    });
+    let (events, mut read) = mpsc::channel::<ReadEvent>(8);
+    let to_read = FileToRead {
+        path: pipeline.blobs.path(&file.path),
+        name: file.name.clone(),
+        skip: recorded,
+    };
+    // Only here, in the worker, is a file parsed: what cannot be opened is
+    // quarantined below with the reason.
+    let mut reading = {
+        let pipeline = pipeline.clone();
+        let stop = give_up.clone();
+        let threads = options.threads_per_file();
+        AbortOnDrop(tokio::spawn(async move {
+            let Pipeline {
+                reader,
+                catalogue,
+                options,
+                ..
+            } = &pipeline;
+            reader
+                .read(to_read, catalogue, options, threads, events, stop)
+                .await
+        }))
+    };
 
     let mut failure = None;
-    // Dropped unsent when the file cannot be opened.
-    if let Ok(pages) = page_count.await
-        && let Err(error) = store.set_page_count(file.id, pages).await
-    {
-        give_up.store(true, Ordering::Relaxed);
-        failure = Some(error);
-    }
-    // Pages are read on a shared pool, several at once: the time between
-    // pages arriving is the worker's time per page.
+    let mut lost = false;
+    // Pages are read several at once: the time between pages arriving is
+    // the worker's time per page.
     let mut since = Instant::now();
-    while let Some(page) = read.recv().await {
-        if failure.is_some() {
-            continue;
-        }
-        let arrived = Instant::now();
-        let took = arrived - since;
-        since = arrived;
-        if let Err(error) = record_page(pipeline, options, &file, &batch, page).await {
-            give_up.store(true, Ordering::Relaxed);
+    loop {
+        let event = tokio::select! {
+            event = read.recv() => event,
+            // Returns only when the lease is lost.
+            _ = &mut heartbeat => {
+                lost = true;
+                None
+            }
+        };
+        let Some(event) = event else { break };
+        let recorded = match event {
+            ReadEvent::Opened(pages) => store.set_page_count(file.id, pages).await,
+            ReadEvent::Page(page) => {
+                let arrived = Instant::now();
+                let took = arrived - since;
+                since = arrived;
+                let recorded = record_page(pipeline, options, &file, &batch, page).await;
+                if recorded.is_ok() {
+                    pipeline.metrics.page_read(took);
+                }
+                recorded
+            }
+        };
+        if let Err(error) = recorded {
             failure = Some(error);
-        } else {
-            pipeline.metrics.page_read(took);
+            break;
         }
     }
-    let opened = reader
-        .await
-        .map_err(|e| JobError::Passing(format!("reading the file failed: {e}")));
-    let lost = heartbeat.is_finished();
+    drop(read);
+    if lost || failure.is_some() {
+        // A reading child still at it is killed (dropped with its task); a
+        // reading in this process skips what is left.
+        give_up.store(true, Ordering::Relaxed);
+        reading.0.abort();
+    }
+    let ended = (&mut reading.0).await;
+    let lost = lost || heartbeat.is_finished();
     heartbeat.abort();
     if lost {
         return Err(JobError::LeaseLost);
@@ -273,16 +313,28 @@ async fn read_file(
     if let Some(error) = failure {
         return Err(error.into());
     }
-    match opened? {
-        Ok(()) => store.finish_file(file.id, FileState::Done, None).await?,
+    match ended.unwrap_or_else(|e| ReadEnd::Failed(format!("the reading stopped: {e}"))) {
+        ReadEnd::Read => store.finish_file(file.id, FileState::Done, None).await?,
         // Only its first bytes were checked when it was handed in.
-        Err(reason) => {
+        ReadEnd::Unreadable(reason) => {
             store
                 .finish_file(file.id, FileState::Quarantined, Some(&reason))
                 .await?
         }
+        ReadEnd::Crashed(what) => return Err(JobError::Crashed(what)),
+        ReadEnd::Failed(what) => return Err(JobError::Passing(what)),
     }
     Ok(())
+}
+
+/// The reading of a file stops with the job that waits for it (a worker
+/// told to stop drops its jobs): its child, if any, is killed.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Renews the lease every third of it. Returns (and sets `lost`) only when
@@ -408,9 +460,11 @@ mod tests {
 
     #[test]
     fn retries_back_off_and_level_out() {
-        assert_eq!(backoff(1), Duration::from_secs(5));
-        assert_eq!(backoff(2), Duration::from_secs(20));
-        assert_eq!(backoff(3), Duration::from_secs(80));
-        assert_eq!(backoff(9), Duration::from_secs(600));
+        let first = Duration::from_secs(5);
+        assert_eq!(backoff(first, 1), Duration::from_secs(5));
+        assert_eq!(backoff(first, 2), Duration::from_secs(20));
+        assert_eq!(backoff(first, 3), Duration::from_secs(80));
+        assert_eq!(backoff(first, 9), Duration::from_secs(600));
+        assert_eq!(backoff(Duration::ZERO, 4), Duration::ZERO);
     }
 }
