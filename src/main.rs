@@ -98,6 +98,13 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// A consistent copy of the SQLite database in a new FILE, while the
+    /// service runs (PostgreSQL: use pg_dump, see the README).
+    Backup {
+        file: PathBuf,
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+    },
     /// Create or update the database schema.
     Migrate {
         #[arg(long, env = "DATABASE_URL")]
@@ -357,6 +364,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
             user_command(&store, command).await
+        }
+        Command::Backup { file, database } => {
+            let config = load_config(cli.config.as_deref(), None, database)?;
+            anyhow::ensure!(!file.exists(), "{} exists already", file.display());
+            let store = Store::connect(&config.database_url).await?;
+            match store.backup_sqlite(&file).await {
+                Some(done) => done.context("writing the backup")?,
+                None => anyhow::bail!(
+                    "the database is PostgreSQL: back it up with pg_dump (see the README)"
+                ),
+            }
+            println!(
+                "the database at {} is copied to {}; copy the data folder's originals/ and pages/ beside it",
+                redact_url(&config.database_url),
+                file.display()
+            );
+            Ok(())
         }
         Command::Migrate { database } => {
             let config = load_config(cli.config.as_deref(), None, database)?;

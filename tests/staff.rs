@@ -77,6 +77,9 @@ fn main() {
         ("user_add_command_makes_an_account", |b| {
             Box::pin(user_add_command_makes_an_account(b))
         }),
+        ("a_backup_restores_every_registration", |b| {
+            Box::pin(a_backup_restores_every_registration(b))
+        }),
     ];
     common::run_on_both_backends(cases)
 }
@@ -1755,6 +1758,64 @@ async fn user_add_command_makes_an_account(backend: Backend) -> Result<(), Faile
         !missing.status.success()
             && String::from_utf8_lossy(&missing.stderr).contains("no account"),
         "an unknown name is an error"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn a_backup_restores_every_registration(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let mut registered = Vec::new();
+    for (surname, phone) in [
+        ("Aho", "040 100 0001"),
+        ("Berg", "040 100 0002"),
+        ("Cajander", "040 100 0003"),
+    ] {
+        registered.push(register_web(&app, &person(surname, phone)).await?);
+    }
+    let folder = tempfile::tempdir()?;
+    let file = folder.path().join("backup.db");
+    // While the server runs: the app above is serving.
+    let backup = tokio::task::block_in_place(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+            .arg("backup")
+            .arg(&file)
+            .env("DATABASE_URL", &app.config.database_url)
+            .env("RUST_LOG", "error")
+            .output()
+    })?;
+    let said = String::from_utf8_lossy(&backup.stderr).into_owned();
+    if matches!(backend, Backend::Postgres { .. }) {
+        ensure!(
+            !backup.status.success() && said.contains("pg_dump"),
+            "PostgreSQL is sent to pg_dump: {said}"
+        );
+        app.finish().await;
+        return Ok(());
+    }
+    ensure!(backup.status.success(), "backup: {said}");
+    // Restoring is using the copy as the database.
+    let restored =
+        intake_service::store::Store::connect(&format!("sqlite://{}", file.display())).await?;
+    restored.migrate().await?;
+    for registration in &registered {
+        let found = restored.registration(registration.id).await?;
+        ensure!(
+            found.is_some_and(|r| r.reference == registration.reference),
+            "{} is in the backup",
+            registration.reference
+        );
+    }
+    let again = tokio::task::block_in_place(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+            .arg("backup")
+            .arg(&file)
+            .env("DATABASE_URL", &app.config.database_url)
+            .output()
+    })?;
+    ensure!(
+        !again.status.success(),
+        "an existing file is not overwritten"
     );
     app.finish().await;
     Ok(())

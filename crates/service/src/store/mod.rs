@@ -133,6 +133,26 @@ impl Store {
         self.backend
     }
 
+    /// Writes a consistent copy of an SQLite database to a new file while
+    /// the service goes on (`VACUUM INTO` reads one snapshot, so writes
+    /// made meanwhile are simply not in it). PostgreSQL is backed up with
+    /// `pg_dump` instead: `None` says so.
+    pub async fn backup_sqlite(&self, target: &Path) -> Option<Result<(), StoreError>> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let Some(target) = target.to_str() else {
+            return Some(Err(StoreError::Corrupt(
+                "the backup's path is not UTF-8".into(),
+            )));
+        };
+        let done = sqlx::query("VACUUM INTO $1")
+            .bind(target.to_string())
+            .execute(&self.reader)
+            .await;
+        Some(done.map(|_| ()).map_err(StoreError::from))
+    }
+
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
