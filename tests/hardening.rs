@@ -619,6 +619,17 @@ async fn metrics_count_and_need_loopback_or_the_token(backend: Backend) -> Resul
     let (status, _) = app.post("/sv", &borrowed(&bot)).await;
     ensure!(status == StatusCode::BAD_REQUEST, "honeypot: {status}");
 
+    // Two refused sign-ins, an unknown name and a wrong password, count alike.
+    common::page::add_user(&app, "kaisa", intake_service::accounts::Role::Caseworker).await?;
+    for name in ["nobody", "kaisa"] {
+        let refused = common::page::sign_in_attempt(&app, name, "wrong password!", &[]).await?;
+        ensure!(
+            refused.status == StatusCode::UNAUTHORIZED,
+            "{name}: {}",
+            refused.status
+        );
+    }
+
     let (status, metrics) = app.get("/metrics").await;
     ensure!(status == StatusCode::OK, "from loopback: {status}");
     for (series, value) in [
@@ -639,7 +650,7 @@ async fn metrics_count_and_need_loopback_or_the_token(backend: Backend) -> Resul
         ("intake_jobs{state=\"dead\"}", 0.0),
         ("intake_jobs_dead", 0.0),
         ("intake_files_quarantined", 0.0),
-        ("intake_sign_in_failures_total", 0.0),
+        ("intake_sign_in_failures_total", 2.0),
         ("intake_pages_read_total", 0.0),
         ("intake_page_read_seconds_count", 0.0),
     ] {
