@@ -839,6 +839,25 @@ async fn a_postal_code_of_another_office_warns_in_each_language(
             "{lang}: one more stored"
         );
     }
+    // Another field fails too: the warning is still said, and a ticked box
+    // stays ticked, so fixing the other field is all that is left to do.
+    let mut fields = with_place(&app, "en", "65100", "Närpes").await;
+    fields.retain(|(id, _)| *id != "surname");
+    let (status, page) = app.post("/en", &borrowed(&fields)).await;
+    ensure!(
+        status == StatusCode::UNPROCESSABLE_ENTITY,
+        "missing surname: {status}"
+    );
+    ensure!(
+        page.contains(&html_escaped("65100 is VAASA; you wrote Närpes.")),
+        "the postal warning comes with the other error"
+    );
+    fields.push(("postal_confirmed", "yes".into()));
+    let (_, page) = app.post("/en", &borrowed(&fields)).await;
+    ensure!(
+        page.contains("name=\"postal_confirmed\" value=\"yes\" aria-describedby=\"post_office-warning\" checked"),
+        "the tick is kept"
+    );
     // A code that is the office's needs no confirming.
     let fields = with_place(&app, "sv", "64200", "Närpes").await;
     let (status, page) = app.post("/sv", &borrowed(&fields)).await;

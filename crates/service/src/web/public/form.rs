@@ -46,6 +46,29 @@ pub(super) fn postal_warning(
     }
 }
 
+/// The same warning while other fields still fail, from the answers as
+/// typed; none while the postal code itself fails its own rule.
+pub(super) fn postal_warning_as_typed(
+    values: &HashMap<String, String>,
+    errors: &[(String, FieldError)],
+    lang: Lang,
+) -> Option<String> {
+    if errors.iter().any(|(field, _)| field == POSTAL_CODE_FIELD) {
+        return None;
+    }
+    let typed = |id: &str| {
+        let value = values.get(id).map(|v| v.trim()).filter(|v| !v.is_empty());
+        (
+            id.to_string(),
+            FieldReading::typed(value.map(|v| Value::Text(v.to_string()))),
+        )
+    };
+    let fields = [typed(POSTAL_CODE_FIELD), typed(POST_OFFICE_FIELD)]
+        .into_iter()
+        .collect();
+    postal_warning(&fields, lang)
+}
+
 /// What the person sent, and what was wrong with it.
 #[derive(Default)]
 pub(super) struct FormInput {
@@ -56,6 +79,8 @@ pub(super) struct FormInput {
     /// The postal code and post office disagree: said by both fields,
     /// with the box to send them as written.
     pub(super) postal_warning: Option<String>,
+    /// They had ticked the box: it stays ticked while other fields fail.
+    pub(super) postal_confirmed: bool,
 }
 
 pub(super) fn render_form(
@@ -147,6 +172,7 @@ pub(super) fn render_form(
         errors,
         postal,
         postal_confirm_field: POSTAL_CONFIRM_FIELD,
+        postal_confirmed: input.postal_confirmed,
         office,
         fields,
     };
@@ -283,6 +309,7 @@ struct FormPage {
     /// The postal warning, linked to the postal code field.
     postal: Option<ErrorLink>,
     postal_confirm_field: &'static str,
+    postal_confirmed: bool,
     office: OfficeView,
     fields: Vec<FieldView>,
 }

@@ -40,7 +40,7 @@ pub fn router() -> Router<AppState> {
 
 mod form;
 
-use form::{FormInput, POSTAL_CONFIRM_FIELD, postal_warning, render_form};
+use form::{FormInput, POSTAL_CONFIRM_FIELD, postal_warning, postal_warning_as_typed, render_form};
 
 const WITHDRAW_PURPOSE: &str = "withdraw";
 
@@ -185,16 +185,21 @@ async fn submit(
 
     let office = values.get("office").and_then(|id| state.config.office(id));
     let fields = normalise_submission(&state.form, Channel::Web, &values);
+    // The table may be out of date or the person may know better: once
+    // they say they checked, it goes as written.
+    let confirmed = values.get(POSTAL_CONFIRM_FIELD).map(String::as_str) == Some("yes");
     let (office, fields) = match (office, fields) {
         (Some(office), Ok(fields)) => (office, fields),
         (office, fields) => {
             metrics.refused(Refused::Invalid);
+            let errors = fields.err().unwrap_or_default();
             let input = FormInput {
-                errors: fields.err().unwrap_or_default(),
+                postal_warning: postal_warning_as_typed(&values, &errors, lang),
+                postal_confirmed: confirmed,
+                errors,
                 office_missing: office.is_none(),
                 values,
                 expired: false,
-                postal_warning: None,
             };
             return Ok(render_form(
                 &state,
@@ -205,9 +210,6 @@ async fn submit(
         }
     };
 
-    // The table may be out of date or the person may know better: once
-    // they say they checked, it goes as written.
-    let confirmed = values.get(POSTAL_CONFIRM_FIELD).map(String::as_str) == Some("yes");
     if let Some(warning) = postal_warning(&fields, lang).filter(|_| !confirmed) {
         let input = FormInput {
             values,
