@@ -13,6 +13,7 @@ use intake_service::store::Store;
 
 #[cfg(feature = "devtools")]
 mod dev;
+mod privacy;
 
 #[derive(Parser)]
 #[command(
@@ -102,6 +103,33 @@ enum Command {
     /// service runs (PostgreSQL: use pg_dump, see the README).
     Backup {
         file: PathBuf,
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+    },
+    /// Delete what the retention rules say is past its time (audited).
+    Purge {
+        /// List what would go (counts and references), delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+    },
+    /// Remove one person everywhere: rows, originals, page images,
+    /// drop-folder copies, status links (audited without their data).
+    Erase {
+        #[command(flatten)]
+        person: privacy::Person,
+        #[arg(long, env = "DATABASE_URL")]
+        database: Option<String>,
+    },
+    /// Write one person's data as JSON, with their originals and page
+    /// images, for an access request.
+    SubjectExport {
+        #[command(flatten)]
+        person: privacy::Person,
+        /// A new or empty folder.
+        #[arg(short, long)]
+        output: PathBuf,
         #[arg(long, env = "DATABASE_URL")]
         database: Option<String>,
     },
@@ -381,6 +409,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 file.display()
             );
             Ok(())
+        }
+        Command::Purge { dry_run, database } => {
+            let config = load_config(cli.config.as_deref(), None, database)?;
+            privacy::purge(config, dry_run).await
+        }
+        Command::Erase { person, database } => {
+            let config = load_config(cli.config.as_deref(), None, database)?;
+            privacy::erase(config, person).await
+        }
+        Command::SubjectExport {
+            person,
+            output,
+            database,
+        } => {
+            let config = load_config(cli.config.as_deref(), None, database)?;
+            privacy::subject_export(config, person, output).await
         }
         Command::Migrate { database } => {
             let config = load_config(cli.config.as_deref(), None, database)?;

@@ -112,6 +112,7 @@ pub struct Config {
     pub offices: Vec<Office>,
     pub scanning: Scanning,
     pub staff: StaffSettings,
+    pub retention: Retention,
 }
 
 /// The staff side: sessions, sign-in lock-out, the callback queue.
@@ -174,6 +175,51 @@ impl StaffSettings {
     }
     pub fn lease(&self) -> time::Duration {
         time::Duration::minutes(i64::from(self.lease_minutes))
+    }
+}
+
+/// How long personal data is kept (the GDPR's storage limitation): each
+/// rule deletes what is past its time, run hourly by `serve` and `worker`
+/// and on demand by `intake purge`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Retention {
+    /// A closed or withdrawn registration (with its folded duplicates,
+    /// call attempts, status links, scans) goes this many months after it
+    /// was closed or withdrawn.
+    pub closed_months: u32,
+    /// A paper registration's originals and page images go this many days
+    /// after it was verified (no field left to check, or closed). 60 days
+    /// covers its call round (due in 5 working days, up to three attempts
+    /// on later days, then a letter) with room to look at the paper again
+    /// when a call finds a misread number; after that the record, not the
+    /// scan, is what is kept.
+    pub verified_paper_days: u32,
+    /// A triage item closed (not made a registration or filed with one)
+    /// goes, with its pages, this many days after it was closed: a quarter
+    /// for the sender to write again and refer to it.
+    pub closed_triage_days: u32,
+    /// A jobseeker's private status link stops working and goes after this
+    /// many days.
+    pub status_link_days: u32,
+    /// Files in the drop folder's `done/` and `failed/` go this many days
+    /// after they were moved there (the original is kept under
+    /// `originals/`).
+    pub drop_copy_days: u32,
+    /// Whether `serve` and `worker` run the rules every hour.
+    pub automatic: bool,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention {
+            closed_months: 24,
+            verified_paper_days: 60,
+            closed_triage_days: 90,
+            status_link_days: 90,
+            drop_copy_days: 30,
+            automatic: true,
+        }
     }
 }
 
@@ -311,6 +357,7 @@ impl Default for Config {
             offices: default_offices(),
             scanning: Scanning::default(),
             staff: StaffSettings::default(),
+            retention: Retention::default(),
         }
     }
 }
@@ -429,6 +476,15 @@ impl Config {
                 && self.staff.password_checks_at_once >= 1,
             "staff: max_call_attempts, idle_minutes, lease_minutes, lockout_minutes, password_checks_at_once and the max_failed_* limits must be at least 1"
         );
+        let r = &self.retention;
+        anyhow::ensure!(
+            r.closed_months >= 1
+                && r.verified_paper_days >= 1
+                && r.closed_triage_days >= 1
+                && r.status_link_days >= 1
+                && r.drop_copy_days >= 1,
+            "retention: closed_months and every *_days must be at least 1"
+        );
         Ok(())
     }
 
@@ -495,6 +551,19 @@ mod tests {
         let config: Config = toml::from_str("trust_forwarded_for = true").unwrap();
         let error = config.check().unwrap_err().to_string();
         assert!(error.contains("trusted_proxies"), "{error}");
+    }
+
+    #[test]
+    fn retention_rules_are_settings_with_defaults() {
+        let config: Config =
+            toml::from_str("[retention]\nclosed_months = 36\nstatus_link_days = 30").unwrap();
+        config.check().unwrap();
+        assert_eq!(config.retention.closed_months, 36);
+        assert_eq!(config.retention.status_link_days, 30);
+        assert_eq!(config.retention.drop_copy_days, 30, "the default stays");
+        assert_eq!(Config::default().retention.closed_months, 24);
+        let none: Config = toml::from_str("[retention]\nstatus_link_days = 0").unwrap();
+        assert!(none.check().unwrap_err().to_string().contains("retention"));
     }
 
     #[test]

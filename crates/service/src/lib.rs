@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod config;
 pub mod metrics;
 pub mod pipeline;
+pub mod privacy;
 pub mod store;
 pub mod web;
 
@@ -141,7 +142,8 @@ impl Application {
         drained
     }
 
-    /// Runs the scan worker and watches the drop folder, until `stop`.
+    /// Runs the scan worker, watches the drop folder and runs the retention
+    /// rules every hour, until `stop`.
     pub fn start_processing(
         &self,
         stop: tokio::sync::watch::Receiver<bool>,
@@ -160,8 +162,17 @@ impl Application {
             &config.offices,
             Duration::from_secs(config.scanning.settle_seconds),
         );
-        let watcher = tokio::spawn(pipeline::drop_folder::watch(pipeline, folder, stop));
-        vec![worker, watcher]
+        let watcher = tokio::spawn(pipeline::drop_folder::watch(
+            pipeline.clone(),
+            folder,
+            stop.clone(),
+        ));
+        let retention = tokio::spawn(privacy::run_periodically(
+            pipeline,
+            self.state.config.clone(),
+            stop,
+        ));
+        vec![worker, watcher, retention]
     }
 
     /// Only the scan worker and the drop folder, no HTTP (`intake worker`).

@@ -77,6 +77,42 @@ impl Blobs {
         out.flush()?;
         Ok(relative)
     }
+
+    /// Deletes an original (retention, or an erased person's pages in it).
+    /// One already gone is no error: a purge that stopped half-way is run
+    /// again.
+    pub fn remove_original(&self, relative: &str) -> io::Result<()> {
+        self.remove(relative)
+    }
+
+    /// Deletes a page image, and its file's folder once that is empty.
+    pub fn remove_page_image(&self, relative: &str) -> io::Result<()> {
+        self.remove(relative)?;
+        if let Some(folder) = self.root.join(relative).parent() {
+            // Not empty (other pages of the file stay): kept.
+            let _ = fs::remove_dir(folder);
+        }
+        Ok(())
+    }
+
+    /// Copies something stored to `target` (a subject access export).
+    pub fn copy_to(&self, relative: &str, target: &Path) -> io::Result<u64> {
+        fs::copy(self.root.join(relative), target)
+    }
+
+    fn remove(&self, relative: &str) -> io::Result<()> {
+        let path = self.root.join(relative);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        // The unlink is durable only once its folder is synced.
+        if let Some(folder) = path.parent() {
+            File::open(folder)?.sync_all()?;
+        }
+        Ok(())
+    }
 }
 
 /// An original being written: hashed as it goes, renamed into place by
@@ -155,6 +191,26 @@ mod tests {
         assert_eq!(fs::read(blobs.path(&first.path)).unwrap(), b"%PDF-1.4 scan");
         let incoming = fs::read_dir(dir.path().join("originals/incoming")).unwrap();
         assert_eq!(incoming.count(), 0, "no temporary file is left");
+    }
+
+    #[test]
+    fn removed_blobs_are_gone_and_removing_again_is_no_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let original = blobs.store_from(&b"%PDF-1.4 scan"[..]).unwrap();
+        let page = blobs
+            .save_page_image(Uuid::new_v4(), 1, &GrayImage::new(4, 4))
+            .unwrap();
+        blobs.remove_original(&original.path).unwrap();
+        blobs.remove_page_image(&page).unwrap();
+        assert!(!blobs.path(&original.path).exists());
+        assert!(!blobs.path(&page).exists());
+        assert!(
+            !blobs.path(&page).parent().unwrap().exists(),
+            "its empty folder went too"
+        );
+        blobs.remove_original(&original.path).unwrap();
+        blobs.remove_page_image(&page).unwrap();
     }
 
     #[test]

@@ -38,10 +38,17 @@ pub enum AuditAction {
     AccountEnable,
     PasswordReset,
     RoleChange,
+    /// One person's data removed everywhere (`intake erase`).
+    Erasure,
+    /// A run of the retention rules that removed something, or any
+    /// `intake purge`.
+    RetentionPurge,
+    /// One person's data written out for an access request.
+    SubjectExport,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::View,
         AuditAction::Claim,
         AuditAction::Release,
@@ -66,6 +73,9 @@ impl AuditAction {
         AuditAction::AccountEnable,
         AuditAction::PasswordReset,
         AuditAction::RoleChange,
+        AuditAction::Erasure,
+        AuditAction::RetentionPurge,
+        AuditAction::SubjectExport,
     ];
 
     pub fn code(self) -> &'static str {
@@ -94,6 +104,9 @@ impl AuditAction {
             AuditAction::AccountEnable => "account_enable",
             AuditAction::PasswordReset => "password_reset",
             AuditAction::RoleChange => "role_change",
+            AuditAction::Erasure => "erasure",
+            AuditAction::RetentionPurge => "retention_purge",
+            AuditAction::SubjectExport => "subject_export",
         }
     }
 

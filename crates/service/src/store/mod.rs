@@ -9,6 +9,7 @@ mod group_commit;
 mod jobs;
 mod limits;
 mod operations;
+pub mod privacy;
 #[cfg(test)]
 mod reason_codes_migration;
 mod registrations;
@@ -197,9 +198,12 @@ fn sqlite_pool(connections: u32) -> AnyPoolOptions {
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // FULL: a commit is on disk before anything is acknowledged.
+                // secure_delete: what is deleted (retention, erasure) is
+                // overwritten with zeros, not left in free pages.
                 conn.execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA secure_delete = ON;",
                 )
                 .await?;
                 Ok(())
