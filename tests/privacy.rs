@@ -95,7 +95,10 @@ async fn web_registration(
         slot.1 = value.to_string();
     }
     let (status, page) = app.post("/fi", &borrowed(&fields)).await;
-    ensure!(status.is_success(), "stored: {status}");
+    let summary = page
+        .find("error-summary")
+        .map_or("", |at| &page[at..(at + 1200).min(page.len())]);
+    ensure!(status.is_success(), "stored: {status} {summary}");
     Ok((
         reference(&page).ok_or("a reference")?,
         status_path(&page).ok_or("a status link")?,
@@ -284,6 +287,17 @@ async fn an_erasure_leaves_no_trace(backend: Backend) -> Result<(), Failed> {
         .path(&store.batch_files(batch.id).await?[0].path);
     ensure!(shared_original.exists(), "the shared original is kept");
 
+    // The search finds them before: on SQLite in the database file or its
+    // log, on PostgreSQL in the rows.
+    let before = match backend {
+        Backend::Postgres { .. } => postgres_traces(&app.config.database_url, &secrets).await?,
+        Backend::Sqlite => traces(&app.config.data_dir, &secrets),
+    };
+    ensure!(
+        secrets.len() >= 3 && before.len() >= secrets.len(),
+        "each of {secrets:?} is found before: {before:?}"
+    );
+
     let out = intake(
         &app,
         &["erase", "--hetu", &hetu.to_lowercase(), "--by", "dpo-test"],
@@ -426,7 +440,7 @@ async fn retention_removes_exactly_what_is_due(backend: Backend) -> Result<(), F
     let (open, open_link) = web_registration(
         &app,
         &[
-            ("hetu", "010594Y9032"),
+            ("hetu", "010594Y123W"),
             ("phone", "0401112223"),
             ("surname", "Korhonen"),
         ],
@@ -583,7 +597,7 @@ async fn a_subject_export_holds_their_data_and_scans(backend: Backend) -> Result
     let (other, _) = web_registration(
         &app,
         &[
-            ("hetu", "010594Y9032"),
+            ("hetu", "010594Y123W"),
             ("phone", "0401112223"),
             ("surname", "Korhonen"),
         ],
