@@ -111,6 +111,13 @@ impl Store {
             .bind(&now)
             .execute(&mut *tx)
             .await?;
+        // Bytes whose original the retention rules or an erasure deleted
+        // are on disk again (stored before this): the row says so, and the
+        // rules see them again.
+        sqlx::query("UPDATE scan_originals SET removed_at = NULL WHERE sha256 = $1")
+            .bind(&original.sha256)
+            .execute(&mut *tx)
+            .await?;
         let first: Option<(String,)> = sqlx::query_as(
             "SELECT id FROM scan_files WHERE sha256 = $1 \
              AND state NOT IN ('duplicate', 'quarantined') ORDER BY created_at LIMIT 1",
