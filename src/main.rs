@@ -13,6 +13,7 @@ use intake_service::store::Store;
 
 #[cfg(feature = "devtools")]
 mod dev;
+mod letters;
 
 #[derive(Parser)]
 #[command(
@@ -104,6 +105,14 @@ enum Command {
         file: PathBuf,
         #[arg(long, env = "DATABASE_URL")]
         database: Option<String>,
+    },
+    /// The letters sent when the phone fails: print pending ones as a
+    /// batch, mark a batch sent.
+    Letters {
+        #[arg(long, env = "DATABASE_URL", global = true)]
+        database: Option<String>,
+        #[command(subcommand)]
+        command: letters::LettersCommand,
     },
     /// Create or update the database schema.
     Migrate {
@@ -381,6 +390,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 file.display()
             );
             Ok(())
+        }
+        Command::Letters { database, command } => {
+            let config = load_config(cli.config.as_deref(), None, database)?;
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            letters::run(&config, &store, command).await
         }
         Command::Migrate { database } => {
             let config = load_config(cli.config.as_deref(), None, database)?;

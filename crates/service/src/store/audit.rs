@@ -38,10 +38,12 @@ pub enum AuditAction {
     AccountEnable,
     PasswordReset,
     RoleChange,
+    /// A letter (name and address) printed in a letter batch.
+    LetterPrint,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::View,
         AuditAction::Claim,
         AuditAction::Release,
@@ -66,6 +68,7 @@ impl AuditAction {
         AuditAction::AccountEnable,
         AuditAction::PasswordReset,
         AuditAction::RoleChange,
+        AuditAction::LetterPrint,
     ];
 
     pub fn code(self) -> &'static str {
@@ -94,6 +97,7 @@ impl AuditAction {
             AuditAction::AccountEnable => "account_enable",
             AuditAction::PasswordReset => "password_reset",
             AuditAction::RoleChange => "role_change",
+            AuditAction::LetterPrint => "letter_print",
         }
     }
 
