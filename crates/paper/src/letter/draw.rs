@@ -182,7 +182,7 @@ fn body_at(letter: &Letter, size: f64) -> Vec<Placed> {
                 });
             }
         }
-        y += leading * 1.2;
+        y += leading * 2.0;
         placed.push(Placed {
             x: LEFT,
             baseline: y,
