@@ -30,6 +30,7 @@ texts! {
         pub made: &'static str,
         pub made_by: &'static str,
         pub letters: &'static str,
+        pub batch_count: Plural,
         pub batch_title: &'static str,
         /// `{date}` and `{name}`.
         pub batch_made: &'static str,
