@@ -13,6 +13,7 @@ use intake_service::store::Store;
 
 #[cfg(feature = "devtools")]
 mod dev;
+mod letters;
 mod privacy;
 
 #[derive(Parser)]
@@ -132,6 +133,14 @@ enum Command {
         output: PathBuf,
         #[arg(long, env = "DATABASE_URL")]
         database: Option<String>,
+    },
+    /// The letters sent when the phone fails: print pending ones as a
+    /// batch, mark a batch sent.
+    Letters {
+        #[arg(long, env = "DATABASE_URL", global = true)]
+        database: Option<String>,
+        #[command(subcommand)]
+        command: letters::LettersCommand,
     },
     /// Create or update the database schema.
     Migrate {
@@ -425,6 +434,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let config = load_config(cli.config.as_deref(), None, database)?;
             privacy::subject_export(config, person, output).await
+        }
+        Command::Letters { database, command } => {
+            let config = load_config(cli.config.as_deref(), None, database)?;
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            letters::run(&config, &store, command).await
         }
         Command::Migrate { database } => {
             let config = load_config(cli.config.as_deref(), None, database)?;

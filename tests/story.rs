@@ -3,7 +3,9 @@
 //! mailroom person signs in and checks it with the keyboard only; a
 //! caseworker signs in, finds both in the queue in due order, claims the
 //! first, logs a call that was not answered, then one that was, and closes
-//! it. Every staff page is kept as `target/screenshots/story-*.png`.
+//! it; someone the phone never reaches gets a letter, which the mailroom
+//! prints and marks sent. Every staff page is kept as
+//! `target/screenshots/story-*.png`.
 //! Everything the service logs meanwhile, at debug level, is kept and
 //! searched: none of the story's identity codes, names, phone numbers or
 //! e-mail addresses may be in it.
@@ -28,12 +30,14 @@ use common::{Backend, TestApp};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use intake_core::record::{FieldStatus, RegistrationStatus};
+use intake_core::record::{FieldStatus, Reference, RegistrationStatus};
 use intake_service::accounts::Role;
+use intake_service::callbacks::CallOutcome;
 use intake_service::pipeline::Pipeline;
 use intake_service::pipeline::import::{ImportRequest, process_batch, store_batch};
 use intake_service::pipeline::worker::WorkerOptions;
 use intake_service::store::BatchEntry;
+use intake_service::store::callbacks::NewCallAttempt;
 use libtest_mimic::{Arguments, Trial};
 
 const PAGE_WAIT: Duration = Duration::from_secs(15);
@@ -344,6 +348,91 @@ async fn story(app: &TestApp, browser: &Client, shots: &Shots) -> anyhow::Result
     click(browser, "table.triage-list tbody a").await?;
     wait_for(browser, "#convert-title").await?;
     shots.take(browser, "triage-item").await?;
+    browser.delete_all_cookies().await?;
+    letters_to_print(app, browser, shots).await?;
+    Ok(())
+}
+
+/// Someone the phone does not reach: after three calls the mailroom prints
+/// their letter and marks the batch sent, which closes the registration.
+async fn letters_to_print(app: &TestApp, browser: &Client, shots: &Shots) -> anyhow::Result<()> {
+    let token = app.form_token("sv").await;
+    let hetu = intake_devtools::synthetic::hetu(&mut rand::rng());
+    let fields = [
+        ("office", "vaasa"),
+        ("hetu", hetu.as_str()),
+        ("surname", "Holm"),
+        ("first_names", "Sara"),
+        ("street_address", "Kauppakatu 12 B 4"),
+        ("postal_code", "65100"),
+        ("post_office", "Vaasa"),
+        ("phone", "040 111 2233"),
+        ("service_language", "sv"),
+        ("situation", "unemployed"),
+        ("call_time", "any"),
+        ("contact_consent", "yes"),
+        ("website", ""),
+        ("form_token", token.as_str()),
+    ];
+    let (status, receipt) = app.post("/sv", &fields).await;
+    anyhow::ensure!(status.is_success(), "the web form: {status}");
+    let reference = common::reference(&receipt).context("a reference")?;
+    let registration = app
+        .store
+        .registration_by_reference(&Reference::parse(&reference).context("a reference")?)
+        .await?
+        .context("stored")?;
+    let caller = app
+        .store
+        .add_user("pekka", Role::Caseworker, PASSWORD.into())
+        .await?;
+    for _ in 0..3 {
+        let now = time::OffsetDateTime::now_utc();
+        let settings = &app.config.staff;
+        app.store
+            .claim(registration.id, caller.id, settings, now)
+            .await?;
+        let attempt = NewCallAttempt {
+            outcome: CallOutcome::NoAnswer,
+            note: String::new(),
+            call_back_at: None,
+        };
+        app.store
+            .log_attempt(registration.id, caller.id, &attempt, settings, now)
+            .await?;
+    }
+    sign_in(app, browser, "mari").await?;
+    browser.goto(&format!("{}/staff/letters", app.base)).await?;
+    wait_for(browser, "#pending-letters").await?;
+    shots.take(browser, "letters").await?;
+    let pending = browser
+        .find(Locator::Css("#pending-letters"))
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(pending.contains(&reference), "pending: {pending}");
+    click(
+        browser,
+        "form[method='post'][action='/staff/letters'] button",
+    )
+    .await?;
+    let download = wait_for(browser, "#download").await?;
+    shots.take(browser, "letter-batch").await?;
+    let href = download.attr("href").await?.unwrap_or_default();
+    anyhow::ensure!(href.ends_with("/pdf"), "the download: {href}");
+    click(browser, "form[action$='/sent'] button").await?;
+    wait_for(browser, ".notice").await?;
+    shots.take(browser, "letters-sent").await?;
+    let closed = app
+        .store
+        .registration(registration.id)
+        .await?
+        .context("the registration")?;
+    anyhow::ensure!(
+        closed.status == RegistrationStatus::Closed,
+        "closed as letter sent: {:?}",
+        closed.status
+    );
     Ok(())
 }
 

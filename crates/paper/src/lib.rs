@@ -1,7 +1,9 @@
 //! The paper form: `printable` lays it out and prints it (A4 PDF, corner
 //! marks, QR codes, combs), and `capture` reads scans of it back into field
-//! readings. The two share one layout. No database and no HTTP: everything
+//! readings. The two share one layout. `letter` prints the letters sent
+//! when the phone fails, with the same fonts. No database and no HTTP: everything
 //! here is testable on files alone.
 
 pub mod capture;
+pub mod letter;
 pub mod printable;

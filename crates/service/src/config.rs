@@ -39,11 +39,81 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// A service point of the employment area.
+/// A service point of the employment area. Its postal address and phone
+/// are printed on the letters sent when the phone fails.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Office {
     pub id: String,
     pub name: Text,
+    /// The street address in each language (Vaasa is Vasa in Swedish).
+    #[serde(default = "empty_text")]
+    pub street: Text,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default = "empty_text")]
+    pub post_office: Text,
+    /// The number people call back, as it is printed.
+    #[serde(default)]
+    pub phone: String,
+}
+
+fn empty_text() -> Text {
+    Text {
+        sv: String::new(),
+        fi: String::new(),
+        en: String::new(),
+    }
+}
+
+impl Office {
+    /// The office as a letter prints it.
+    pub fn letter_office(&self) -> intake_paper::letter::LetterOffice {
+        intake_paper::letter::LetterOffice {
+            name: self.name.clone(),
+            street: self.street.clone(),
+            postal_code: self.postal_code.clone(),
+            post_office: self.post_office.clone(),
+            phone: self.phone.clone(),
+        }
+    }
+
+    /// What is missing or wrong for its letters, as a sentence.
+    fn check_letter_details(&self) -> anyhow::Result<()> {
+        let id = &self.id;
+        anyhow::ensure!(
+            self.street.is_complete() && self.post_office.is_complete(),
+            "office `{id}` needs `street` and `post_office` in sv, fi and en (its letters carry them)"
+        );
+        anyhow::ensure!(
+            intake_core::record::validate::postal_code(&self.postal_code).is_ok(),
+            "office `{id}`: postal_code `{}` is not five digits",
+            self.postal_code
+        );
+        anyhow::ensure!(
+            intake_core::record::validate::phone(&self.phone).is_ok(),
+            "office `{id}`: phone `{}` is not a phone number people can call",
+            self.phone
+        );
+        let printed = [
+            self.name.sv.as_str(),
+            &self.name.fi,
+            &self.name.en,
+            &self.street.sv,
+            &self.street.fi,
+            &self.street.en,
+            &self.post_office.sv,
+            &self.post_office.fi,
+            &self.post_office.en,
+            &self.phone,
+        ];
+        anyhow::ensure!(
+            printed
+                .iter()
+                .all(|text| intake_paper::letter::can_print(text)),
+            "office `{id}`: its name or address has a letter the letters' fonts cannot print"
+        );
+        Ok(())
+    }
 }
 
 /// Limits on the public form; every submission that reaches storage counts.
@@ -362,24 +432,101 @@ impl Default for Config {
     }
 }
 
-fn office(id: &str, sv: &str, fi: &str) -> Office {
-    Office {
-        id: id.into(),
-        name: Text {
-            sv: sv.into(),
-            fi: fi.into(),
-            en: format!("{fi} / {sv}"),
+/// Both official languages, and the Finnish name then the Swedish in
+/// English.
+fn both(sv: &str, fi: &str) -> Text {
+    Text {
+        sv: sv.into(),
+        fi: fi.into(),
+        en: if sv == fi {
+            fi.into()
+        } else {
+            format!("{fi} / {sv}")
         },
     }
 }
 
-/// The service points of the bilingual area this was first made for.
+/// `[sv name, fi name, sv street, fi street, postal code, sv post office,
+/// fi post office, phone]`.
+fn office(
+    id: &str,
+    [sv, fi, street_sv, street_fi, code, post_sv, post_fi, phone]: [&str; 8],
+) -> Office {
+    Office {
+        id: id.into(),
+        name: both(sv, fi),
+        street: Text {
+            sv: street_sv.into(),
+            fi: street_fi.into(),
+            en: street_fi.into(),
+        },
+        postal_code: code.into(),
+        post_office: Text {
+            sv: post_sv.into(),
+            fi: post_fi.into(),
+            en: post_fi.into(),
+        },
+        phone: phone.into(),
+    }
+}
+
+/// The service points of the bilingual area this was first made for. The
+/// addresses and numbers are demonstration values: a real deployment sets
+/// its own offices in the configuration file.
 fn default_offices() -> Vec<Office> {
     vec![
-        office("vaasa", "Vasa", "Vaasa"),
-        office("mustasaari", "Korsholm", "Mustasaari"),
-        office("pietarsaari", "Jakobstad", "Pietarsaari"),
-        office("kristiinankaupunki", "Kristinestad", "Kristiinankaupunki"),
+        office(
+            "vaasa",
+            [
+                "Vasa",
+                "Vaasa",
+                "Handelsesplanaden 20",
+                "Kauppapuistikko 20",
+                "65100",
+                "Vasa",
+                "Vaasa",
+                "06 123 4500",
+            ],
+        ),
+        office(
+            "mustasaari",
+            [
+                "Korsholm",
+                "Mustasaari",
+                "Skolvägen 1",
+                "Koulutie 1",
+                "65610",
+                "Korsholm",
+                "Mustasaari",
+                "06 123 4600",
+            ],
+        ),
+        office(
+            "pietarsaari",
+            [
+                "Jakobstad",
+                "Pietarsaari",
+                "Storgatan 10",
+                "Isokatu 10",
+                "68600",
+                "Jakobstad",
+                "Pietarsaari",
+                "06 123 4700",
+            ],
+        ),
+        office(
+            "kristiinankaupunki",
+            [
+                "Kristinestad",
+                "Kristiinankaupunki",
+                "Östra Långgatan 5",
+                "Itäinen Pitkäkatu 5",
+                "64100",
+                "Kristinestad",
+                "Kristiinankaupunki",
+                "06 123 4800",
+            ],
+        ),
     ]
 }
 
@@ -460,6 +607,7 @@ impl Config {
                 "office `{}` needs a name in sv, fi and en",
                 office.id
             );
+            office.check_letter_details()?;
         }
         anyhow::ensure!(
             self.limits.body_bytes >= 1024,
@@ -503,6 +651,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use intake_core::i18n::Lang;
 
     #[test]
     fn the_environment_overrides_the_defaults() {
@@ -564,6 +713,39 @@ mod tests {
         assert_eq!(Config::default().retention.closed_months, 24);
         let none: Config = toml::from_str("[retention]\nstatus_link_days = 0").unwrap();
         assert!(none.check().unwrap_err().to_string().contains("retention"));
+    }
+
+    #[test]
+    fn an_office_needs_an_address_and_phone_for_its_letters() {
+        Config::default().check().unwrap();
+        let without: Config = toml::from_str(
+            "[[offices]]\nid = \"oulu\"\nname = { sv = \"Uleåborg\", fi = \"Oulu\", en = \"Oulu\" }\n",
+        )
+        .unwrap();
+        let error = without.check().unwrap_err().to_string();
+        assert!(
+            error.contains("oulu") && error.contains("street"),
+            "{error}"
+        );
+        let full = "[[offices]]\nid = \"oulu\"\n\
+            name = { sv = \"Uleåborg\", fi = \"Oulu\", en = \"Oulu\" }\n\
+            street = { sv = \"Torget 1\", fi = \"Tori 1\", en = \"Tori 1\" }\n\
+            post_office = { sv = \"Uleåborg\", fi = \"Oulu\", en = \"Oulu\" }\n";
+        let bad_phone: Config = toml::from_str(&format!(
+            "{full}postal_code = \"90100\"\nphone = \"call us\"\n"
+        ))
+        .unwrap();
+        let error = bad_phone.check().unwrap_err().to_string();
+        assert!(error.contains("phone"), "{error}");
+        let good: Config = toml::from_str(&format!(
+            "{full}postal_code = \"90100\"\nphone = \"08 123 4567\"\n"
+        ))
+        .unwrap();
+        good.check().unwrap();
+        assert_eq!(
+            good.offices[0].letter_office().address(Lang::Sv),
+            "Torget 1, 90100 Uleåborg"
+        );
     }
 
     #[test]

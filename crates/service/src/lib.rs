@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod callbacks;
 pub mod config;
+pub mod letters;
 pub mod metrics;
 pub mod pipeline;
 pub mod privacy;

@@ -3,15 +3,15 @@
 //! layout, so what the recogniser expects is what was printed.
 
 mod acroform;
-mod canvas;
+pub(crate) mod canvas;
 mod draw;
 mod flow;
 pub mod layout;
 pub mod pdf;
 pub mod qr;
 pub mod serial;
-mod style;
-mod text;
+pub(crate) mod style;
+pub(crate) mod text;
 
 #[cfg(test)]
 mod tests;

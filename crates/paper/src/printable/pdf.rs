@@ -137,7 +137,7 @@ fn check(
 }
 
 /// The standard fonts, WinAnsi-encoded so that å, ä and ö print.
-fn resources(doc: &mut Document) -> Dictionary {
+pub(crate) fn resources(doc: &mut Document) -> Dictionary {
     let mut fonts = Dictionary::new();
     for font in Font::ALL {
         let id = doc.add_object(dictionary! {

@@ -45,10 +45,12 @@ pub enum AuditAction {
     RetentionPurge,
     /// One person's data written out for an access request.
     SubjectExport,
+    /// A letter (name and address) printed in a letter batch.
+    LetterPrint,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::View,
         AuditAction::Claim,
         AuditAction::Release,
@@ -76,6 +78,7 @@ impl AuditAction {
         AuditAction::Erasure,
         AuditAction::RetentionPurge,
         AuditAction::SubjectExport,
+        AuditAction::LetterPrint,
     ];
 
     pub fn code(self) -> &'static str {
@@ -107,6 +110,7 @@ impl AuditAction {
             AuditAction::Erasure => "erasure",
             AuditAction::RetentionPurge => "retention_purge",
             AuditAction::SubjectExport => "subject_export",
+            AuditAction::LetterPrint => "letter_print",
         }
     }
 

@@ -7,6 +7,7 @@ pub mod callbacks;
 pub mod duplicates;
 mod group_commit;
 mod jobs;
+mod letters;
 mod limits;
 mod operations;
 pub mod privacy;
@@ -32,6 +33,7 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts, Requeue, crashed_reason};
+pub use letters::{DueLetter, LetterBatch, LetterHand, MarkedSent};
 pub use limits::{LimitKind, RateKey};
 pub use operations::{OperationalCounts, heartbeat_fresh};
 pub(crate) use registrations::hex;

@@ -1,7 +1,7 @@
 //! The service's own words on the public pages, in sv, fi and en, and the
 //! reading of `crates/service/locales/{sv,fi,en}.toml`, where every text
 //! of the web pages is: one table per part (`[page]`, `[refusals]`,
-//! `[staff]`, `[mailroom]`, `[triage]`, `[verify]`), each read once into
+//! `[staff]`, `[mailroom]`, `[triage]`, `[verify]`, `[letters]`), each read once into
 //! that part's struct. Field labels and hints come from the form
 //! definition, not from here.
 
@@ -129,7 +129,9 @@ pub fn refusal(kind: RefusalKind, lang: Lang) -> Refusal {
 
 /// The tables of each locale file, each read by the module whose texts it
 /// holds (with [`section`]); a file with another table fails to load.
-const SECTIONS: [&str; 6] = ["page", "refusals", "staff", "mailroom", "triage", "verify"];
+const SECTIONS: [&str; 7] = [
+    "page", "refusals", "staff", "mailroom", "triage", "verify", "letters",
+];
 
 static FILES: LazyLock<[toml::Table; 3]> = LazyLock::new(|| {
     Lang::ALL.map(|lang| {

@@ -179,6 +179,7 @@ pub(super) async fn remove_rows(
             "DELETE FROM field_corrections WHERE registration_id = $1",
             "DELETE FROM status_links WHERE registration_id = $1",
             "DELETE FROM callbacks WHERE registration_id = $1",
+            "DELETE FROM letter_batch_letters WHERE registration_id = $1",
             "UPDATE scan_pages SET copy_of = NULL WHERE copy_of = $1",
         ] {
             sqlx::query(sql).bind(&id).execute(&mut **tx).await?;

@@ -1,5 +1,5 @@
 //! The staff side over HTTP, in rooms by who uses them: signing in
-//! (`sign_in`), the mailroom (upload, batches, verification), the
+//! (`sign_in`), the mailroom (upload, batches, verification, letters), the
 //! caseworker (queue, registrations, triage, dashboard) and the admin
 //! (staff, audit, take-over, export). Each room lists its routes once with
 //! who may use them; its router is built from that list behind a layer that
@@ -9,6 +9,7 @@ pub mod admin;
 pub mod auth;
 pub mod caseworker;
 mod fields;
+pub mod letters;
 pub mod mailroom;
 mod rooms;
 pub mod sign_in;
@@ -27,6 +28,7 @@ fn rooms() -> Vec<Room> {
     [
         sign_in::rooms(),
         mailroom::rooms(),
+        letters::rooms(),
         caseworker::rooms(),
         admin::rooms(),
     ]

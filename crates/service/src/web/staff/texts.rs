@@ -27,6 +27,7 @@ texts! {
         pub nav_staff: &'static str,
         pub nav_mailroom: &'static str,
         pub nav_verify: &'static str,
+        pub nav_letters: &'static str,
         pub nav_triage: &'static str,
         pub signed_in_as: &'static str,
         pub sign_out: &'static str,

@@ -44,11 +44,12 @@ pub struct Chrome {
 }
 
 /// The staff pages in the navigation, and who sees each.
-fn nav_items(t: &'static StaffTexts) -> [(&'static str, &'static str, Access); 8] {
+fn nav_items(t: &'static StaffTexts) -> [(&'static str, &'static str, Access); 9] {
     [
         (t.nav_home, "/staff", Access::AnyStaff),
         (t.nav_mailroom, "/staff/mailroom", Access::Mailroom),
         (t.nav_verify, "/staff/verify", Access::Mailroom),
+        (t.nav_letters, "/staff/letters", Access::Mailroom),
         (t.nav_queue, "/staff/queue", Access::Caseworker),
         (t.nav_triage, "/staff/triage", Access::Caseworker),
         (t.nav_dashboard, "/staff/dashboard", Access::Caseworker),

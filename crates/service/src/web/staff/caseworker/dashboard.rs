@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use time::OffsetDateTime;
 
+use super::super::letters::{LetterLine, LettersTexts, letters_texts};
 use super::auth::Signed;
 use super::view::{Chrome, local_date, render, span};
 use crate::store::callbacks::DayCount;
@@ -69,6 +70,9 @@ struct DashboardPage {
     bars: Vec<Bar>,
     gridlines: Vec<Gridline>,
     rows: Vec<Row>,
+    /// Letters the mailroom cannot print: the caseworker settles them.
+    letters_t: &'static LettersTexts,
+    letters_for_caseworker: Vec<LetterLine>,
 }
 
 pub async fn dashboard_page(
@@ -80,6 +84,13 @@ pub async fn dashboard_page(
     let chrome = Chrome::signed(&staff, "/staff/dashboard");
     let t = chrome.t;
     let (bars, gridlines) = chart(&overview.days, t.channel_web, t.channel_paper);
+    let letters_t = letters_texts(staff.lang);
+    let letters = crate::letters::letter_list(&state.store, &state.config, None, now).await?;
+    let letters_for_caseworker = letters
+        .for_caseworker
+        .iter()
+        .map(|(due, problem)| LetterLine::new(&state, letters_t, staff.lang, due, Some(*problem)))
+        .collect();
     let page = DashboardPage {
         queue_size: overview.queue_size,
         overdue: overview.overdue,
@@ -96,6 +107,8 @@ pub async fn dashboard_page(
         date_label_y: fmt(HEIGHT - BOTTOM + 18.0),
         bars,
         gridlines,
+        letters_t,
+        letters_for_caseworker,
         rows: overview
             .days
             .iter()

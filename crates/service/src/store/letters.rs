@@ -1,0 +1,268 @@
+//! Letters for registrations in "send a letter": which are due, the batch
+//! each download makes (the exact set printed), and marking a batch sent,
+//! which closes those registrations as "letter sent", audited, in one
+//! transaction.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audit::{self, AuditAction};
+use super::registrations::registration_from_row;
+use super::{Store, StoreError, id_column, optional_id, optional_time, time_column, timestamp};
+use crate::callbacks::CloseResult;
+use intake_core::record::{Registration, RegistrationStatus};
+
+/// A registration waiting for its letter.
+#[derive(Debug, Clone)]
+pub struct DueLetter {
+    pub registration: Registration,
+    /// Calls made that did not reach the person.
+    pub attempts: u32,
+    /// The batch not yet marked sent that already holds its letter.
+    pub open_batch: Option<Uuid>,
+}
+
+/// A download of letters.
+#[derive(Debug, Clone)]
+pub struct LetterBatch {
+    pub id: Uuid,
+    /// `None`: every office.
+    pub office: Option<String>,
+    pub made_at: OffsetDateTime,
+    pub made_by_name: String,
+    pub sent_at: Option<OffsetDateTime>,
+    pub sent_by_name: Option<String>,
+    /// Letters in it.
+    pub letters: i64,
+}
+
+/// Who prints or marks a batch: a signed-in staff member, or the user
+/// running `intake letters`.
+#[derive(Debug, Clone)]
+pub struct LetterHand {
+    pub staff: Option<Uuid>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkedSent {
+    /// `closed` registrations closed as "letter sent"; `skipped` were no
+    /// longer waiting for a letter (withdrawn or closed meanwhile).
+    Done {
+        closed: usize,
+        skipped: usize,
+    },
+    AlreadySent(OffsetDateTime),
+    NotFound,
+}
+
+const SELECT_DUE: &str = "SELECT r.id, r.reference, r.form_id, r.form_version, r.channel, \
+     r.office, r.received_at, r.status, r.identity_verified, r.fields, r.provenance, \
+     (SELECT COUNT(*) FROM call_attempts a WHERE a.registration_id = r.id) AS attempts, \
+     (SELECT MAX(l.batch_id) FROM letter_batch_letters l JOIN letter_batches b \
+        ON b.id = l.batch_id WHERE l.registration_id = r.id AND b.sent_at IS NULL) AS open_batch \
+     FROM registrations r";
+
+const SELECT_BATCH: &str = "SELECT b.id, b.office, b.made_at, b.made_by_name, b.sent_at, \
+     b.sent_by_name, (SELECT COUNT(*) FROM letter_batch_letters l WHERE l.batch_id = b.id) \
+     AS letters FROM letter_batches b";
+
+impl Store {
+    /// Registrations in "send a letter" (of one office, or all), oldest
+    /// received first.
+    pub async fn due_letters(&self, office: Option<&str>) -> Result<Vec<DueLetter>, StoreError> {
+        let sql = format!(
+            "{SELECT_DUE} WHERE r.status = $1 AND r.duplicate_of IS NULL \
+             AND ($2 = '' OR r.office = $2) ORDER BY r.received_at, r.reference"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(RegistrationStatus::SendLetter.as_str())
+            .bind(office.unwrap_or("").to_string())
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(due_from_row).collect()
+    }
+
+    /// The letters of a batch still waiting to be sent, for printing it
+    /// again.
+    pub async fn batch_letters(&self, batch: Uuid) -> Result<Vec<DueLetter>, StoreError> {
+        let sql = format!(
+            "{SELECT_DUE} JOIN letter_batch_letters k ON k.registration_id = r.id \
+             WHERE k.batch_id = $1 AND r.status = $2 ORDER BY r.received_at, r.reference"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(batch.to_string())
+            .bind(RegistrationStatus::SendLetter.as_str())
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(due_from_row).collect()
+    }
+
+    /// Records a download: the batch and exactly the letters printed in
+    /// it, with an audit entry for each registration whose letter (name
+    /// and address) was printed.
+    pub async fn record_letter_batch(
+        &self,
+        office: Option<&str>,
+        registrations: &[Uuid],
+        by: &LetterHand,
+        now: OffsetDateTime,
+    ) -> Result<Uuid, StoreError> {
+        let id = Uuid::new_v4();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO letter_batches (id, office, made_at, made_by, made_by_name) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.to_string())
+        .bind(office.map(str::to_string))
+        .bind(timestamp(now))
+        .bind(by.staff.map(|s| s.to_string()))
+        .bind(&by.name)
+        .execute(&mut *tx)
+        .await?;
+        for registration in registrations {
+            sqlx::query(
+                "INSERT INTO letter_batch_letters (batch_id, registration_id) VALUES ($1, $2)",
+            )
+            .bind(id.to_string())
+            .bind(registration.to_string())
+            .execute(&mut *tx)
+            .await?;
+            let detail = format!("batch {id} made, by {}", by.name);
+            let action = AuditAction::LetterPrint;
+            audit::record(&mut tx, now, by.staff, Some(*registration), action, &detail).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A batch's letters downloaded (again), audited for each.
+    pub async fn record_letter_reprint(
+        &self,
+        batch: Uuid,
+        registrations: &[Uuid],
+        by: &LetterHand,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for registration in registrations {
+            let detail = format!("batch {batch} downloaded, by {}", by.name);
+            let action = AuditAction::LetterPrint;
+            audit::record(&mut tx, now, by.staff, Some(*registration), action, &detail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn letter_batch(&self, id: Uuid) -> Result<Option<LetterBatch>, StoreError> {
+        let sql = format!("{SELECT_BATCH} WHERE b.id = $1");
+        self.read_one(&sql, &id.to_string(), batch_from_row).await
+    }
+
+    /// Batches downloaded and not yet marked sent, oldest first.
+    pub async fn open_letter_batches(&self) -> Result<Vec<LetterBatch>, StoreError> {
+        let sql = format!("{SELECT_BATCH} WHERE b.sent_at IS NULL ORDER BY b.made_at");
+        let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
+        rows.iter().map(batch_from_row).collect()
+    }
+
+    /// After printing: every registration of the batch still waiting for
+    /// its letter closes as "letter sent", each audited, and the batch is
+    /// marked sent, all in one transaction. A batch is marked once.
+    pub async fn mark_letter_batch_sent(
+        &self,
+        id: Uuid,
+        by: &LetterHand,
+        now: OffsetDateTime,
+    ) -> Result<MarkedSent, StoreError> {
+        let now_text = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        let marked = sqlx::query(
+            "UPDATE letter_batches SET sent_at = $1, sent_by = $2, sent_by_name = $3 \
+             WHERE id = $4 AND sent_at IS NULL",
+        )
+        .bind(&now_text)
+        .bind(by.staff.map(|s| s.to_string()))
+        .bind(&by.name)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if marked.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(match self.letter_batch(id).await? {
+                Some(LetterBatch {
+                    sent_at: Some(at), ..
+                }) => MarkedSent::AlreadySent(at),
+                _ => MarkedSent::NotFound,
+            });
+        }
+        let members: Vec<(String,)> =
+            sqlx::query_as("SELECT registration_id FROM letter_batch_letters WHERE batch_id = $1")
+                .bind(id.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+        let (mut closed, mut skipped) = (0, 0);
+        for (registration,) in members {
+            let done = sqlx::query(
+                "UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+            )
+            .bind(RegistrationStatus::Closed.as_str())
+            .bind(&now_text)
+            .bind(&registration)
+            .bind(RegistrationStatus::SendLetter.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                skipped += 1;
+                continue;
+            }
+            sqlx::query(
+                "UPDATE callbacks SET result = $1, result_note = $2, closed_at = $3, \
+                 closed_by = $4, next_call_at = NULL, lease_holder = NULL, lease_until = NULL \
+                 WHERE registration_id = $5",
+            )
+            .bind(CloseResult::LetterSent.as_str())
+            .bind(format!("letter batch {id}"))
+            .bind(&now_text)
+            .bind(by.staff.map(|s| s.to_string()))
+            .bind(&registration)
+            .execute(&mut *tx)
+            .await?;
+            let detail = format!(
+                "{}, batch {id}, by {}",
+                CloseResult::LetterSent.as_str(),
+                by.name
+            );
+            let registration = super::parse_id(&registration)?;
+            let action = AuditAction::Close;
+            audit::record(&mut tx, now, by.staff, Some(registration), action, &detail).await?;
+            closed += 1;
+        }
+        tx.commit().await?;
+        Ok(MarkedSent::Done { closed, skipped })
+    }
+}
+
+fn due_from_row(row: &AnyRow) -> Result<DueLetter, StoreError> {
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(DueLetter {
+        registration: registration_from_row(row)?,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        open_batch: optional_id(row, "open_batch")?,
+    })
+}
+
+fn batch_from_row(row: &AnyRow) -> Result<LetterBatch, StoreError> {
+    Ok(LetterBatch {
+        id: id_column(row, "id")?,
+        office: row.try_get("office")?,
+        made_at: time_column(row, "made_at")?,
+        made_by_name: row.try_get("made_by_name")?,
+        sent_at: optional_time(row, "sent_at")?,
+        sent_by_name: row.try_get("sent_by_name")?,
+        letters: row.try_get("letters")?,
+    })
+}
