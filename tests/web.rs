@@ -6,7 +6,9 @@ mod common;
 use common::{Backend, Case, TestApp, borrowed, html_escaped, reference, valid_fields};
 use intake_core::i18n::Lang;
 use intake_core::record::validate::FieldError;
-use intake_core::record::{Reference, Registration, RegistrationStatus, Value};
+use intake_core::record::{
+    FieldStatus, Reference, Registration, RegistrationStatus, ReviewReason, Value,
+};
 use libtest_mimic::Failed;
 use reqwest::{Response, StatusCode};
 
@@ -833,6 +835,22 @@ async fn a_postal_code_of_another_office_warns_in_each_language(
                 && record.text("post_office") == Some("Närpes"),
             "{lang}: stored as written"
         );
+        // Kept as the person's word, with the table's doubt beside it for
+        // the caseworker who calls.
+        for field in ["postal_code", "post_office"] {
+            let reading = &record.fields[field];
+            ensure!(
+                reading.status == FieldStatus::Accepted
+                    && reading.reasons == [ReviewReason::PostalMismatch],
+                "{lang}: {field} is marked as sent as written: {reading:?}"
+            );
+        }
+        ensure!(
+            record.fields["post_office"]
+                .candidates
+                .contains(&"VAASA".to_string()),
+            "{lang}: the table's post office is kept"
+        );
         before += 1;
         ensure!(
             registrations(&app).await? == before,
@@ -888,9 +906,14 @@ async fn a_postal_code_that_does_not_exist_warns(backend: Backend) -> Result<(),
     fields.push(("postal_confirmed", "yes".into()));
     let (status, page) = app.post("/fi", &borrowed(&fields)).await;
     ensure!(status == StatusCode::OK, "confirmed: {status}");
+    let record = stored(&app, &page).await?;
     ensure!(
-        stored(&app, &page).await?.text("postal_code") == Some("65009"),
+        record.text("postal_code") == Some("65009"),
         "stored as written"
+    );
+    ensure!(
+        record.fields["postal_code"].reasons == [ReviewReason::PostalCodeUnknown],
+        "marked as a code the table does not know"
     );
     app.finish().await;
     Ok(())

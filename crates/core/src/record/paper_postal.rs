@@ -1,7 +1,8 @@
 //! A postal code and post office on paper are checked against each other
 //! by the postal code table: a code of another post office than the one
 //! written (a 4 read as a 5), or a code that does not exist, goes to review
-//! with the likely values kept as the reading's candidates.
+//! with the likely values kept as the reading's candidates. On the web the
+//! person is warned instead, and what they confirm is kept with the doubt.
 
 use std::collections::BTreeMap;
 
@@ -23,28 +24,7 @@ fn text(reading: Option<&FieldReading>) -> Option<&str> {
 /// the office. A corrected field is a person's word and is left alone; a
 /// doubt this check raised earlier is lifted when a later reading agrees.
 pub fn doubt_paper_postal(fields: &mut BTreeMap<String, FieldReading>) {
-    // A code not in five digits is the validator's to flag.
-    let Some(code) = text(fields.get(POSTAL_CODE_FIELD))
-        .filter(|c| c.len() == 5 && c.bytes().all(|b| b.is_ascii_digit()))
-        .map(str::to_string)
-    else {
-        return;
-    };
-    let office = text(fields.get(POST_OFFICE_FIELD)).map(str::to_string);
-    let (code_doubt, office_doubt) = match check(&code, office.as_deref()) {
-        PostalCheck::Agrees => (None, None),
-        PostalCheck::UnknownCode { candidates } => {
-            (Some((ReviewReason::PostalCodeUnknown, candidates)), None)
-        }
-        PostalCheck::Disagrees { codes, offices, .. } => (
-            Some((ReviewReason::PostalMismatch, codes)),
-            Some((ReviewReason::PostalMismatch, offices)),
-        ),
-    };
-    for (field, doubt) in [
-        (POSTAL_CODE_FIELD, code_doubt),
-        (POST_OFFICE_FIELD, office_doubt),
-    ] {
+    for (field, doubt) in doubts(fields) {
         let Some(reading) = fields.get_mut(field) else {
             continue;
         };
@@ -62,6 +42,45 @@ pub fn doubt_paper_postal(fields: &mut BTreeMap<String, FieldReading>) {
             None => lift(reading),
         }
     }
+}
+
+/// The web form warned that the table disagrees, and the person said they
+/// checked: both fields go as written and stay accepted, but the doubt is
+/// kept on them (reason and the table's values) so the caseworker who
+/// calls sees what the person confirmed.
+pub fn note_postal_sent_as_written(fields: &mut BTreeMap<String, FieldReading>) {
+    for (field, doubt) in doubts(fields) {
+        if let (Some(reading), Some((reason, candidates))) = (fields.get_mut(field), doubt) {
+            reading.reasons = vec![reason];
+            reading.candidates = candidates;
+        }
+    }
+}
+
+type Doubt = Option<(ReviewReason, Vec<String>)>;
+
+/// What the table says against each of the two fields, if anything.
+fn doubts(fields: &BTreeMap<String, FieldReading>) -> [(&'static str, Doubt); 2] {
+    // A code not in five digits is the validator's to flag.
+    let code = text(fields.get(POSTAL_CODE_FIELD))
+        .filter(|c| c.len() == 5 && c.bytes().all(|b| b.is_ascii_digit()));
+    let (code_doubt, office_doubt) = match code {
+        None => (None, None),
+        Some(code) => match check(code, text(fields.get(POST_OFFICE_FIELD))) {
+            PostalCheck::Agrees => (None, None),
+            PostalCheck::UnknownCode { candidates } => {
+                (Some((ReviewReason::PostalCodeUnknown, candidates)), None)
+            }
+            PostalCheck::Disagrees { codes, offices, .. } => (
+                Some((ReviewReason::PostalMismatch, codes)),
+                Some((ReviewReason::PostalMismatch, offices)),
+            ),
+        },
+    };
+    [
+        (POSTAL_CODE_FIELD, code_doubt),
+        (POST_OFFICE_FIELD, office_doubt),
+    ]
 }
 
 /// Takes back a postal doubt that no longer holds; the field stays in
@@ -182,5 +201,37 @@ mod tests {
         empty.value = None;
         let fields = checked(empty, read("NÄRPES"));
         assert!(fields.values().all(|r| r.status == FieldStatus::Accepted));
+    }
+
+    #[test]
+    fn sent_as_written_stays_accepted_with_the_doubt_kept() {
+        let mut fields: BTreeMap<String, FieldReading> = [
+            (POSTAL_CODE_FIELD.to_string(), read("65100")),
+            (POST_OFFICE_FIELD.to_string(), read("Närpes")),
+        ]
+        .into();
+        note_postal_sent_as_written(&mut fields);
+        for reading in fields.values() {
+            assert_eq!(reading.status, FieldStatus::Accepted);
+            assert_eq!(reading.reasons, [ReviewReason::PostalMismatch]);
+        }
+        assert!(
+            fields[POST_OFFICE_FIELD]
+                .candidates
+                .contains(&"VAASA".to_string())
+        );
+        assert!(
+            fields[POSTAL_CODE_FIELD]
+                .candidates
+                .contains(&"64200".to_string())
+        );
+
+        let mut agreeing: BTreeMap<String, FieldReading> = [
+            (POSTAL_CODE_FIELD.to_string(), read("65100")),
+            (POST_OFFICE_FIELD.to_string(), read("Vasa")),
+        ]
+        .into();
+        note_postal_sent_as_written(&mut agreeing);
+        assert!(agreeing.values().all(|r| r.reasons.is_empty()));
     }
 }

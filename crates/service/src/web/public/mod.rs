@@ -23,6 +23,7 @@ use intake_core::calendar;
 use intake_core::form::Channel;
 use intake_core::i18n::Lang;
 use intake_core::record::normalise::normalise_submission;
+use intake_core::record::paper_postal::note_postal_sent_as_written;
 use intake_core::record::{Provenance, RegistrationStatus};
 
 pub fn router() -> Router<AppState> {
@@ -188,7 +189,7 @@ async fn submit(
     // The table may be out of date or the person may know better: once
     // they say they checked, it goes as written.
     let confirmed = values.get(POSTAL_CONFIRM_FIELD).map(String::as_str) == Some("yes");
-    let (office, fields) = match (office, fields) {
+    let (office, mut fields) = match (office, fields) {
         (Some(office), Ok(fields)) => (office, fields),
         (office, fields) => {
             metrics.refused(Refused::Invalid);
@@ -222,6 +223,9 @@ async fn submit(
             input,
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
+    }
+    if confirmed {
+        note_postal_sent_as_written(&mut fields);
     }
 
     let new = NewRegistration {

@@ -114,6 +114,7 @@ texts! {
         pub field_needs_review: &'static str,
         pub field_corrected_by: &'static str,
         pub field_sent_on_by: &'static str,
+        pub field_sent_as_written: &'static str,
         pub letters_title: &'static str,
         pub letter_column: &'static str,
         pub sources_title: &'static str,

@@ -405,17 +405,27 @@ fn field_line(
         None => "–".to_string(),
         Some(_) => input.shown(t.yes, t.no),
     };
+    // Why, in the page's language.
+    let why = |r: &FieldReading| {
+        r.reasons
+            .iter()
+            .enumerate()
+            .map(|(i, x)| format!("{}{}", if i == 0 { ": " } else { "; " }, x.text(lang)))
+            .collect::<String>()
+    };
     let marker = reading.and_then(|r| match r.status {
-        FieldStatus::Accepted => None,
+        FieldStatus::Accepted if r.reasons.is_empty() => None,
+        // The web form warned and the person confirmed what they wrote.
+        FieldStatus::Accepted => Some(format!(
+            "{}{} ({})",
+            t.field_sent_as_written,
+            why(r),
+            r.candidates.join(", ")
+        )),
         FieldStatus::NeedsReview => Some(format!(
             "{}{}{}",
             t.field_needs_review,
-            // Why, in the page's language.
-            r.reasons
-                .iter()
-                .enumerate()
-                .map(|(i, x)| format!("{}{}", if i == 0 { ": " } else { "; " }, x.text(lang)))
-                .collect::<String>(),
+            why(r),
             // Sent on from the verification station as it was.
             r.corrected_by
                 .as_deref()
@@ -447,5 +457,23 @@ mod tests {
         );
         assert_eq!(letter_opening("a\nb\u{c}c\nd"), "a / b / c …");
         assert_eq!(letter_opening(&"x".repeat(300)).chars().count(), 242);
+    }
+
+    #[test]
+    fn a_field_sent_as_written_says_so_with_the_tables_values() {
+        use intake_core::form::FormDefinition;
+        use intake_core::i18n::Lang;
+        use intake_core::record::{ReviewReason, Value};
+
+        let form = FormDefinition::load_by_id(None, "jobseeker-start").unwrap();
+        let def = form.field("post_office").unwrap();
+        let mut reading = FieldReading::typed(Some(Value::Text("Närpes".into())));
+        let t = texts::staff_texts(Lang::En);
+        assert_eq!(field_line(def, Some(&reading), t, Lang::En).marker, None);
+        reading.reasons = vec![ReviewReason::PostalMismatch];
+        reading.candidates = vec!["VASA".into(), "VAASA".into()];
+        let marker = field_line(def, Some(&reading), t, Lang::En).marker.unwrap();
+        assert!(marker.starts_with(t.field_sent_as_written), "{marker}");
+        assert!(marker.ends_with("(VASA, VAASA)"), "{marker}");
     }
 }
