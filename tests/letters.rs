@@ -11,6 +11,8 @@ use common::page::{Browser, add_user};
 use common::{Backend, Case, TestApp};
 use intake_core::record::{Reference, Registration, RegistrationStatus};
 use intake_service::accounts::Role;
+use intake_service::store::audit::AuditAction;
+use intake_service::store::privacy::PersonKey;
 use libtest_mimic::Failed;
 use reqwest::StatusCode;
 use time::OffsetDateTime;
@@ -365,6 +367,20 @@ async fn three_failed_calls_lead_to_a_letter_then_letter_sent(
     ensure!(
         pending.contains(late.reference.as_str()) && !pending.contains(holm.reference.as_str()),
         "the late letter waits for the next batch"
+    );
+    // A person in a sent batch can still be erased: the batch forgets them.
+    let plan = app
+        .store
+        .erasure_plan(&PersonKey::Reference(holm.reference.as_str().to_string()))
+        .await?;
+    let removed = app
+        .store
+        .erase(&plan, AuditAction::Erasure, "", OffsetDateTime::now_utc())
+        .await?;
+    ensure!(removed.registrations == 1, "erased: {removed:?}");
+    ensure!(
+        maija.get(&batch_path).await.status == StatusCode::OK,
+        "the batch's page still opens"
     );
     app.finish().await;
     Ok(())
