@@ -185,35 +185,68 @@ async fn fresh_schema(server: &str) -> anyhow::Result<(String, String)> {
     Ok((url, schema))
 }
 
-/// Jobs as the import enqueues them, all due now.
+/// Jobs as the import enqueues them, all due now: one per file of a batch.
 async fn enqueue(url: &str, jobs: usize) -> anyhow::Result<()> {
     let pool = preload::connect(url).await?;
     let now = intake_service::store::timestamp(OffsetDateTime::now_utc());
+    let batch = Uuid::new_v4().to_string();
+    let sha = format!("{:064x}", 0);
     let mut tx = pool.begin().await?;
-    for chunk in (0..jobs).collect::<Vec<_>>().chunks(5_000) {
-        let mut sql = String::from(
-            "INSERT INTO jobs (id, kind, state, attempts, run_after, created_at, updated_at) VALUES ",
+    sqlx::query(
+        "INSERT INTO scan_batches (id, office, received_on, scanned_by, entry, created_at) \
+         VALUES ($1, 'vaasa', '2026-12-07', 'bench', 'import', $2)",
+    )
+    .bind(&batch)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO scan_originals (sha256, size, path, created_at) VALUES ($1, 1, 'bench', $2)",
+    )
+    .bind(&sha)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    let files: Vec<String> = (0..jobs).map(|_| Uuid::new_v4().to_string()).collect();
+    for chunk in files.chunks(5_000) {
+        let list = |row: &dyn Fn(usize) -> String| {
+            (1..=chunk.len()).map(row).collect::<Vec<_>>().join(", ")
+        };
+        // The shared values go last: batch, original, time.
+        let (b, o, t) = (chunk.len() + 1, chunk.len() + 2, chunk.len() + 3);
+        let files_sql = format!(
+            "INSERT INTO scan_files (id, batch_id, name, sha256, state, created_at, updated_at) VALUES {}",
+            list(&|n| format!("(${n}, ${b}, 'bench.pdf', ${o}, 'queued', ${t}, ${t})"))
         );
-        for (n, _) in chunk.iter().enumerate() {
-            if n > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, 'read_file', 'queued', 0, $0, $0, $0)",
-                n + 1
-            ));
-        }
-        // $0 is not a parameter: the time goes last.
-        let sql = sql.replace("$0", &format!("${}", chunk.len() + 1));
-        let mut query = sqlx::query(&sql);
-        for _ in chunk {
-            query = query.bind(Uuid::new_v4().to_string());
+        let jobs_sql = format!(
+            "INSERT INTO jobs (id, kind, file_id, state, attempts, run_after, created_at, updated_at) \
+             VALUES {}",
+            // Job ids, then the time, then the files.
+            list(&|n| format!(
+                "(${n}, 'read_file', ${}, 'queued', 0, ${b}, ${b}, ${b})",
+                n + b
+            ))
+        );
+        let mut query = sqlx::query(&files_sql);
+        for file in chunk {
+            query = query.bind(file);
         }
         query
+            .bind(&batch)
+            .bind(&sha)
             .bind(&now)
             .execute(&mut *tx)
             .await
-            .context("enqueueing")?;
+            .context("adding files")?;
+        let mut query = sqlx::query(&jobs_sql);
+        for _ in chunk {
+            query = query.bind(Uuid::new_v4().to_string());
+        }
+        query = query.bind(&now);
+        for file in chunk {
+            query = query.bind(file);
+        }
+        query.execute(&mut *tx).await.context("enqueueing")?;
     }
     tx.commit().await?;
     pool.close().await;
