@@ -57,6 +57,43 @@ pub enum Bench {
         submissions: usize,
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// First store this many realistic registrations (both channels,
+        /// every status, duplicates among them), then measure.
+        #[arg(long, default_value_t = 0)]
+        preload: usize,
+    },
+    /// Staff pages (queue, verification list, dashboard, searches, export)
+    /// timed over a preloaded database.
+    Pages {
+        /// `sqlite` for a temporary file, or postgres://... for a fresh schema there; repeatable.
+        #[arg(long = "database", default_values_t = vec!["sqlite".to_string()])]
+        databases: Vec<String>,
+        #[arg(long, default_value_t = 100_000)]
+        preload: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
+    /// The query plans of every statement of a web submission, over a
+    /// preloaded database.
+    Plans {
+        /// `sqlite` for a temporary file, or postgres://... for a fresh schema there; repeatable.
+        #[arg(long = "database", default_values_t = vec!["sqlite".to_string()])]
+        databases: Vec<String>,
+        #[arg(long, default_value_t = 100_000)]
+        preload: usize,
+    },
+    /// Work-queue claims with 1, 2 and 8 workers and caseworkers' claims
+    /// of callbacks, on PostgreSQL.
+    Queue {
+        /// A postgres://... URL; a fresh schema is made there.
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 20_000)]
+        jobs: usize,
+        #[arg(long = "workers", value_delimiter = ',', default_values_t = vec![1, 2, 8])]
+        workers: Vec<usize>,
+        #[arg(long, default_value_t = 8)]
+        caseworkers: usize,
     },
 }
 
@@ -113,6 +150,7 @@ pub async fn bench(config: &Config, command: Bench) -> anyhow::Result<()> {
             databases,
             submissions,
             concurrency,
+            preload,
         } => {
             println!(
                 "web submissions over loopback, {concurrency} at a time, each stored durably before its receipt:"
@@ -122,11 +160,60 @@ pub async fn bench(config: &Config, command: Bench) -> anyhow::Result<()> {
                     database,
                     submissions,
                     concurrency,
+                    preload,
                 })
                 .await?;
                 println!("{report}");
             }
         }
+        Bench::Pages {
+            databases,
+            preload,
+            rounds,
+        } => {
+            for database in databases {
+                let timings = bench::pages::run(bench::pages::PagesBench {
+                    database: database.clone(),
+                    preload,
+                    rounds,
+                })
+                .await?;
+                println!(
+                    "staff pages on {}, {preload} registrations, {rounds} rounds each:",
+                    backend_name(&database)
+                );
+                for timing in timings {
+                    println!("{timing}");
+                }
+            }
+        }
+        Bench::Plans { databases, preload } => {
+            for database in databases {
+                println!("== {}", backend_name(&database));
+                println!("{}", bench::plans::run(&database, preload).await?);
+            }
+        }
+        Bench::Queue {
+            database,
+            jobs,
+            workers,
+            caseworkers,
+        } => {
+            bench::queue::run(bench::queue::QueueBench {
+                database,
+                jobs,
+                workers,
+                caseworkers,
+            })
+            .await?;
+        }
     }
     Ok(())
+}
+
+fn backend_name(database: &str) -> &'static str {
+    match intake_service::store::Backend::from_url(database) {
+        Ok(intake_service::store::Backend::Postgres) => "postgres",
+        _ => "sqlite",
+    }
 }

@@ -4,6 +4,10 @@
 
 pub mod accuracy;
 pub mod import;
+pub mod pages;
+pub mod plans;
+pub mod preload;
+pub mod queue;
 pub mod submit;
 pub mod throughput;
 

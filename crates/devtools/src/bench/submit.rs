@@ -19,10 +19,13 @@ pub struct SubmitBench {
     pub database: String,
     pub submissions: usize,
     pub concurrency: usize,
+    /// Registrations already stored before the measured ones.
+    pub preload: usize,
 }
 
 pub struct SubmitReport {
     pub backend: &'static str,
+    pub preloaded: usize,
     pub submissions: usize,
     pub stored: i64,
     pub elapsed: Duration,
@@ -41,8 +44,9 @@ impl std::fmt::Display for SubmitReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{:<8} {:>6} submissions in {:>6.2} s: {:>7.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  (stored: {})",
+            "{:<8} {:>8} preloaded, {:>6} submissions in {:>6.2} s: {:>7.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  (stored: {})",
             self.backend,
+            self.preloaded,
             self.submissions,
             self.elapsed.as_secs_f64(),
             self.per_second(),
@@ -54,16 +58,24 @@ impl std::fmt::Display for SubmitReport {
     }
 }
 
+/// A fresh database for one benchmark: a file in `scratch` for `sqlite`, or
+/// a new schema on the PostgreSQL server at the URL (returned to be dropped).
+pub(super) async fn scratch_database(
+    database: &str,
+    scratch: &std::path::Path,
+) -> anyhow::Result<(String, Option<String>)> {
+    if database == "sqlite" {
+        let path = scratch.join("bench.db");
+        return Ok((format!("sqlite://{}", path.display()), None));
+    }
+    let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    let url = intake_service::store::create_schema(database, &schema).await?;
+    Ok((url, Some(schema)))
+}
+
 pub async fn submit(bench: SubmitBench) -> anyhow::Result<SubmitReport> {
     let scratch = tempfile::tempdir().context("making a scratch folder")?;
-    let (database_url, schema) = if bench.database == "sqlite" {
-        let path = scratch.path().join("bench.db");
-        (format!("sqlite://{}", path.display()), None)
-    } else {
-        let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
-        let url = intake_service::store::create_schema(&bench.database, &schema).await?;
-        (url, Some(schema))
-    };
+    let (database_url, schema) = scratch_database(&bench.database, scratch.path()).await?;
     let config = Config {
         database_url: database_url.clone(),
         data_dir: scratch.path().to_owned(),
@@ -75,6 +87,12 @@ pub async fn submit(bench: SubmitBench) -> anyhow::Result<SubmitReport> {
         ..Config::default()
     };
     let app = Application::build(config).await?;
+    if bench.preload > 0 {
+        println!(
+            "{}",
+            super::preload::preload(&database_url, bench.preload).await?
+        );
+    }
     let store = app.store().clone();
     let backend = match store.backend() {
         Backend::Sqlite => "sqlite",
@@ -147,6 +165,7 @@ pub async fn submit(bench: SubmitBench) -> anyhow::Result<SubmitReport> {
     let micros = |q: f64| Duration::from_micros(latencies.value_at_quantile(q));
     Ok(SubmitReport {
         backend,
+        preloaded: bench.preload,
         submissions: bench.submissions,
         stored,
         elapsed,

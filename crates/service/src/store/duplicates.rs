@@ -131,6 +131,15 @@ impl Identity {
     }
 }
 
+/// A registration found by the same identity code or phone, before its
+/// status and folding are weighed.
+struct Candidate {
+    identity: Identity,
+    /// Its status is one still being worked on.
+    open: bool,
+    folded: bool,
+}
+
 const OPEN: [RegistrationStatus; 3] = [
     RegistrationStatus::AwaitingReview,
     RegistrationStatus::AwaitingCall,
@@ -139,8 +148,8 @@ const OPEN: [RegistrationStatus; 3] = [
 
 /// Folds a just-inserted registration into an open registration of the same
 /// person, if there is one, in the caller's transaction; returns the one
-/// that stands. Call it right after the insert, and again when a paper
-/// registration's reviewed fields change what is known of the person.
+/// that stands. Call it again when a paper registration's reviewed fields
+/// change what is known of the person.
 pub(crate) async fn fold_duplicate(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -156,7 +165,33 @@ pub(crate) async fn fold_duplicate(
     if let Some(primary) = row.try_get::<Option<String>, _>("duplicate_of")? {
         return Ok(Some(parse_uuid(&primary)?));
     }
-    let new = Identity::from_row(&row)?;
+    fold_into_open(tx, backend, Identity::from_row(&row)?).await
+}
+
+/// [`fold_duplicate`] for a registration inserted a moment ago in this
+/// transaction, whose fields are at hand: no need to read its row back.
+pub(crate) async fn fold_new(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    registration_id: Uuid,
+    fields: &BTreeMap<String, FieldReading>,
+    received_at: OffsetDateTime,
+) -> Result<Option<Uuid>, StoreError> {
+    let new = Identity {
+        id: registration_id,
+        person: WrittenIdentity::of(fields),
+        // As stored (to the microsecond), to compare as the row would.
+        received_at: parse_timestamp(&timestamp(received_at))?,
+    };
+    fold_into_open(tx, backend, new).await
+}
+
+async fn fold_into_open(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    new: Identity,
+) -> Result<Option<Uuid>, StoreError> {
+    let registration_id = new.id;
     if new.person.hetu.is_none() && (new.person.phone.is_none() || new.person.name.is_none()) {
         return Ok(None);
     }
@@ -164,36 +199,39 @@ pub(crate) async fn fold_duplicate(
         // Two registrations of one person committing at the same moment
         // would not see each other: the second waits here for the first,
         // then sees it (each statement reads afresh under READ COMMITTED).
-        for key in [&new.person.hetu, &new.person.phone].into_iter().flatten() {
-            sqlx::query(
-                "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l",
-            )
-            .bind(format!("intake-person:{key}"))
-            .fetch_all(&mut **tx)
-            .await?;
-        }
+        // Both keys in one statement, the code's first, always in that order.
+        let key = |k: &Option<String>| k.as_ref().map(|k| format!("intake-person:{k}"));
+        sqlx::query(
+            "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) AS code, \
+             pg_advisory_xact_lock(hashtextextended($2, 0)) AS phone) AS l",
+        )
+        .bind(key(&new.person.hetu))
+        .bind(key(&new.person.phone))
+        .fetch_all(&mut **tx)
+        .await?;
     }
-    let candidates = sqlx::query(
-        "SELECT id, fields, received_at FROM registrations \
-         WHERE id <> $1 AND duplicate_of IS NULL AND status IN ($2, $3, $4) \
-         AND (hetu = $5 OR phone = $6) ORDER BY received_at, id",
+    // Only the identity code and the phone narrow the search, so that the
+    // plan is an index look-up of each whatever the planner knows of the
+    // table (a condition on status or duplicate_of once made both backends
+    // walk an index of nearly every row); the rest is weighed here.
+    let rows = sqlx::query(
+        "SELECT id, fields, received_at, status, duplicate_of FROM registrations \
+         WHERE hetu = $1 OR phone = $2",
     )
-    .bind(registration_id.to_string())
-    .bind(OPEN[0].as_str())
-    .bind(OPEN[1].as_str())
-    .bind(OPEN[2].as_str())
     .bind(new.person.hetu.as_deref())
     .bind(new.person.phone.as_deref())
     .fetch_all(&mut **tx)
     .await?;
-    let mut found = None;
-    for candidate in &candidates {
-        let candidate = Identity::from_row(candidate)?;
-        if let Some(how) = new.person.matches(&candidate.person) {
-            found = Some((candidate, how));
-            break;
-        }
+    let mut candidates = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let status: String = row.try_get("status")?;
+        candidates.push(Candidate {
+            identity: Identity::from_row(row)?,
+            open: OPEN.iter().any(|s| s.as_str() == status),
+            folded: row.try_get::<Option<String>, _>("duplicate_of")?.is_some(),
+        });
     }
+    let found = first_open_match(&new, candidates);
     let Some((primary, how)) = found else {
         return Ok(None);
     };
@@ -231,6 +269,21 @@ pub(crate) async fn fold_duplicate(
             .await?;
     }
     Ok(Some(primary.id))
+}
+
+/// The earliest open registration, not itself folded, that the new one's
+/// person matches; earliest by arrival, then by id, so that every fold of
+/// one person lands on the same registration.
+fn first_open_match(
+    new: &Identity,
+    mut candidates: Vec<Candidate>,
+) -> Option<(Identity, DuplicateMatch)> {
+    candidates.retain(|c| c.open && !c.folded && c.identity.id != new.id);
+    candidates.sort_by_key(|c| (c.identity.received_at, c.identity.id));
+    candidates.into_iter().find_map(|c| {
+        let how = new.person.matches(&c.identity.person)?;
+        Some((c.identity, how))
+    })
 }
 
 impl Store {
@@ -298,6 +351,54 @@ mod tests {
             phone: phone.map(str::to_string),
             name: name.map(fold_for_compare),
         }
+    }
+
+    fn candidate(code: &str, day: u8, open: bool, folded: bool) -> Candidate {
+        Candidate {
+            identity: Identity {
+                id: Uuid::new_v4(),
+                person: identity(Some(code), None, None),
+                received_at: time::Date::from_calendar_date(2026, time::Month::March, day)
+                    .unwrap()
+                    .midnight()
+                    .assume_utc(),
+            },
+            open,
+            folded,
+        }
+    }
+
+    #[test]
+    fn a_new_registration_folds_into_the_earliest_open_one_of_the_person() {
+        let new = candidate("131052-308T", 20, true, false).identity;
+        let earliest_open = candidate("131052-308T", 5, true, false);
+        let expected = earliest_open.identity.id;
+        let candidates = vec![
+            candidate("131052-308T", 9, true, false),
+            candidate("131052-308T", 1, false, false), // closed
+            candidate("131052-308T", 2, true, true),   // itself folded
+            candidate("010594Y9032", 3, true, false),  // another person
+            earliest_open,
+        ];
+        let (primary, how) = first_open_match(&new, candidates).expect("a match");
+        assert_eq!(primary.id, expected);
+        assert_eq!(how, DuplicateMatch::Hetu);
+    }
+
+    #[test]
+    fn a_registration_is_never_folded_into_itself_or_a_closed_one() {
+        let new = candidate("131052-308T", 20, true, false);
+        let itself = Candidate {
+            identity: Identity {
+                id: new.identity.id,
+                person: new.identity.person.clone(),
+                received_at: new.identity.received_at,
+            },
+            open: true,
+            folded: false,
+        };
+        let closed = candidate("131052-308T", 1, false, false);
+        assert!(first_open_match(&new.identity, vec![itself, closed]).is_none());
     }
 
     #[test]

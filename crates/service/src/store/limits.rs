@@ -92,10 +92,19 @@ pub(super) async fn count_submission(
     if network.is_some() {
         sql.push_str(", ($7, 0, $2, 1), ($8, 0, $4, 1)");
     }
-    sql.push_str(
-        " ON CONFLICT (bucket, shard) DO UPDATE SET count = rate_counters.count + 1 \
-         RETURNING bucket, count",
-    );
+    sql.push_str(" ON CONFLICT (bucket, shard) DO UPDATE SET count = rate_counters.count + 1");
+    let sql = match backend {
+        Backend::Sqlite => format!("{sql} RETURNING bucket, count"),
+        // The day's shards summed in the same statement: it reads the
+        // table as it was before this statement, so this one's own count
+        // is added (a shard it made or raised by one).
+        Backend::Postgres => format!(
+            "WITH counted AS ({sql} RETURNING bucket, count) \
+             SELECT bucket, count FROM counted WHERE bucket <> $5 \
+             UNION ALL SELECT $5, CAST(COALESCE(SUM(count), 0) + 1 AS BIGINT) \
+             FROM rate_counters WHERE bucket = $5"
+        ),
+    };
     let mut query = sqlx::query_as(&sql)
         .bind(&client_hour)
         .bind(timestamp(now + Duration::hours(2)))
@@ -112,18 +121,7 @@ pub(super) async fn count_submission(
             .find(|(b, _)| b == bucket)
             .map_or(0, |(_, c)| *c)
     };
-    let global = match backend {
-        Backend::Sqlite => count_of(&global_day),
-        Backend::Postgres => {
-            let (sum,): (i64,) = sqlx::query_as(
-                "SELECT CAST(SUM(count) AS BIGINT) FROM rate_counters WHERE bucket = $1",
-            )
-            .bind(&global_day)
-            .fetch_one(&mut **tx)
-            .await?;
-            sum
-        }
-    };
+    let global = count_of(&global_day);
     let checks = [
         (
             count_of(&client_hour),

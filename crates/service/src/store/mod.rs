@@ -274,7 +274,8 @@ async fn admin_connection(server_url: &str) -> Result<AnyPool, StoreError> {
 }
 
 /// The one text form of a moment in the database.
-pub(crate) fn timestamp(at: OffsetDateTime) -> String {
+/// A moment as every time column stores it (text order is time order).
+pub fn timestamp(at: OffsetDateTime) -> String {
     let utc = at.to_offset(time::UtcOffset::UTC);
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"

@@ -98,15 +98,17 @@ impl Store {
             0,
         ));
         let mut tx = self.begin_write().await?;
+        // From the period's closed entries (CROSS JOIN: SQLite would
+        // otherwise start at the status index, a year of closed ones).
         let rows = sqlx::query(
             "SELECT r.id, r.reference, r.form_id, r.form_version, r.channel, r.office, \
              r.received_at, r.status, r.identity_verified, r.fields, r.provenance, \
              COALESCE(r.source_received_at, r.received_at) AS own_received_at, \
              c.result, c.result_note, c.closed_at, s.name AS closed_by_name, \
              c.first_contact_at, c.attempts \
-             FROM callbacks c JOIN registrations r ON r.id = c.registration_id \
+             FROM callbacks c CROSS JOIN registrations r \
              LEFT JOIN staff s ON s.id = c.closed_by \
-             WHERE r.status = 'closed' AND r.duplicate_of IS NULL \
+             WHERE r.id = c.registration_id AND r.status = 'closed' AND r.duplicate_of IS NULL \
              AND c.closed_at >= $1 AND c.closed_at < $2 ORDER BY c.closed_at, r.id",
         )
         .bind(&start)
@@ -116,8 +118,8 @@ impl Store {
         let folded = sqlx::query(
             "SELECT d.duplicate_of, d.reference, d.channel, \
              COALESCE(d.source_received_at, d.received_at) AS own_received_at \
-             FROM registrations d JOIN callbacks c ON c.registration_id = d.duplicate_of \
-             WHERE c.closed_at >= $1 AND c.closed_at < $2",
+             FROM callbacks c CROSS JOIN registrations d \
+             WHERE d.duplicate_of = c.registration_id AND c.closed_at >= $1 AND c.closed_at < $2",
         )
         .bind(&start)
         .bind(&end)
@@ -170,8 +172,10 @@ impl Store {
         let first_day = today - Duration::days(i64::from(days.max(1)) - 1);
         let since = timestamp(finnish_moment(first_day, 0, 0));
         let arrivals: Vec<(String, String)> = sqlx::query_as(
+            // The OR lets each side use its index; COALESCE decides.
             "SELECT COALESCE(source_received_at, received_at), channel FROM registrations \
-             WHERE COALESCE(source_received_at, received_at) >= $1",
+             WHERE (received_at >= $1 OR source_received_at >= $1) \
+             AND COALESCE(source_received_at, received_at) >= $1",
         )
         .bind(&since)
         .fetch_all(&self.reader)

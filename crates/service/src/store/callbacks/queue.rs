@@ -105,10 +105,17 @@ impl Store {
              c.lease_holder, c.lease_until, s.name AS holder_name, \
              (SELECT COUNT(*) FROM registrations d WHERE d.duplicate_of = r.id \
                AND d.channel <> r.channel) AS other_channel \
-             FROM callbacks c JOIN registrations r ON r.id = c.registration_id \
+             FROM callbacks c CROSS JOIN registrations r \
              LEFT JOIN staff s ON s.id = c.lease_holder \
-             WHERE r.duplicate_of IS NULL AND r.status = $1",
+             WHERE r.id = c.registration_id AND r.duplicate_of IS NULL AND r.status = $1",
         );
+        // The queue is walked from its entries in due order (CROSS JOIN
+        // keeps SQLite from starting at the status index, which holds a
+        // year of closed registrations); only a closed registration's
+        // entry has closed_at, so the open ones are a small index.
+        if filter.status != RegistrationStatus::Closed {
+            sql.push_str(" AND c.closed_at IS NULL");
+        }
         let mut binds: Vec<String> = vec![filter.status.as_str().to_string()];
         let mut bind = |sql: &mut String, clause: &str, value: String| {
             binds.push(value);
@@ -150,12 +157,20 @@ impl Store {
                 .ok()
                 .filter(|_| Reference::parse(term).is_none());
             match key {
-                Some(key) => bind(
-                    &mut sql,
-                    " AND r.id IN (SELECT COALESCE(x.duplicate_of, x.id) FROM registrations x \
-                     WHERE x.hetu = ? OR x.phone = ?)",
-                    key,
-                ),
+                Some(key) => {
+                    // The people first (by the code and phone indexes),
+                    // then their entries by key: a handful of rows.
+                    let people = self.registrations_of_person(&key).await?;
+                    if people.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut list = Vec::with_capacity(people.len());
+                    for id in people {
+                        binds.push(id);
+                        list.push(format!("${}", binds.len()));
+                    }
+                    sql.push_str(&format!(" AND c.registration_id IN ({})", list.join(", ")));
+                }
                 None => {
                     if let Some(reference) = Reference::parse(term) {
                         reference_owner = self.reference_owner(&reference).await?;
@@ -165,6 +180,10 @@ impl Store {
             }
         }
         sql.push_str(" ORDER BY c.due_on, r.received_at, r.id");
+        // Narrowed in SQL alone, the database stops at the page's end.
+        if filter.language.is_none() && name_search.is_none() {
+            sql.push_str(&format!(" LIMIT {QUEUE_LIMIT}"));
+        }
         let mut query = sqlx::query(&sql);
         for value in &binds {
             query = query.bind(value);
@@ -190,6 +209,19 @@ impl Store {
             }
         }
         Ok(entries)
+    }
+
+    /// The registrations that stand for a person's identity code or phone
+    /// number, in any of their sources.
+    async fn registrations_of_person(&self, key: &str) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT COALESCE(duplicate_of, id) FROM registrations \
+             WHERE hetu = $1 OR phone = $1",
+        )
+        .bind(key)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// The registration that stands for a reference (its own, or the one

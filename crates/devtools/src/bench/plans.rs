@@ -1,0 +1,186 @@
+//! `intake bench plans`: the query plans of every statement a web
+//! submission runs (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on
+//! PostgreSQL), over a preloaded database, so that a plan that walks a
+//! table instead of an index is seen before it costs. The statements are
+//! those of `intake_service::store` (registrations, limits, duplicates),
+//! with the values of one stored registration.
+
+use anyhow::Context;
+use sqlx::{AnyPool, Row};
+
+use super::preload;
+use intake_service::store::Backend;
+
+/// One statement of the submission path, as the store runs it.
+struct Statement {
+    what: &'static str,
+    sql: &'static str,
+    /// Which parameters get which sample value.
+    binds: &'static [Sample],
+}
+
+#[derive(Clone, Copy)]
+enum Sample {
+    Id,
+    Other,
+    Hetu,
+    Phone,
+    Bucket,
+    Time,
+    Date,
+    Text,
+}
+
+const STATEMENTS: &[Statement] = &[
+    Statement {
+        what: "rate counters (one upsert of every window; on PostgreSQL with the day's shards summed)",
+        sql: "INSERT INTO rate_counters (bucket, shard, expires_at, count) \
+              VALUES ($1, 0, $2, 1), ($3, 0, $2, 1), ($4, 0, $2, 1) \
+              ON CONFLICT (bucket, shard) DO UPDATE SET count = rate_counters.count + 1 \
+              RETURNING bucket, count",
+        binds: &[Sample::Bucket, Sample::Time, Sample::Bucket, Sample::Bucket],
+    },
+    Statement {
+        what: "the day's global count (PostgreSQL, in the upsert's statement)",
+        sql: "SELECT CAST(COALESCE(SUM(count), 0) + 1 AS BIGINT) FROM rate_counters WHERE bucket = $1",
+        binds: &[Sample::Bucket],
+    },
+    Statement {
+        what: "the registration",
+        sql: "INSERT INTO registrations (id, reference, form_id, form_version, channel, office, \
+              received_at, status, identity_verified, hetu, phone, fields, provenance, \
+              submission_key, created_at, updated_at) \
+              VALUES ($1, $2, $3, 1, 'web', $4, $5, 'awaiting_call', FALSE, $6, $7, '{}', '{}', $8, $5, $5)",
+        binds: &[
+            Sample::Other,
+            Sample::Text,
+            Sample::Text,
+            Sample::Text,
+            Sample::Time,
+            Sample::Hetu,
+            Sample::Phone,
+            Sample::Text,
+        ],
+    },
+    Statement {
+        what: "its callback-queue entry",
+        sql: "INSERT INTO callbacks (registration_id, due_on, created_at) VALUES ($1, $2, $3)",
+        binds: &[Sample::Other, Sample::Date, Sample::Time],
+    },
+    Statement {
+        what: "its status link",
+        sql: "INSERT INTO status_links (token_sha256, registration_id, created_at) VALUES ($1, $2, $3)",
+        binds: &[Sample::Text, Sample::Other, Sample::Time],
+    },
+    Statement {
+        what: "registrations of the same person (duplicate folding)",
+        sql: "SELECT id, fields, received_at, status, duplicate_of FROM registrations \
+              WHERE hetu = $1 OR phone = $2",
+        binds: &[Sample::Hetu, Sample::Phone],
+    },
+    Statement {
+        what: "folding: the new one points at the first",
+        sql: "UPDATE registrations SET duplicate_of = $1, duplicate_match = 'hetu', updated_at = $2 \
+              WHERE id = $3",
+        binds: &[Sample::Id, Sample::Time, Sample::Other],
+    },
+    Statement {
+        what: "folding: the new one's queue entry goes",
+        sql: "DELETE FROM callbacks WHERE registration_id = $1",
+        binds: &[Sample::Other],
+    },
+    Statement {
+        what: "folding: an earlier arrival moves the first one's received_at",
+        sql: "UPDATE registrations SET source_received_at = COALESCE(source_received_at, \
+              received_at), received_at = $1, updated_at = $2 WHERE id = $3",
+        binds: &[Sample::Time, Sample::Time, Sample::Id],
+    },
+    Statement {
+        what: "folding: ...and its due day",
+        sql: "UPDATE callbacks SET due_on = $1 WHERE registration_id = $2 AND due_on > $1",
+        binds: &[Sample::Date, Sample::Id],
+    },
+    Statement {
+        what: "a form sent again: the registration it made",
+        sql: "SELECT id, reference, form_id, form_version, channel, office, received_at, status, \
+              identity_verified, fields, provenance FROM registrations WHERE submission_key = $1",
+        binds: &[Sample::Text],
+    },
+];
+
+/// Prints the plan of every statement over a database preloaded with
+/// `preload` registrations. Writes run in a transaction that is rolled back.
+pub async fn run(database: &str, preload_count: usize) -> anyhow::Result<String> {
+    let scratch = tempfile::tempdir().context("making a scratch folder")?;
+    let (url, schema) = super::submit::scratch_database(database, scratch.path()).await?;
+    let store = intake_service::store::Store::connect(&url).await?;
+    store.migrate().await?;
+    store.close().await;
+    let loaded = preload::preload(&url, preload_count).await?;
+    let backend = Backend::from_url(&url)?;
+    let pool = preload::connect(&url).await?;
+    let mut out = format!("{loaded}\n");
+    for statement in STATEMENTS {
+        let explain = match backend {
+            Backend::Sqlite => format!("EXPLAIN QUERY PLAN {}", statement.sql),
+            Backend::Postgres => format!("EXPLAIN {}", statement.sql),
+        };
+        let sql = match backend {
+            Backend::Sqlite => explain.replace("FALSE", "0"),
+            Backend::Postgres => explain,
+        };
+        out.push_str(&format!("\n-- {}\n{}\n", statement.what, statement.sql));
+        let lines = plan(&pool, backend, &sql, statement.binds).await?;
+        if lines.is_empty() {
+            out.push_str("   (no search: a plain insert)\n");
+        }
+        for line in lines {
+            out.push_str(&format!("   {line}\n"));
+        }
+    }
+    pool.close().await;
+    if let Some(schema) = schema {
+        intake_service::store::drop_schema(database, &schema).await?;
+    }
+    Ok(out)
+}
+
+async fn plan(
+    pool: &AnyPool,
+    backend: Backend,
+    sql: &str,
+    binds: &[Sample],
+) -> anyhow::Result<Vec<String>> {
+    let person: (String, String, String) = sqlx::query_as(
+        "SELECT id, hetu, phone FROM registrations WHERE hetu IS NOT NULL AND phone IS NOT NULL LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await?;
+    let mut query = sqlx::query(sql);
+    for sample in binds {
+        let value = match sample {
+            Sample::Id => person.0.clone(),
+            Sample::Other => uuid::Uuid::new_v4().to_string(),
+            Sample::Hetu => person.1.clone(),
+            Sample::Phone => person.2.clone(),
+            Sample::Bucket => "all:d:20261207".to_string(),
+            Sample::Time => "2026-12-07T10:00:00.000000Z".to_string(),
+            Sample::Date => "2026-12-10".to_string(),
+            Sample::Text => "sample".to_string(),
+        };
+        query = query.bind(value);
+    }
+    let mut tx = pool.begin().await?;
+    let rows = query.fetch_all(&mut *tx).await?;
+    tx.rollback().await?;
+    let mut lines = Vec::new();
+    for row in &rows {
+        let line: String = match backend {
+            // id, parent, notused, detail
+            Backend::Sqlite => row.try_get(3)?,
+            Backend::Postgres => row.try_get(0)?,
+        };
+        lines.push(line);
+    }
+    Ok(lines)
+}
