@@ -24,3 +24,10 @@ CREATE INDEX callbacks_closed_at ON callbacks (closed_at) WHERE closed_at IS NOT
 -- The dashboard's arrivals: a folded-into registration's own arrival.
 CREATE INDEX registrations_source_received_at ON registrations (source_received_at)
     WHERE source_received_at IS NOT NULL;
+
+-- Claims: queued jobs in due order by one ordered index scan, and running
+-- jobs by their lease (the few whose lease ran out), each served alone; an
+-- OR of the two made every claim scan and sort the whole table.
+DROP INDEX jobs_claim;
+CREATE INDEX jobs_due ON jobs (state, run_after, created_at);
+CREATE INDEX jobs_lease ON jobs (state, lease_until);

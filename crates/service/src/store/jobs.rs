@@ -66,11 +66,12 @@ pub(super) async fn enqueue_file(
 }
 
 impl Store {
-    /// Takes the oldest job that is due, or one whose lease ran out, for
-    /// `lease`, and counts the attempt. A job whose lease ran out on its
-    /// last attempt is not taken again: it is given up first (see
-    /// [`crashed_reason`]). PostgreSQL skips rows other workers are claiming; SQLite has
-    /// one writer, so claims are already one at a time.
+    /// Takes a job whose lease ran out (its worker is gone) or else the
+    /// oldest job that is due, for `lease`, and counts the attempt. A job
+    /// whose lease ran out on its last attempt is not taken again: it is
+    /// given up first (see [`crashed_reason`]). PostgreSQL skips rows other
+    /// workers are claiming; SQLite has one writer, so claims are already
+    /// one at a time.
     pub async fn claim_job(
         &self,
         worker: &str,
@@ -78,26 +79,51 @@ impl Store {
     ) -> Result<Option<ClaimedJob>, StoreError> {
         let now = OffsetDateTime::now_utc();
         self.give_up_crashed_jobs(now).await?;
+        // Two statements, each one index range (`jobs_lease`, `jobs_due`):
+        // an OR of the two conditions made every claim scan and sort the
+        // whole table. Expired leases first, so a crashed worker's file is
+        // not starved by a long queue; there are few of them.
+        let expired =
+            "state = 'running' AND lease_until < $3 AND attempts < $4 ORDER BY lease_until";
+        if let Some(job) = self.claim_one(expired, true, worker, now, lease).await? {
+            return Ok(Some(job));
+        }
+        let due = "state = 'queued' AND run_after <= $3 ORDER BY run_after, created_at";
+        self.claim_one(due, false, worker, now, lease).await
+    }
+
+    /// Claims the first of `candidates` (a condition and order over $3, the
+    /// time, and with `bounded` $4, the attempt limit).
+    async fn claim_one(
+        &self,
+        candidates: &str,
+        bounded: bool,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
         let skip_locked = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE jobs SET state = 'running', lease_holder = $1, lease_until = $2, \
              attempts = attempts + 1, updated_at = $3 \
-             WHERE id = (SELECT id FROM jobs \
-                 WHERE (state = 'queued' AND run_after <= $3) \
-                    OR (state = 'running' AND lease_until < $3 AND attempts < $4) \
-                 ORDER BY run_after, created_at LIMIT 1{skip_locked}) \
+             WHERE id = (SELECT id FROM jobs WHERE {candidates} LIMIT 1{skip_locked}) \
              RETURNING id, file_id, attempts"
-        ))
-        .bind(worker)
-        .bind(timestamp(now + lease))
-        .bind(timestamp(now))
-        .bind(i64::from(MAX_ATTEMPTS))
-        .fetch_optional(&self.writer)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
+        );
+        let query = sqlx::query(&sql)
+            .bind(worker)
+            .bind(timestamp(now + lease))
+            .bind(timestamp(now));
+        let query = if bounded {
+            query.bind(i64::from(MAX_ATTEMPTS))
+        } else {
+            query
+        };
+        let Some(row) = query.fetch_optional(&self.writer).await? else {
+            return Ok(None);
+        };
         let attempts: i64 = row.try_get("attempts")?;
         Ok(Some(ClaimedJob {
             id: id_column(&row, "id")?,
