@@ -80,3 +80,72 @@ fn a_broken_file_is_reported_and_the_rest_of_the_call_is_read() {
     assert_eq!(scan["kind"], "form");
     assert_eq!(scan["pages"], serde_json::json!([1]));
 }
+
+/// `intake extract --json` on files written to a scratch folder.
+fn extract(files: &[(&str, &[u8])]) -> Vec<Json> {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_intake"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("OMP_THREAD_LIMIT", "1")
+        .arg("extract");
+    for (name, bytes) in files {
+        let path = scratch.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        command.arg(path);
+    }
+    let output = command.arg("--json").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A form cut into strips, saved as mixed raster content or as JBIG2 is
+/// read as the form, every field as written; a letter typed and saved as
+/// PDF is other mail with its text, not a blank page.
+#[test]
+fn every_shape_of_pdf_is_read_as_what_it_shows() {
+    const SERIAL: &str = "SHP2C4PYXK";
+    let definition = intake_core::form::FormDefinition::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/jobseeker-start.toml"),
+    )
+    .unwrap();
+    let form = intake_devtools::samples::shaped_form(&definition, SERIAL, 7).unwrap();
+    let (letter, text) = intake_devtools::samples::typed_letter(3).unwrap();
+    let lines = extract(&[
+        ("strips.pdf", &form.strips),
+        ("mixed.pdf", &form.mixed_raster),
+        ("jbig2.pdf", &form.jbig2),
+        ("letter.pdf", &letter),
+    ]);
+    for shape in ["strips.pdf", "mixed.pdf", "jbig2.pdf"] {
+        let read: Vec<&Json> = lines
+            .iter()
+            .filter(|l| l["source"].as_str().unwrap_or("").ends_with(shape))
+            .collect();
+        assert_eq!(read.len(), 1, "{shape}: {read:?}");
+        let document = read[0];
+        assert_eq!(document["kind"], "form", "{shape}: {document}");
+        assert_eq!(document["serial"], SERIAL, "{shape}");
+        for (id, value) in &form.fields {
+            assert_eq!(&document["fields"][id]["value"], value, "{shape}: {id}");
+        }
+    }
+    let read = lines
+        .iter()
+        .find(|l| l["source"].as_str().unwrap_or("").ends_with("letter.pdf"))
+        .expect("the letter is read");
+    assert_eq!(read["kind"], "other", "{read}");
+    let first_line = text.lines().next().unwrap();
+    assert!(
+        read["text"].as_str().unwrap_or("").contains(first_line),
+        "{read}"
+    );
+}

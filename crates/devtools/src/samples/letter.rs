@@ -44,6 +44,17 @@ pub struct Letter {
 
 /// A one-page letter from `person`, at `dpi`.
 pub fn letter(person: &Jobseeker, fonts: &Fonts, dpi: u32, rng: &mut impl Rng) -> Letter {
+    let text = letter_text(person, rng);
+    let class = if rng.random_bool(0.5) {
+        FontClass::Printed
+    } else {
+        FontClass::Handwriting
+    };
+    draw(text, class, fonts, dpi, rng)
+}
+
+/// What `person` writes: a place and date, and one of the letters.
+pub fn letter_text(person: &Jobseeker, rng: &mut impl Rng) -> String {
     let template = LETTERS.choose(rng).expect("not empty");
     let place = ["Vasa", "Vaasa", "Korsholm", "Jakobstad"]
         .choose(rng)
@@ -62,12 +73,10 @@ pub fn letter(person: &Jobseeker, fonts: &Fonts, dpi: u32, rng: &mut impl Rng) -
         .replace("{street}", &person.street_address)
         .replace("{postal}", &person.postal_code)
         .replace("{town}", &person.post_office);
-    let text = format!("{date}\n\n{body}");
-    let class = if rng.random_bool(0.5) {
-        FontClass::Printed
-    } else {
-        FontClass::Handwriting
-    };
+    format!("{date}\n\n{body}")
+}
+
+fn draw(text: String, class: FontClass, fonts: &Fonts, dpi: u32, rng: &mut impl Rng) -> Letter {
     let face = fonts.class(class).choose(rng).expect("loaded").clone();
     let ppm = dpi as f32 / 25.4;
     let (w, h) = ((A4_MM.0 * ppm) as u32, (A4_MM.1 * ppm) as u32);

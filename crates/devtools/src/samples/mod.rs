@@ -18,6 +18,7 @@ mod plan;
 mod raster;
 mod sample;
 mod scanner;
+mod shapes;
 mod tiff;
 mod truth;
 mod values;
@@ -40,7 +41,12 @@ use intake_paper::printable::{Layout, PaperError};
 
 pub use fonts::{FontClass, HandSet, PACKAGES as FONT_PACKAGES};
 pub use sample::{FormFields, PhotocopyStack, photocopy_stack};
+pub use shapes::{ShapedForm, shaped_form, typed_letter};
 pub use truth::{DocumentKind, DocumentTruth, Index, IndexEntry, SampleTruth};
+
+/// From this many sheets on, `generate` also writes one form as strips,
+/// as mixed raster and as JBIG2, and a typed letter as a text-only PDF.
+const SHAPES_FROM_COUNT: usize = 12;
 
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
@@ -147,6 +153,12 @@ pub fn generate(
         .par_iter()
         .map(|plan| sample::make(&context, plan))
         .collect::<Result<Vec<_>, _>>()?;
+    // The other shapes of PDF, past the planned files so that those stay
+    // as a seed has always made them.
+    let mut samples = samples;
+    if opts.count >= SHAPES_FROM_COUNT {
+        samples.extend(shapes::write_shapes(&context, plans.len() + 1, opts.seed)?);
+    }
     let index = Index {
         generator: "intake samples generate",
         seed: opts.seed,

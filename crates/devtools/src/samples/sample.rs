@@ -264,7 +264,7 @@ fn make_digital(
     write(ctx.out, &stem, &truth, &bytes, 1)
 }
 
-fn write(
+pub(super) fn write(
     out: &Path,
     stem: &str,
     truth: &SampleTruth,
@@ -306,7 +306,7 @@ fn extension(format: &str) -> &'static str {
 
 /// A serial from the sample's own random numbers (not `new_serial`, which
 /// draws from the thread's), so that a seed gives the same sheets.
-fn serial(rng: &mut impl Rng) -> String {
+pub(super) fn serial(rng: &mut impl Rng) -> String {
     (0..SERIAL_LENGTH)
         .map(|_| SERIAL_ALPHABET[rng.random_range(0..SERIAL_ALPHABET.len())] as char)
         .collect()

@@ -8,6 +8,8 @@ mod image_file;
 mod pdf;
 mod pdf_colour;
 mod pdf_image;
+mod pdf_render;
+mod pdf_scan;
 mod pdf_wrap;
 mod tiff;
 mod tiff_page;
@@ -22,6 +24,7 @@ use std::path::Path;
 
 use image::{GrayImage, ImageFormat};
 
+pub use pdf_render::RENDER_DPI;
 pub use unpack::{check_all_but_images, check_pdf};
 
 /// How big an input may be. Scans of A4 at 300 dpi are under 9 million
@@ -70,14 +73,12 @@ pub struct Page {
 
 #[derive(Debug)]
 pub enum PageContent {
-    /// A scanned page, in grey, in the orientation it was scanned in.
+    /// A page in grey: a scan, or a PDF page drawn as a viewer shows it.
     Image(GrayImage),
-    /// A PDF page drawn as text and lines rather than scanned: a form
-    /// filled in on a computer, or a letter saved as PDF. `text` is the
-    /// page's text layer when it could be read, else empty. `ink`: whether
-    /// the page draws anything at all (text, lines, shapes); a page without
-    /// is blank.
-    Digital { text: String, ink: bool },
+    /// A PDF page typed rather than scanned (text, with at most a logo): a
+    /// form filled in on a computer and flattened, or a letter saved as
+    /// PDF. `text` is its text layer; `image` the page drawn.
+    Digital { text: String, image: GrayImage },
 }
 
 /// The kinds of file read; anything else is refused.

@@ -1,19 +1,23 @@
-//! PDF files: the page tree is read when the file is opened, each page's
-//! image only when that page is asked for. A scanner's PDF carries one
-//! image per page; the largest image on a page is taken as its scan.
+//! PDF files: the page tree is read when the file is opened, each page only
+//! when it is asked for. A page that is one image filling the page (what a
+//! scanner writes) is decoded from that image; any other page is drawn as
+//! a viewer shows it (`pdf_render`).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use lopdf::xref::XrefEntry;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
-use super::{DecodeError, DecodeLimits, PageContent, pdf_image, unpack};
+use super::pdf_render::PdfRenderer;
+use super::{DecodeError, DecodeLimits, PageContent, check_pixels, pdf_image, pdf_scan, unpack};
 
 /// An image smaller than this (about 500 x 500 pixels) on a page that also
-/// has text is a logo or a stamp, not a scan of the page.
+/// has text is a logo or a stamp, not a scan of the page: such a page is
+/// offered to the text layer as typed.
 const MIN_SCAN_PIXELS: u64 = 250_000;
 /// Form XObjects nest; scanners use at most one level.
 const MAX_FORM_DEPTH: u32 = 4;
@@ -24,6 +28,9 @@ pub(super) struct PdfPages {
     /// The file large image data was left in when the PDF was opened; it is
     /// read from there when its page is.
     file: Option<PathBuf>,
+    /// The file's bytes, for drawing pages; read when a page first needs it.
+    bytes: Option<Arc<Vec<u8>>>,
+    renderer: OnceLock<Result<PdfRenderer, String>>,
 }
 
 /// Marks an image stream whose data was left in the file.
@@ -37,8 +44,7 @@ impl PdfPages {
         let doc = guard(|| {
             Document::load_mem(&bytes).map_err(|e| DecodeError::CorruptPdf(e.to_string()))
         })?;
-        drop(bytes);
-        PdfPages::from_document(doc, None, limits)
+        PdfPages::from_document(doc, None, Some(Arc::new(bytes)), limits)
     }
 
     /// Opens a PDF on disk, keeping the page tree in memory but leaving large
@@ -49,12 +55,13 @@ impl PdfPages {
             Document::load_filtered(path, defer_image_data)
                 .map_err(|e| DecodeError::CorruptPdf(e.to_string()))
         })?;
-        PdfPages::from_document(doc, Some(path.to_path_buf()), limits)
+        PdfPages::from_document(doc, Some(path.to_path_buf()), None, limits)
     }
 
     fn from_document(
         doc: Document,
         file: Option<PathBuf>,
+        bytes: Option<Arc<Vec<u8>>>,
         limits: &DecodeLimits,
     ) -> Result<PdfPages, DecodeError> {
         let encrypted = doc.trailer.get(b"Encrypt").is_ok();
@@ -72,7 +79,13 @@ impl PdfPages {
                 DecodeError::NoPages
             });
         }
-        Ok(PdfPages { doc, pages, file })
+        Ok(PdfPages {
+            doc,
+            pages,
+            file,
+            bytes,
+            renderer: OnceLock::new(),
+        })
     }
 
     pub(super) fn len(&self) -> usize {
@@ -87,25 +100,61 @@ impl PdfPages {
         guard(|| {
             let page_id = self.pages[index];
             let doc = &self.doc;
-            let image = largest_image(doc, page_id);
-            if let Some((pixels, id, stream)) = image
-                && pixels >= MIN_SCAN_PIXELS
-            {
-                let stream = self.with_data(id, stream)?;
-                return pdf_image::decode(doc, &stream, limits).map(PageContent::Image);
-            }
-            let text = page_text(doc, page_id, index as u32 + 1);
-            match image {
-                Some((_, id, stream)) if text.trim().is_empty() => {
-                    let stream = self.with_data(id, stream)?;
-                    pdf_image::decode(doc, &stream, limits).map(PageContent::Image)
-                }
-                _ => {
-                    let ink = !text.trim().is_empty() || page_ink(doc, page_id, limits)?;
-                    Ok(PageContent::Digital { text, ink })
+            // No image on the page may claim more pixels than a page may
+            // have: neither decoder allocates for one that does.
+            let largest = largest_image(doc, page_id, limits)?;
+            let mut fast_error = None;
+            if let Some(scan) = pdf_scan::full_page_image(doc, page_id, limits) {
+                let stream = self.with_data(scan.id, scan.stream)?;
+                match pdf_image::decode(doc, &stream, limits) {
+                    Ok(image) => return Ok(PageContent::Image(scan.turn(image))),
+                    // Drawing the page may still read what this cannot.
+                    Err(error) => fast_error = Some(error),
                 }
             }
+            let image = match self.renderer(limits)?.render(index, limits) {
+                Ok(image) => image,
+                // The image decoder's reason is the more precise, unless
+                // it only said it does not read this kind of image.
+                Err(error) => {
+                    return Err(match fast_error {
+                        Some(fast) if !matches!(fast, DecodeError::Unsupported(_)) => fast,
+                        _ => error,
+                    });
+                }
+            };
+            // A page of text with at most a logo may be a form typed and
+            // flattened: its text layer is offered with the drawing.
+            if largest < MIN_SCAN_PIXELS {
+                let text = page_text(doc, page_id, index as u32 + 1);
+                if !text.trim().is_empty() {
+                    return Ok(PageContent::Digital { text, image });
+                }
+            }
+            Ok(PageContent::Image(image))
         })
+    }
+
+    /// The drawing library, given the file's bytes on first use (most
+    /// scanner PDFs never need it).
+    fn renderer(&self, limits: &DecodeLimits) -> Result<&PdfRenderer, DecodeError> {
+        let renderer = self.renderer.get_or_init(|| {
+            let bytes = match (&self.bytes, &self.file) {
+                (Some(bytes), _) => bytes.clone(),
+                (None, Some(path)) => {
+                    let mut bytes = Vec::new();
+                    std::fs::File::open(path)
+                        .and_then(|f| f.take(limits.max_file_bytes).read_to_end(&mut bytes))
+                        .map_err(|e| format!("cannot read the file again: {e}"))?;
+                    Arc::new(bytes)
+                }
+                (None, None) => return Err("its bytes are gone".to_string()),
+            };
+            Ok(PdfRenderer::new(bytes))
+        });
+        renderer
+            .as_ref()
+            .map_err(|reason| DecodeError::CorruptPdf(reason.clone()))
     }
 }
 
@@ -221,7 +270,7 @@ pub(super) fn get<'a>(doc: &'a Document, dict: &'a Dictionary, key: &[u8]) -> Op
 
 /// The page's resources, inherited from the page tree when the page has
 /// none of its own.
-fn page_resources(doc: &Document, page_id: ObjectId) -> Option<&Dictionary> {
+pub(super) fn page_resources(doc: &Document, page_id: ObjectId) -> Option<&Dictionary> {
     let mut node = doc.get_dictionary(page_id).ok()?;
     for _ in 0..64 {
         if let Some(resources) = get(doc, node, b"Resources").and_then(|o| o.as_dict().ok()) {
@@ -232,15 +281,23 @@ fn page_resources(doc: &Document, page_id: ObjectId) -> Option<&Dictionary> {
     None
 }
 
-/// The page's largest image XObject and its pixel count, looking inside
-/// form XObjects too (some scanners wrap the page image in one).
-fn largest_image(doc: &Document, page_id: ObjectId) -> Option<(u64, Option<ObjectId>, &Stream)> {
-    let mut best = None;
+/// The pixel count of the page's largest image XObject, looking inside
+/// form XObjects too; refused when any image (or its mask) claims more
+/// pixels than a page may have.
+fn largest_image(
+    doc: &Document,
+    page_id: ObjectId,
+    limits: &DecodeLimits,
+) -> Result<u64, DecodeError> {
+    let mut sizes = Vec::new();
     let mut seen = HashSet::new();
     if let Some(resources) = page_resources(doc, page_id) {
-        collect_images(doc, resources, 0, &mut seen, &mut best);
+        collect_images(doc, resources, 0, &mut seen, &mut sizes);
     }
-    best
+    for (width, height) in &sizes {
+        check_pixels(*width, *height, limits)?;
+    }
+    Ok(sizes.iter().map(|(w, h)| w * h).max().unwrap_or(0))
 }
 
 fn collect_images<'a>(
@@ -248,7 +305,7 @@ fn collect_images<'a>(
     resources: &'a Dictionary,
     depth: u32,
     seen: &mut HashSet<ObjectId>,
-    best: &mut Option<(u64, Option<ObjectId>, &'a Stream)>,
+    sizes: &mut Vec<(u64, u64)>,
 ) {
     let Some(xobjects) = get(doc, resources, b"XObject").and_then(|o| o.as_dict().ok()) else {
         return;
@@ -265,21 +322,25 @@ fn collect_images<'a>(
         let subtype = get(doc, &stream.dict, b"Subtype").and_then(|o| o.as_name().ok());
         match subtype {
             Some(b"Image") => {
-                let size = |key| {
-                    get(doc, &stream.dict, key)
+                let size = |dict: &Dictionary, key| {
+                    get(doc, dict, key)
                         .and_then(|o| o.as_i64().ok())
-                        .map_or(0, |v| v.max(0) as u64)
+                        .map_or(1, |v| v.max(1) as u64)
                 };
-                let pixels = size(b"Width").saturating_mul(size(b"Height"));
-                if best.is_none_or(|(most, _, _)| pixels > most) {
-                    *best = Some((pixels, value.as_reference().ok(), stream));
+                sizes.push((size(&stream.dict, b"Width"), size(&stream.dict, b"Height")));
+                for mask in [b"SMask".as_slice(), b"Mask"] {
+                    if let Some(mask) =
+                        get(doc, &stream.dict, mask).and_then(|o| o.as_stream().ok())
+                    {
+                        sizes.push((size(&mask.dict, b"Width"), size(&mask.dict, b"Height")));
+                    }
                 }
             }
             Some(b"Form") if depth < MAX_FORM_DEPTH => {
                 if let Some(inner) =
                     get(doc, &stream.dict, b"Resources").and_then(|o| o.as_dict().ok())
                 {
-                    collect_images(doc, inner, depth + 1, seen, best);
+                    collect_images(doc, inner, depth + 1, seen, sizes);
                 }
             }
             _ => {}
@@ -295,99 +356,4 @@ fn page_text(doc: &Document, page_id: ObjectId, number: u32) -> String {
         return String::new();
     }
     doc.extract_text(&[number]).unwrap_or_default()
-}
-
-/// Whether the page's drawing instructions put anything on paper: text
-/// with characters, a painted path, a shading or an image, directly or in
-/// a form XObject. Read from the PDF itself, without drawing the page.
-fn page_ink(doc: &Document, page_id: ObjectId, limits: &DecodeLimits) -> Result<bool, DecodeError> {
-    let Ok(page) = doc.get_dictionary(page_id) else {
-        return Ok(false);
-    };
-    let mut content = Vec::new();
-    match get(doc, page, b"Contents") {
-        Some(Object::Stream(s)) => {
-            content = unpack::unpack_stream(doc, s, limits.max_stream_bytes())?
-        }
-        Some(Object::Array(parts)) => {
-            for part in parts
-                .iter()
-                .filter_map(|p| resolve(doc, p)?.as_stream().ok())
-            {
-                content.extend(unpack::unpack_stream(doc, part, limits.max_stream_bytes())?);
-                content.push(b'\n');
-                // Each part is bounded; so is the page they make together.
-                if content.len() as u64 > limits.max_stream_bytes() {
-                    return Err(unpack::too_large(limits.max_stream_bytes()));
-                }
-            }
-        }
-        _ => {}
-    }
-    draws(doc, &content, page_resources(doc, page_id), 0, limits)
-}
-
-fn draws(
-    doc: &Document,
-    content: &[u8],
-    resources: Option<&Dictionary>,
-    depth: u32,
-    limits: &DecodeLimits,
-) -> Result<bool, DecodeError> {
-    let Ok(content) = lopdf::content::Content::decode(content) else {
-        // Instructions lopdf cannot parse still put something on the page
-        // for a person to look at.
-        return Ok(!content.iter().all(u8::is_ascii_whitespace));
-    };
-    let shown = |o: &Object| match o {
-        Object::String(text, _) => text.iter().any(|b| !b.is_ascii_whitespace() && *b != 0),
-        _ => false,
-    };
-    for op in &content.operations {
-        let ink = match op.operator.as_str() {
-            "Tj" | "'" | "\"" => op.operands.last().is_some_and(shown),
-            "TJ" => op
-                .operands
-                .first()
-                .and_then(|o| o.as_array().ok())
-                .is_some_and(|items| items.iter().any(shown)),
-            "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" | "sh" | "BI" | "EI" => true,
-            "Do" => {
-                let name = op.operands.first().and_then(|o| o.as_name().ok());
-                let xobject = resources
-                    .and_then(|r| get(doc, r, b"XObject"))
-                    .and_then(|o| o.as_dict().ok())
-                    .zip(name)
-                    .and_then(|(x, name)| get(doc, x, name))
-                    .and_then(|o| o.as_stream().ok());
-                match xobject {
-                    Some(form)
-                        if get(doc, &form.dict, b"Subtype").and_then(|o| o.as_name().ok())
-                            == Some(b"Form".as_slice()) =>
-                    {
-                        depth < MAX_FORM_DEPTH && {
-                            let inner =
-                                unpack::unpack_stream(doc, form, limits.max_stream_bytes())?;
-                            let inner_resources =
-                                get(doc, &form.dict, b"Resources").and_then(|o| o.as_dict().ok());
-                            draws(
-                                doc,
-                                &inner,
-                                inner_resources.or(resources),
-                                depth + 1,
-                                limits,
-                            )?
-                        }
-                    }
-                    Some(_) => true,
-                    None => false,
-                }
-            }
-            _ => false,
-        };
-        if ink {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }

@@ -173,20 +173,25 @@ pub(super) fn read_in_window(
 
 fn analyse(content: PageContent, catalogue: &FormCatalogue) -> PageOutcome {
     match content {
-        // Blank only when the page carries no ink at all: a page drawn in
-        // lines, or text the text layer could not read, is for a person.
-        PageContent::Digital { text, ink: false } if text.trim().is_empty() => PageOutcome::Blank,
-        PageContent::Digital { text, .. } => PageOutcome::Other { text, image: None },
-        PageContent::Image(image) => analyse_image(image, catalogue),
+        PageContent::Image(image) => analyse_image(image, None, catalogue),
+        // A page with text on it is never blank, even where the drawing
+        // shows nothing (white or hidden text): a person looks at it.
+        PageContent::Digital { text, image } => {
+            match analyse_image(image, Some(text.clone()), catalogue) {
+                PageOutcome::Blank => PageOutcome::Other { text, image: None },
+                outcome => outcome,
+            }
+        }
     }
 }
 
 /// A page is looked for the form's QR code first: most pages are forms,
 /// and a form needs no test for blankness (registering tests a page
-/// without the code in a corner).
-fn analyse_image(image: GrayImage, catalogue: &FormCatalogue) -> PageOutcome {
+/// without the code in a corner). `text`: the page's text layer, which
+/// is read instead of the drawing when the page is not a form.
+fn analyse_image(image: GrayImage, text: Option<String>, catalogue: &FormCatalogue) -> PageOutcome {
     let other = |image: GrayImage| PageOutcome::Other {
-        text: ocr::page_text(&image),
+        text: text.clone().unwrap_or_else(|| ocr::page_text(&image)),
         image: Some(image),
     };
     let Some(layout) = catalogue.any_layout() else {

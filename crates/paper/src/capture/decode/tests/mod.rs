@@ -11,6 +11,7 @@ use super::{DecodeError, DecodeLimits, FileKind, Page, PageContent, open, open_b
 mod bombs;
 mod fax;
 mod pdf;
+mod render;
 
 fn limits() -> DecodeLimits {
     DecodeLimits::default()
