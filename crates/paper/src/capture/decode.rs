@@ -8,6 +8,7 @@ mod image_file;
 mod pdf;
 mod pdf_colour;
 mod pdf_image;
+mod pdf_page_alone;
 mod pdf_render;
 mod pdf_scan;
 mod pdf_wrap;

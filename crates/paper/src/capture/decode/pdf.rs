@@ -7,13 +7,18 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+
+use image::GrayImage;
 
 use lopdf::xref::XrefEntry;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use super::pdf_render::PdfRenderer;
-use super::{DecodeError, DecodeLimits, PageContent, check_pixels, pdf_image, pdf_scan, unpack};
+use super::{
+    DecodeError, DecodeLimits, PageContent, check_pixels, pdf_image, pdf_page_alone, pdf_scan,
+    unpack,
+};
 
 /// An image smaller than this (about 500 x 500 pixels) on a page that also
 /// has text is a logo or a stamp, not a scan of the page: such a page is
@@ -28,9 +33,6 @@ pub(super) struct PdfPages {
     /// The file large image data was left in when the PDF was opened; it is
     /// read from there when its page is.
     file: Option<PathBuf>,
-    /// The file's bytes, for drawing pages; read when a page first needs it.
-    bytes: Option<Arc<Vec<u8>>>,
-    renderer: OnceLock<Result<PdfRenderer, String>>,
 }
 
 /// Marks an image stream whose data was left in the file.
@@ -44,7 +46,8 @@ impl PdfPages {
         let doc = guard(|| {
             Document::load_mem(&bytes).map_err(|e| DecodeError::CorruptPdf(e.to_string()))
         })?;
-        PdfPages::from_document(doc, None, Some(Arc::new(bytes)), limits)
+        drop(bytes);
+        PdfPages::from_document(doc, None, limits)
     }
 
     /// Opens a PDF on disk, keeping the page tree in memory but leaving large
@@ -55,13 +58,12 @@ impl PdfPages {
             Document::load_filtered(path, defer_image_data)
                 .map_err(|e| DecodeError::CorruptPdf(e.to_string()))
         })?;
-        PdfPages::from_document(doc, Some(path.to_path_buf()), None, limits)
+        PdfPages::from_document(doc, Some(path.to_path_buf()), limits)
     }
 
     fn from_document(
         doc: Document,
         file: Option<PathBuf>,
-        bytes: Option<Arc<Vec<u8>>>,
         limits: &DecodeLimits,
     ) -> Result<PdfPages, DecodeError> {
         let encrypted = doc.trailer.get(b"Encrypt").is_ok();
@@ -79,13 +81,7 @@ impl PdfPages {
                 DecodeError::NoPages
             });
         }
-        Ok(PdfPages {
-            doc,
-            pages,
-            file,
-            bytes,
-            renderer: OnceLock::new(),
-        })
+        Ok(PdfPages { doc, pages, file })
     }
 
     pub(super) fn len(&self) -> usize {
@@ -112,7 +108,7 @@ impl PdfPages {
                     Err(error) => fast_error = Some(error),
                 }
             }
-            let image = match self.renderer(limits)?.render(index, limits) {
+            let image = match self.draw(page_id, limits) {
                 Ok(image) => image,
                 // The image decoder's reason is the more precise, unless
                 // it only said it does not read this kind of image.
@@ -135,30 +131,20 @@ impl PdfPages {
         })
     }
 
-    /// The drawing library, given the file's bytes on first use (most
-    /// scanner PDFs never need it).
-    fn renderer(&self, limits: &DecodeLimits) -> Result<&PdfRenderer, DecodeError> {
-        let renderer = self.renderer.get_or_init(|| {
-            let bytes = match (&self.bytes, &self.file) {
-                (Some(bytes), _) => bytes.clone(),
-                (None, Some(path)) => {
-                    let mut bytes = Vec::new();
-                    std::fs::File::open(path)
-                        .and_then(|f| f.take(limits.max_file_bytes).read_to_end(&mut bytes))
-                        .map_err(|e| format!("cannot read the file again: {e}"))?;
-                    Arc::new(bytes)
-                }
-                (None, None) => return Err("its bytes are gone".to_string()),
-            };
-            Ok(PdfRenderer::new(bytes))
-        });
-        renderer
-            .as_ref()
-            .map_err(|reason| DecodeError::CorruptPdf(reason.clone()))
+    /// The page as a viewer shows it. The drawing library is given the
+    /// page cut out as a file of its own, never the whole file, which may
+    /// be a long batch of scans.
+    fn draw(&self, page_id: ObjectId, limits: &DecodeLimits) -> Result<GrayImage, DecodeError> {
+        let load = |id: ObjectId, object: &Object| match object {
+            Object::Stream(stream) if stream.dict.has(DEFERRED) => Ok(Object::Stream(
+                self.with_data(Some(id), stream)?.into_owned(),
+            )),
+            other => Ok(other.clone()),
+        };
+        let page = pdf_page_alone::page_alone(&self.doc, page_id, &load)?;
+        PdfRenderer::new(Arc::new(page)).render(0, limits)
     }
-}
 
-impl PdfPages {
     /// The image stream with its data, read from the file if it was left
     /// there: from the object's place in the cross-reference table to its
     /// `stream` keyword, then `Length` bytes, which must end at `endstream`.
