@@ -388,11 +388,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let by = std::env::var("USER").unwrap_or_else(|_| "intake requeue".into());
             let requeued = store.requeue_quarantined(which, &by).await?;
-            if requeued.is_empty() {
+            if requeued.queued.is_empty() && requeued.original_gone.is_empty() {
                 println!("no quarantined file there: nothing requeued");
             }
-            for (id, name, reason) in &requeued {
+            for (id, name, reason) in &requeued.queued {
                 println!("requeued {name} ({id}); it was: {reason}");
+            }
+            for (id, name, removed_at) in &requeued.original_gone {
+                println!(
+                    "not requeued: {name} ({id}): its original was deleted at {removed_at} \
+                     (an erasure or the retention rules); scan the paper again"
+                );
             }
             Ok(())
         }

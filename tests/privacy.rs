@@ -579,6 +579,28 @@ async fn retention_removes_exactly_what_is_due(backend: Backend) -> Result<(), F
         "the removed original's row says so"
     );
 
+    // A file whose original went cannot be read again: a requeue leaves
+    // it quarantined and says why.
+    let released = ids("verified_paper_scans");
+    let released = released[0].strip_prefix("file ").ok_or("a file id")?;
+    let released = uuid::Uuid::parse_str(released)?;
+    store
+        .finish_file(
+            released,
+            FileState::Quarantined,
+            Some("as if it had failed"),
+        )
+        .await?;
+    let said = intake(&app, &["requeue", "--file", &released.to_string()])?;
+    ensure!(
+        said.contains("not requeued") && said.contains("original was deleted"),
+        "{said}"
+    );
+    ensure!(
+        store.scan_file(released).await?.ok_or("the file")?.state == FileState::Quarantined,
+        "it stays quarantined"
+    );
+
     let out = intake(&app, &["purge", "--dry-run"])?;
     ensure!(out.contains("closed_registrations would remove 0"), "{out}");
     ensure!(out.contains("a dry run: nothing was removed"), "{out}");

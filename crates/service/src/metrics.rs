@@ -106,14 +106,18 @@ impl Metrics {
         self.0.sign_in_failures.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn page_read(&self, took: Duration) {
+    /// A page recorded, with what its reading took on its thread (`None`
+    /// for a page that was not read: a digital form, a text page, a page
+    /// that could not be decoded; it counts, but is no time sample).
+    pub fn page_recorded(&self, took: Option<Duration>) {
+        self.0.pages.fetch_add(1, Ordering::Relaxed);
+        let Some(took) = took else { return };
         let seconds = took.as_secs_f64();
         let bucket = PAGE_BUCKETS
             .iter()
             .position(|bound| seconds <= *bound)
             .unwrap_or(PAGE_BUCKETS.len());
         self.0.page_buckets[bucket].fetch_add(1, Ordering::Relaxed);
-        self.0.pages.fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         self.0.page_micros.fetch_add(micros, Ordering::Relaxed);
     }
@@ -156,12 +160,12 @@ impl Metrics {
         counter(
             out,
             "intake_pages_read_total",
-            "Scanned pages read and recorded.",
+            "Pages of scanned files recorded (forms, other pages, blanks, pages that failed).",
             get(&c.pages),
         );
         let _ = writeln!(
             out,
-            "# HELP intake_page_read_seconds Worker time per page read, in seconds.\n\
+            "# HELP intake_page_read_seconds Time one page took to read on its thread, in seconds.\n\
              # TYPE intake_page_read_seconds histogram"
         );
         let mut cumulative = 0;
@@ -204,9 +208,11 @@ mod tests {
     #[test]
     fn the_page_histogram_is_cumulative() {
         let metrics = Metrics::default();
-        metrics.page_read(Duration::from_millis(50));
-        metrics.page_read(Duration::from_millis(700));
-        metrics.page_read(Duration::from_secs(120));
+        metrics.page_recorded(Some(Duration::from_millis(50)));
+        metrics.page_recorded(Some(Duration::from_millis(700)));
+        metrics.page_recorded(Some(Duration::from_secs(120)));
+        // A digital page: counted, no time sample.
+        metrics.page_recorded(None);
         metrics.refused(Refused::GlobalDay);
         let mut out = String::new();
         metrics.write(&mut out);
@@ -215,7 +221,7 @@ mod tests {
         assert!(out.contains("intake_page_read_seconds_bucket{le=\"60\"} 2\n"));
         assert!(out.contains("intake_page_read_seconds_bucket{le=\"+Inf\"} 3\n"));
         assert!(out.contains("intake_page_read_seconds_count 3\n"));
-        assert!(out.contains("intake_pages_read_total 3\n"));
+        assert!(out.contains("intake_pages_read_total 4\n"));
         assert!(out.contains("intake_submissions_refused_total{reason=\"global_day\"} 1\n"));
         assert!(out.contains("intake_submissions_refused_total{reason=\"automated\"} 0\n"));
     }

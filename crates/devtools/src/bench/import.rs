@@ -1,9 +1,11 @@
 //! `intake bench import DIR`: the pages of generated samples put into one
-//! long PDF, as a sheet feeder makes it, then in the same run `intake import`
-//! of that PDF (stored, queued, read by the worker, recorded in a fresh
-//! SQLite database) against `intake extract` of it (recognition alone, no
-//! database): pages per minute of each, their ratio, and the peak memory of
-//! each, with the reading children of `intake import` counted in.
+//! long PDF, as a sheet feeder makes it, and into one PDF per page, then in
+//! the same run `intake import` of the long PDF (stored, queued, read by the
+//! worker, recorded in a fresh SQLite database), `intake import` of the
+//! same pages as separate files, and `intake extract` of the long PDF
+//! (recognition alone, no database): pages per minute of each, their
+//! ratios, and the peak memory of each, with the reading children of
+//! `intake import` counted in.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -42,31 +44,37 @@ struct Run {
 pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
     let scratch = tempfile::tempdir()?;
     let pdf = scratch.path().join("pile.pdf");
-    let pages = assemble(&bench.dir, bench.pages, &pdf)?;
+    let separate = scratch.path().join("separate");
+    let pages = assemble(&bench.dir, bench.pages, &pdf, &separate)?;
     if let Some(keep) = &bench.keep {
         std::fs::copy(&pdf, keep).with_context(|| format!("keeping {}", keep.display()))?;
     }
     let size_mb = std::fs::metadata(&pdf)?.len() as f64 / 1e6;
     let intake = std::env::current_exe().context("finding the intake binary")?;
 
-    let data = scratch.path().join("data");
-    let database = format!("sqlite://{}/intake.db", data.display());
-    let mut import = Command::new(&intake);
-    import
-        .args([
-            "import",
-            "--office",
-            "vaasa",
-            "--json",
-            "--database",
-            &database,
-        ])
-        .arg(&pdf)
-        .env("INTAKE_DATA_DIR", &data);
-    if let Some(forms) = &bench.forms_dir {
-        import.env("INTAKE_FORMS_DIR", forms);
-    }
-    let imported = measure(import).context("intake import")?;
+    let import = |what: &Path, data: &str| {
+        let data = scratch.path().join(data);
+        let database = format!("sqlite://{}/intake.db", data.display());
+        let mut import = Command::new(&intake);
+        import
+            .args([
+                "import",
+                "--office",
+                "vaasa",
+                "--json",
+                "--database",
+                &database,
+            ])
+            .arg(what)
+            .env("INTAKE_DATA_DIR", &data);
+        if let Some(forms) = &bench.forms_dir {
+            import.env("INTAKE_FORMS_DIR", forms);
+        }
+        import
+    };
+    let imported = measure(import(&pdf, "data")).context("intake import of the long PDF")?;
+    let imported_apart =
+        measure(import(&separate, "data-separate")).context("intake import of the pages")?;
 
     let mut extract = Command::new(&intake);
     extract.args(["extract", "--json"]).arg(&pdf);
@@ -80,6 +88,8 @@ pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
         "one PDF of {pages} pages ({size_mb:.0} MB), {} cores\n\
          intake import:  {:>6.1} s = {:>5.0} pages/min, peak memory {:>4} MB (stored, queued, read, recorded in SQLite)\n\
          \x20 of which: the import process {} MB, its largest reading child {} MB\n\
+         the same pages as {pages} files: {:>6.1} s = {:>5.0} pages/min, peak memory {:>4} MB\n\
+         one file / separate files: {:.2}\n\
          intake extract: {:>6.1} s = {:>5.0} pages/min, peak memory {:>4} MB (recognition alone)\n\
          import / extract: {:.2}",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -88,6 +98,10 @@ pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
         imported.together_rss_kb / 1024,
         imported.peak_rss_kb / 1024,
         imported.child_peak_rss_kb / 1024,
+        imported_apart.took.as_secs_f64(),
+        rate(&imported_apart),
+        imported_apart.together_rss_kb / 1024,
+        rate(&imported) / rate(&imported_apart),
         extracted.took.as_secs_f64(),
         rate(&extracted),
         extracted.together_rss_kb / 1024,
@@ -179,8 +193,9 @@ fn children(pid: u32) -> Vec<u32> {
 }
 
 /// Writes `wanted` pages taken from the samples (in order, from the start
-/// again if there are fewer) into one PDF of JPEG pages; returns the count.
-fn assemble(dir: &Path, wanted: usize, out: &Path) -> anyhow::Result<usize> {
+/// again if there are fewer) into one PDF of JPEG pages at `out`, and the
+/// same pages as one PDF each into the folder `apart`; returns the count.
+fn assemble(dir: &Path, wanted: usize, out: &Path, apart: &Path) -> anyhow::Result<usize> {
     let files = sample_files(dir)?;
     anyhow::ensure!(!files.is_empty(), "no samples in {}", dir.display());
     let mut jpegs = Vec::with_capacity(wanted);
@@ -200,6 +215,11 @@ fn assemble(dir: &Path, wanted: usize, out: &Path) -> anyhow::Result<usize> {
         }
     }
     write_pdf(&jpegs, out)?;
+    std::fs::create_dir_all(apart)?;
+    for (index, page) in jpegs.iter().enumerate() {
+        let file = apart.join(format!("page-{:04}.pdf", index + 1));
+        write_pdf(std::slice::from_ref(page), &file)?;
+    }
     Ok(jpegs.len())
 }
 

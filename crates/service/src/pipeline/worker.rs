@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -266,9 +266,6 @@ async fn read_file(
 
     let mut failure = None;
     let mut lost = false;
-    // Pages are read several at once: the time between pages arriving is
-    // the worker's time per page.
-    let mut since = Instant::now();
     loop {
         let event = tokio::select! {
             event = read.recv() => event,
@@ -282,12 +279,12 @@ async fn read_file(
         let recorded = match event {
             ReadEvent::Opened(pages) => store.set_page_count(file.id, pages).await,
             ReadEvent::Page(page) => {
-                let arrived = Instant::now();
-                let took = arrived - since;
-                since = arrived;
+                // What its reading took on its thread; a page that was not
+                // read (a digital form, text, an error) is no sample.
+                let took = (page.seconds > 0.0).then(|| Duration::from_secs_f64(page.seconds));
                 let recorded = record_page(pipeline, options, &file, &batch, page).await;
                 if recorded.is_ok() {
-                    pipeline.metrics.page_read(took);
+                    pipeline.metrics.page_recorded(took);
                 }
                 recorded
             }

@@ -40,6 +40,16 @@ pub enum Requeue {
     File(Uuid),
 }
 
+/// What `requeue_quarantined` did.
+#[derive(Debug, Default)]
+pub struct Requeued {
+    /// Files queued again: id, name, and the reason they had.
+    pub queued: Vec<(Uuid, String, String)>,
+    /// Files left quarantined because their original is deleted (an
+    /// erasure or the retention rules took it): id, name, and when.
+    pub original_gone: Vec<(Uuid, String, String)>,
+}
+
 /// Counts of a queue, for the worker's and the mailroom's view.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueueCounts {
@@ -250,13 +260,14 @@ impl Store {
     /// fixed: each file is queued again and its job goes back to the queue
     /// with its attempts reset (a file quarantined when it was handed in
     /// gets its first job). Pages already recorded are not read again. Each
-    /// file is audited with `by` and the reason it had. Returns the files
-    /// queued again (name and former reason).
+    /// file is audited with `by` and the reason it had. A file whose
+    /// original was deleted cannot be read again and stays as it is: the
+    /// paper must be scanned anew.
     pub async fn requeue_quarantined(
         &self,
         which: Requeue,
         by: &str,
-    ) -> Result<Vec<(Uuid, String, String)>, StoreError> {
+    ) -> Result<Requeued, StoreError> {
         let now = OffsetDateTime::now_utc();
         let now_text = timestamp(now);
         let (filter, key) = match which {
@@ -264,15 +275,24 @@ impl Store {
             Requeue::File(file) => ("id", file),
         };
         let mut tx = self.begin_write().await?;
-        let files: Vec<(String, String, String, Option<String>)> = sqlx::query_as(&format!(
-            "SELECT id, batch_id, name, reason FROM scan_files \
-             WHERE {filter} = $1 AND state = 'quarantined' ORDER BY created_at, name"
+        type Row = (String, String, String, Option<String>, Option<String>);
+        let files: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT f.id, f.batch_id, f.name, f.reason, \
+             CASE WHEN o.sha256 IS NULL THEN 'unknown' ELSE o.removed_at END AS removed_at \
+             FROM scan_files f LEFT JOIN scan_originals o ON o.sha256 = f.sha256 \
+             WHERE f.{filter} = $1 AND f.state = 'quarantined' ORDER BY f.created_at, f.name"
         ))
         .bind(key.to_string())
         .fetch_all(&mut *tx)
         .await?;
-        let mut requeued = Vec::new();
-        for (file, batch, name, reason) in files {
+        let mut requeued = Requeued::default();
+        for (file, batch, name, reason, removed_at) in files {
+            if let Some(removed_at) = removed_at {
+                requeued
+                    .original_gone
+                    .push((parse_id(&file)?, name, removed_at));
+                continue;
+            }
             let reason = reason.unwrap_or_default();
             sqlx::query(
                 "UPDATE scan_files SET state = 'queued', reason = NULL, updated_at = $1 \
@@ -298,7 +318,7 @@ impl Store {
             let detail =
                 format!("file {file} ({name}) of batch {batch} requeued by {by}; it was: {reason}");
             record(&mut tx, now, None, None, AuditAction::ScanRequeue, &detail).await?;
-            requeued.push((id, name, reason));
+            requeued.queued.push((id, name, reason));
         }
         tx.commit().await?;
         Ok(requeued)

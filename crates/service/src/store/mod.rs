@@ -32,7 +32,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts, Requeue, crashed_reason};
+pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts, Requeue, Requeued, crashed_reason};
 pub use letters::{DueLetter, LetterBatch, LetterHand, MarkedSent};
 pub use limits::{LimitKind, RateKey};
 pub use operations::{OperationalCounts, heartbeat_fresh};

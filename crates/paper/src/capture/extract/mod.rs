@@ -155,6 +155,10 @@ pub struct PageRead {
     /// 1-based. For a PDF filled in on a computer: the copy.
     pub number: u32,
     pub outcome: Result<PageOutcome, String>,
+    /// Seconds its reading took on its thread (recognition, not waiting
+    /// for a thread or for earlier pages); 0 for a page not read (a
+    /// digital form, a text page, one that could not be decoded).
+    pub seconds: f64,
 }
 
 /// How a file is read: the decoder's limits, and how long one page may

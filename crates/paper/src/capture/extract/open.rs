@@ -102,6 +102,7 @@ impl OpenedFile {
                     sink(PageRead {
                         number,
                         outcome: Ok(outcome),
+                        seconds: 0.0,
                     });
                 }
                 return;

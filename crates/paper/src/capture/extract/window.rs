@@ -3,6 +3,8 @@
 //! as form, blank back or other, and one that hangs or panics is its own error.
 
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Seek, Write};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -21,10 +23,17 @@ fn pages_in_flight() -> usize {
     rayon::current_num_threads() + 1
 }
 
+/// Pages read ahead of the first one not yet handed on. A page read
+/// before an earlier, slower one is parked (see `Parked`) and leaves the
+/// window, so a slow page does not stop the other cores; this bounds how
+/// far they run ahead of it (and the temporary disk the parked images
+/// take: an A4 page at 300 dpi is 8.7 MB).
+const MOST_AHEAD: usize = 32;
+
 /// What the reading thread hears from a page on the pool.
 enum PageNews {
     Started(u32),
-    Done(u32, Result<PageOutcome, String>),
+    Done(u32, Result<PageOutcome, String>, f64),
 }
 
 /// The threads pages are read on, one per core, each with its own
@@ -60,13 +69,19 @@ pub(super) fn read_in_window(
     // Pages given out and not yet handed on: `None` while being read,
     // with the moment it started once it has.
     let mut running: BTreeMap<u32, Option<Instant>> = BTreeMap::new();
+    // Done and not yet handed on: `finished` just now, `parked` once it
+    // has waited through one round for an earlier page.
     let mut finished: BTreeMap<u32, PageRead> = BTreeMap::new();
+    let mut parked: BTreeMap<u32, Parked> = BTreeMap::new();
     let mut skipped = std::collections::BTreeSet::new();
     let mut next_to_hand_on = 1u32;
     let mut decoded = 0u32;
     let mut exhausted = false;
     loop {
-        while !exhausted && running.len() + finished.len() < pages_in_flight() {
+        while !exhausted
+            && running.len() + finished.len() < pages_in_flight()
+            && running.len() + finished.len() + parked.len() < MOST_AHEAD
+        {
             let Some(page) = pages.next() else {
                 exhausted = true;
                 break;
@@ -87,6 +102,7 @@ pub(super) fn read_in_window(
                         PageRead {
                             number,
                             outcome: Ok(outcome),
+                            seconds: 0.0,
                         },
                     );
                 }
@@ -96,6 +112,7 @@ pub(super) fn read_in_window(
                     let catalogue = catalogue.clone();
                     page_pool().spawn(move || {
                         let _ = sender.send(PageNews::Started(number));
+                        let started = Instant::now();
                         // A page that crashes the reader is that page's
                         // error, not the batch's end.
                         let outcome =
@@ -103,7 +120,8 @@ pub(super) fn read_in_window(
                                 analyse(page.content, &catalogue)
                             }))
                             .map_err(|_| "reading the page failed unexpectedly".to_string());
-                        let _ = sender.send(PageNews::Done(number, outcome));
+                        let seconds = started.elapsed().as_secs_f64();
+                        let _ = sender.send(PageNews::Done(number, outcome, seconds));
                     });
                 }
                 Err(error) => {
@@ -112,6 +130,7 @@ pub(super) fn read_in_window(
                         PageRead {
                             number,
                             outcome: Err(error.to_string()),
+                            seconds: 0.0,
                         },
                     );
                 }
@@ -124,12 +143,20 @@ pub(super) fn read_in_window(
             } else if let Some(read) = finished.remove(&next_to_hand_on) {
                 sink(read);
                 next_to_hand_on += 1;
+            } else if let Some(waited) = parked.remove(&next_to_hand_on) {
+                sink(waited.take_back());
+                next_to_hand_on += 1;
             } else {
                 break;
             }
         }
+        // What is left waits for an earlier page: out of memory, and out
+        // of the window.
+        for (number, read) in std::mem::take(&mut finished) {
+            parked.insert(number, Parked::park(read));
+        }
         if running.is_empty() {
-            if exhausted && finished.is_empty() {
+            if exhausted && parked.is_empty() {
                 return;
             }
             continue;
@@ -140,9 +167,14 @@ pub(super) fn read_in_window(
                     *started = Some(Instant::now());
                 }
             }
-            Ok(PageNews::Done(number, outcome)) => {
+            Ok(PageNews::Done(number, outcome, seconds)) => {
                 if running.remove(&number).is_some() {
-                    finished.insert(number, PageRead { number, outcome });
+                    let read = PageRead {
+                        number,
+                        outcome,
+                        seconds,
+                    };
+                    finished.insert(number, read);
                 }
             }
             Err(_) => {}
@@ -164,11 +196,85 @@ pub(super) fn read_in_window(
                     PageRead {
                         number,
                         outcome: Err(error),
+                        seconds: timeout.as_secs_f64(),
                     },
                 );
             }
         }
     }
+}
+
+/// A page read and waiting for an earlier one to be handed on, its image
+/// written as raw pixels to an unnamed temporary file (the file system's
+/// cache, not this process, holds it; a long file with a slow page stays
+/// within the memory of the pages being read). Raw, not compressed: the
+/// write costs a few milliseconds a page.
+struct Parked {
+    read: PageRead,
+    /// `None` when the page has no image, or writing it out failed (it
+    /// then waits in memory).
+    image: Option<(File, u32, u32)>,
+}
+
+impl Parked {
+    fn park(mut read: PageRead) -> Parked {
+        let image = match &mut read.outcome {
+            Ok(PageOutcome::Form { image, .. } | PageOutcome::Other { image, .. }) => image,
+            _ => return Parked { read, image: None },
+        };
+        let Some(pixels) = image.as_ref() else {
+            return Parked { read, image: None };
+        };
+        match write_out(pixels) {
+            Ok(file) => {
+                let size = (pixels.width(), pixels.height());
+                *image = None;
+                Parked {
+                    read,
+                    image: Some((file, size.0, size.1)),
+                }
+            }
+            Err(_) => Parked { read, image: None },
+        }
+    }
+
+    fn take_back(mut self) -> PageRead {
+        let Some((file, width, height)) = self.image else {
+            return self.read;
+        };
+        match (read_back(file, width, height), &mut self.read.outcome) {
+            (
+                Ok(pixels),
+                Ok(PageOutcome::Form { image, .. } | PageOutcome::Other { image, .. }),
+            ) => {
+                *image = Some(pixels);
+                self.read
+            }
+            (Err(error), _) => PageRead {
+                number: self.read.number,
+                outcome: Err(format!(
+                    "the page's image, kept on disk while an earlier page was read, \
+                     could not be read back: {error}"
+                )),
+                seconds: self.read.seconds,
+            },
+            (Ok(_), _) => self.read,
+        }
+    }
+}
+
+fn write_out(image: &GrayImage) -> std::io::Result<File> {
+    let mut file = tempfile::tempfile()?;
+    file.write_all(image.as_raw())?;
+    Ok(file)
+}
+
+fn read_back(mut file: File, width: u32, height: u32) -> std::io::Result<GrayImage> {
+    file.rewind()?;
+    let mut pixels = vec![0u8; width as usize * height as usize];
+    file.read_exact(&mut pixels)?;
+    GrayImage::from_raw(width, height, pixels)
+        .ok_or_else(|| std::io::Error::other("the image's size does not match its pixels"))
 }
 
 fn analyse(content: PageContent, catalogue: &FormCatalogue) -> PageOutcome {
@@ -217,5 +323,55 @@ fn analyse_image(image: GrayImage, text: Option<String>, catalogue: &FormCatalog
         form_page: page.qr.page,
         fields,
         image: Some(page.image),
+    }
+}
+
+#[cfg(test)]
+mod parking {
+    use super::*;
+
+    fn other_page(number: u32, image: GrayImage) -> PageRead {
+        PageRead {
+            number,
+            outcome: Ok(PageOutcome::Other {
+                text: "text".into(),
+                image: Some(image),
+            }),
+            seconds: 1.5,
+        }
+    }
+
+    #[test]
+    fn a_parked_page_holds_no_image_and_gives_back_the_same_pixels() {
+        let image = GrayImage::from_fn(31, 17, |x, y| image::Luma([(x * 7 + y * 3) as u8]));
+        let parked = Parked::park(other_page(4, image.clone()));
+        assert!(parked.image.is_some(), "the image went to disk");
+        assert!(matches!(
+            parked.read.outcome,
+            Ok(PageOutcome::Other { image: None, .. })
+        ));
+        let back = parked.take_back();
+        assert_eq!(back.number, 4);
+        match back.outcome {
+            Ok(PageOutcome::Other {
+                text,
+                image: Some(pixels),
+            }) => {
+                assert_eq!(text, "text");
+                assert_eq!(pixels, image);
+            }
+            _ => panic!("the page came back changed"),
+        }
+    }
+
+    #[test]
+    fn a_page_without_an_image_parks_as_it_is() {
+        let parked = Parked::park(PageRead {
+            number: 2,
+            outcome: Ok(PageOutcome::Blank),
+            seconds: 0.0,
+        });
+        assert!(parked.image.is_none());
+        assert!(matches!(parked.take_back().outcome, Ok(PageOutcome::Blank)));
     }
 }

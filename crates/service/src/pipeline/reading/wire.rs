@@ -50,6 +50,8 @@ pub enum Message {
         number: u32,
         outcome: Outcome,
         image: Option<(u32, u32)>,
+        /// Its reading time (`PageRead::seconds`).
+        seconds: f64,
     },
     /// Every page was handed on.
     Finished { peak_rss_kb: u64 },
@@ -103,6 +105,7 @@ pub fn write_page(out: &mut impl Write, page: PageRead) -> io::Result<()> {
         number: page.number,
         outcome,
         image: image.as_ref().map(|i| i.dimensions()),
+        seconds: page.seconds,
     };
     write_message(out, &message)?;
     if let Some(image) = image {
@@ -153,6 +156,7 @@ pub async fn read_message(
         number,
         outcome,
         image,
+        seconds,
     } = message
     else {
         return Ok(Some(Received::Message(message)));
@@ -180,7 +184,11 @@ pub async fn read_message(
             image,
         }),
     };
-    Ok(Some(Received::Page(PageRead { number, outcome })))
+    Ok(Some(Received::Page(PageRead {
+        number,
+        outcome,
+        seconds,
+    })))
 }
 
 async fn read_image(
@@ -212,7 +220,11 @@ mod tests {
     use super::*;
 
     fn page(number: u32, outcome: Result<PageOutcome, String>) -> PageRead {
-        PageRead { number, outcome }
+        PageRead {
+            number,
+            outcome,
+            seconds: f64::from(number) / 4.0,
+        }
     }
 
     #[tokio::test]
@@ -237,7 +249,9 @@ mod tests {
             Some(Received::Page(PageRead {
                 number: 1,
                 outcome: Ok(PageOutcome::Other { text, image: got }),
+                seconds,
             })) => {
+                assert_eq!(seconds, 0.25, "its reading time came along");
                 assert_eq!(text, "Hej, jag flyttar");
                 assert_eq!(got.unwrap(), image);
             }
@@ -247,13 +261,15 @@ mod tests {
             read_message(&mut input, 100).await.unwrap(),
             Some(Received::Page(PageRead {
                 number: 2,
-                outcome: Ok(PageOutcome::Blank)
+                outcome: Ok(PageOutcome::Blank),
+                ..
             }))
         ));
         match read_message(&mut input, 100).await.unwrap() {
             Some(Received::Page(PageRead {
                 number: 3,
                 outcome: Err(reason),
+                ..
             })) => assert_eq!(reason, "too large"),
             _ => panic!("page 3 failed with its reason"),
         }
