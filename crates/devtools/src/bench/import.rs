@@ -214,11 +214,13 @@ fn assemble(dir: &Path, wanted: usize, out: &Path, apart: &Path) -> anyhow::Resu
             }
         }
     }
-    write_pdf(&jpegs, out)?;
+    write_pdf(&jpegs, out, None)?;
     std::fs::create_dir_all(apart)?;
     for (index, page) in jpegs.iter().enumerate() {
         let file = apart.join(format!("page-{:04}.pdf", index + 1));
-        write_pdf(std::slice::from_ref(page), &file)?;
+        // Titled by its place: a page the samples give twice is still a
+        // file of its own, not a copy the import skips.
+        write_pdf(std::slice::from_ref(page), &file, Some(index + 1))?;
     }
     Ok(jpegs.len())
 }
@@ -239,7 +241,7 @@ fn encode(image: &GrayImage) -> anyhow::Result<JpegPage> {
     })
 }
 
-fn write_pdf(pages: &[JpegPage], out: &Path) -> anyhow::Result<()> {
+fn write_pdf(pages: &[JpegPage], out: &Path, number: Option<usize>) -> anyhow::Result<()> {
     let mut doc = Document::with_version("1.5");
     let tree = doc.new_object_id();
     let mut kids = Vec::new();
@@ -277,6 +279,12 @@ fn write_pdf(pages: &[JpegPage], out: &Path) -> anyhow::Result<()> {
     );
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => tree });
     doc.trailer.set("Root", catalog);
+    if let Some(number) = number {
+        let info = doc.add_object(dictionary! {
+            "Title" => Object::string_literal(format!("page {number}")),
+        });
+        doc.trailer.set("Info", info);
+    }
     doc.save(out)
         .with_context(|| format!("writing {}", out.display()))?;
     Ok(())
