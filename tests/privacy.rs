@@ -273,7 +273,11 @@ async fn an_erasure_leaves_no_trace(backend: Backend) -> Result<(), Failed> {
         pages
             .iter()
             .filter(|p| p.registration_id == Some(id))
-            .filter_map(|p| p.image_path.as_deref().map(|i| pipeline.blobs.path(i)))
+            .filter_map(|p| {
+                p.image_path
+                    .as_deref()
+                    .map(|i| pipeline.blobs.folder_path(i))
+            })
             .collect()
     };
     let their_images = images(theirs.id);
@@ -284,7 +288,7 @@ async fn an_erasure_leaves_no_trace(backend: Backend) -> Result<(), Failed> {
     );
     let shared_original = pipeline
         .blobs
-        .path(&store.batch_files(batch.id).await?[0].path);
+        .folder_path(&store.batch_files(batch.id).await?[0].path);
     ensure!(shared_original.exists(), "the shared original is kept");
 
     // The search finds them before: on SQLite in the database file or its
@@ -397,7 +401,8 @@ async fn triage_item(
     let file = pipeline.admit_path(&batch, letter.path()).await?;
     let image = pipeline
         .blobs
-        .save_page_image(file.id, 1, &image::GrayImage::new(8, 8))?;
+        .save_page_image(file.id, 1, image::GrayImage::new(8, 8))
+        .await?;
     let recorded = app
         .store
         .record_other_page(&file, &batch, 1, text, Some(&image), "test")
@@ -415,8 +420,8 @@ async fn triage_item(
     }
     Ok((
         id,
-        pipeline.blobs.path(&file.path),
-        pipeline.blobs.path(&image),
+        pipeline.blobs.folder_path(&file.path),
+        pipeline.blobs.folder_path(&image),
     ))
 }
 

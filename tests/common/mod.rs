@@ -70,10 +70,17 @@ pub type Case = fn(Backend) -> Pin<Box<dyn Future<Output = Result<(), Failed>>>>
 /// are listed as ignored with a line saying why, unless
 /// `INTAKE_REQUIRE_POSTGRES=1`, when they fail.
 pub fn run_on_both_backends(cases: &[(&'static str, Case)]) -> ! {
+    run_cases(cases, cases)
+}
+
+/// Runs `sqlite` cases on SQLite and `postgres` cases on PostgreSQL (what
+/// is only for several machines on one PostgreSQL, and what SQLite must
+/// refuse), PostgreSQL as in [`run_on_both_backends`].
+pub fn run_cases(sqlite: &[(&'static str, Case)], postgres: &[(&'static str, Case)]) -> ! {
     let args = libtest_mimic::Arguments::from_args();
     let required = std::env::var("INTAKE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    let postgres = postgres_backend();
-    if let Err(why) = &postgres {
+    let server = postgres_backend();
+    if let Err(why) = &server {
         if required {
             println!("FAILING the PostgreSQL cases: {why}, and INTAKE_REQUIRE_POSTGRES=1");
         } else {
@@ -83,14 +90,17 @@ pub fn run_on_both_backends(cases: &[(&'static str, Case)]) -> ! {
         }
     }
     let mut trials = Vec::new();
-    for (name, case) in cases {
+    for (name, case) in sqlite {
         let case = *case;
         trials.push(Trial::test(format!("sqlite::{name}"), move || {
             block_on(case(Backend::Sqlite))
         }));
-        let postgres = postgres.clone();
-        let ignored = postgres.is_err() && !required;
-        let trial = Trial::test(format!("postgres::{name}"), move || match postgres {
+    }
+    for (name, case) in postgres {
+        let case = *case;
+        let server = server.clone();
+        let ignored = server.is_err() && !required;
+        let trial = Trial::test(format!("postgres::{name}"), move || match server {
             Ok(backend) => block_on(case(backend)),
             Err(why) => Err(why.into()),
         });

@@ -29,14 +29,14 @@ pub struct ImportBench {
 
 /// One child process's run, with its memory and that of its own children
 /// (the reading children of `intake import`).
-struct Run {
-    took: Duration,
+pub(super) struct Run {
+    pub(super) took: Duration,
     /// The process's own peak.
     peak_rss_kb: u64,
     /// The largest of its children's peaks.
     child_peak_rss_kb: u64,
     /// The most the process and its children held at one moment (sampled).
-    together_rss_kb: u64,
+    pub(super) together_rss_kb: u64,
 }
 
 pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
@@ -97,7 +97,7 @@ pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
 
 /// Runs a command to its end, watching the peak resident memory of it and
 /// of its children, every 50 ms.
-fn measure(mut command: Command) -> anyhow::Result<Run> {
+pub(super) fn measure(mut command: Command) -> anyhow::Result<Run> {
     let started = Instant::now();
     let mut child: Child = command
         .env("RUST_LOG", "intake=warn")
@@ -180,7 +180,7 @@ fn children(pid: u32) -> Vec<u32> {
 
 /// Writes `wanted` pages taken from the samples (in order, from the start
 /// again if there are fewer) into one PDF of JPEG pages; returns the count.
-fn assemble(dir: &Path, wanted: usize, out: &Path) -> anyhow::Result<usize> {
+pub(super) fn assemble(dir: &Path, wanted: usize, out: &Path) -> anyhow::Result<usize> {
     let files = sample_files(dir)?;
     anyhow::ensure!(!files.is_empty(), "no samples in {}", dir.display());
     let mut jpegs = Vec::with_capacity(wanted);
