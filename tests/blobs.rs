@@ -161,12 +161,15 @@ fn start_web_node(site: &Site, name: &str, data: &Path) -> Result<Node, Failed> 
             let _ = std::io::Write::write_all(&mut log, format!("{line}\n").as_bytes());
         }
     });
-    let node = Node {
+    let mut node = Node {
         child,
         base: String::new(),
     };
     match found.recv_timeout(Duration::from_secs(60)) {
-        Ok(base) => Ok(Node { base, ..node }),
+        Ok(base) => {
+            node.base = base;
+            Ok(node)
+        }
         Err(_) => Err(format!(
             "{name} did not start: {}",
             site.logs_of(&[name, &format!("{name}-err")])
@@ -312,7 +315,7 @@ async fn three_processes_share_nothing_but_the_database(backend: Backend) -> Res
     )
     .await;
     if let Err(e) = read {
-        return Err(format!("{e}\n{}", site.logs_of(&["worker"])).into());
+        return Err(format!("{e:?}\n{}", site.logs_of(&["worker"])).into());
     }
     let files = store.batch_files(batch).await?;
     ensure!(
@@ -505,7 +508,7 @@ async fn a_worker_killed_mid_batch_loses_and_doubles_nothing(
     .await;
     drop(second);
     if let Err(e) = finished {
-        return Err(format!("{e}\n{}", site.logs_of(&["first", "second"])).into());
+        return Err(format!("{e:?}\n{}", site.logs_of(&["first", "second"])).into());
     }
 
     // Every page of every file once; one registration per sheet.
