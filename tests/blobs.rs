@@ -417,6 +417,61 @@ async fn three_processes_share_nothing_but_the_database(backend: Backend) -> Res
         originals == 2 && pages == 2,
         "in the database: {originals} originals, {pages} page images"
     );
+
+    // A subject access export and an erasure reach the blobs in the
+    // database (run on a fourth data folder: nothing is there).
+    let data_admin = tempfile::tempdir()?;
+    let export = data_admin.path().join("export");
+    let reference = after.reference.to_string();
+    let output = site
+        .intake(data_admin.path())
+        .args(["subject-export", &reference, "--by", "test", "-o"])
+        .arg(&export)
+        .output()?;
+    ensure!(
+        output.status.success(),
+        "subject-export: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let original = format!("{SAMPLES}/{sample}");
+    let sha256 = format!("{:x}", Sha256::digest(std::fs::read(&original)?));
+    ensure!(
+        std::fs::read(export.join("originals").join(&sha256))? == std::fs::read(&original)?,
+        "the export holds the original from the database"
+    );
+    ensure!(
+        files_under(&export.join("pages")).len() == 1,
+        "and its page image: {:?}",
+        files_under(&export)
+    );
+    let output = site
+        .intake(data_admin.path())
+        .args(["erase", &reference, "--by", "test"])
+        .output()?;
+    ensure!(
+        output.status.success(),
+        "erase: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let key = format!("originals/{}/{sha256}", &sha256[..2]);
+    let left = count(
+        &site.url,
+        &format!("SELECT COUNT(*) FROM blobs WHERE key = '{key}'"),
+    )
+    .await?;
+    let pages_left = count(
+        &site.url,
+        "SELECT COUNT(*) FROM blobs WHERE key LIKE 'pages/%'",
+    )
+    .await?;
+    ensure!(
+        left == 0 && pages_left == 1,
+        "the erased person's original and page image are gone from the database, the other's stay: {left}, {pages_left}"
+    );
+    std::fs::remove_dir_all(&export)?;
+    let files = files_under(data_admin.path());
+    ensure!(files.is_empty(), "the admin's data folder holds {files:?}");
+
     drop(worker);
     drop((node_a, node_b));
     for (name, data) in [("A", &data_a), ("B", &data_b), ("the worker", &data_w)] {
