@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::page::{Browser, PASSWORD, add_user_to};
-use common::{Backend, Case, run_cases};
+use common::{Backend, Case, files_under, half_read_file, run_cases, wait_for};
 use intake_core::record::RegistrationStatus;
 use intake_service::accounts::Role;
 use intake_service::config::{BlobStore, Config};
@@ -199,40 +199,6 @@ fn start_worker(site: &Site, name: &str, data: &Path, lease_seconds: u32) -> Res
         child,
         base: String::new(),
     })
-}
-
-/// Every file under a folder, however deep.
-fn files_under(folder: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![folder.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-/// Polls until `done` says yes; fails after `limit`.
-async fn wait_for<F, Fut>(limit: Duration, what: &str, mut done: F) -> Result<(), Failed>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<bool, Failed>>,
-{
-    let start = Instant::now();
-    loop {
-        if done().await? {
-            return Ok(());
-        }
-        ensure!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn count(store_url: &str, sql: &str) -> Result<i64, Failed> {
@@ -505,22 +471,6 @@ async fn queued_pile(site: &Site, data: &Path) -> Result<intake_service::store::
     Ok(store_batch(&pipeline, &request, BatchEntry::Import).await?)
 }
 
-/// A file a worker is inside: some of its pages recorded, not all.
-async fn half_read_file(store: &Store) -> Result<Option<uuid::Uuid>, Failed> {
-    for (_, file, _) in store.running_jobs().await? {
-        let recorded = store.recorded_pages(file).await?.len() as u32;
-        let total = store
-            .scan_file(file)
-            .await?
-            .and_then(|f| f.page_count)
-            .unwrap_or(0);
-        if recorded > 0 && recorded < total {
-            return Ok(Some(file));
-        }
-    }
-    Ok(None)
-}
-
 async fn a_worker_killed_mid_batch_loses_and_doubles_nothing(
     backend: Backend,
 ) -> Result<(), Failed> {
@@ -536,7 +486,7 @@ async fn a_worker_killed_mid_batch_loses_and_doubles_nothing(
     let mut first = start_worker(&site, "first", machine.path(), 3)?;
     let started = Instant::now();
     let victim = loop {
-        if let Some(file) = half_read_file(&store).await? {
+        if let Some((file, _)) = half_read_file(&store).await? {
             break file;
         }
         ensure!(

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Backend, Case, TestApp, borrowed, reference, run_on_both_backends, status_path};
+use common::{
+    Backend, Case, TestApp, borrowed, files_under, reference, run_on_both_backends, status_path,
+};
 use intake_core::record::Reference;
 use intake_service::pipeline::Pipeline;
 use intake_service::pipeline::drop_folder::DropFolder;
@@ -103,23 +105,6 @@ async fn web_registration(
         reference(&page).ok_or("a reference")?,
         status_path(&page).ok_or("a status link")?,
     ))
-}
-
-/// Every file under `folder`.
-fn files_under(folder: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![folder.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

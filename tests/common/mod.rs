@@ -10,7 +10,9 @@ pub mod browser;
 pub mod page;
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use intake_service::config::{Config, Secret};
 use intake_service::store::Store;
@@ -371,4 +373,54 @@ pub fn html_escaped(text: &str) -> String {
         .replace('>', "&#62;")
         .replace('"', "&#34;")
         .replace('\'', "&#39;")
+}
+
+/// Every file under `folder`, however deep, in name order.
+pub fn files_under(folder: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Polls until `done` says yes; fails after `limit`.
+pub async fn wait_for<F, Fut>(limit: Duration, what: &str, mut done: F) -> Result<(), Failed>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, Failed>>,
+{
+    let start = Instant::now();
+    loop {
+        if done().await? {
+            return Ok(());
+        }
+        ensure!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A file a worker is inside: some of its pages recorded, not all.
+pub async fn half_read_file(store: &Store) -> Result<Option<(uuid::Uuid, String)>, Failed> {
+    for (_, file, worker) in store.running_jobs().await? {
+        let recorded = store.recorded_pages(file).await?.len() as u32;
+        let total = store
+            .scan_file(file)
+            .await?
+            .and_then(|f| f.page_count)
+            .unwrap_or(0);
+        if recorded > 0 && recorded < total {
+            return Ok(Some((file, worker)));
+        }
+    }
+    Ok(None)
 }
