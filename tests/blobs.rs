@@ -6,14 +6,14 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::page::{Browser, PASSWORD, add_user_to};
-use common::{Backend, Case, files_under, half_read_file, run_cases, wait_for};
+use common::{Backend, Case, every_page_once, files_under, half_read_file, run_cases, wait_for};
 use intake_core::record::RegistrationStatus;
 use intake_service::accounts::Role;
 use intake_service::config::{BlobStore, Config};
@@ -517,36 +517,8 @@ async fn a_worker_killed_mid_batch_loses_and_doubles_nothing(
     }
 
     // Every page of every file once; one registration per sheet.
-    let files = store.batch_files(batch.id).await?;
+    every_page_once(&store, batch.id).await?;
     let pages = store.batch_pages(batch.id).await?;
-    for file in &files {
-        let mut numbers: Vec<u32> = pages
-            .iter()
-            .filter(|p| p.file_id == file.id)
-            .map(|p| p.page)
-            .collect();
-        numbers.sort();
-        let expected: Vec<u32> = (1..=file.page_count.unwrap_or(0)).collect();
-        ensure!(
-            numbers == expected,
-            "{}: pages {numbers:?}, expected {expected:?}",
-            file.name
-        );
-        ensure!(
-            file.state == FileState::Done,
-            "{} is done: {:?}",
-            file.name,
-            file.reason
-        );
-    }
-    let serials: BTreeSet<&str> = pages.iter().filter_map(|p| p.serial.as_deref()).collect();
-    let registrations = store.batch_registrations(batch.id).await?;
-    ensure!(
-        !serials.is_empty() && registrations.len() == serials.len(),
-        "{} registrations for {} sheets",
-        registrations.len(),
-        serials.len()
-    );
     ensure!(
         store.recorded_pages(victim).await?.len() > done_before.len(),
         "the second worker went on with the file the first left"

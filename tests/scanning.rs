@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{Backend, Case, TestApp, half_read_file, run_on_both_backends, wait_for};
+use common::{
+    Backend, Case, TestApp, every_page_once, half_read_file, run_on_both_backends, wait_for,
+};
 use intake_core::record::{Channel, FieldStatus, RegistrationStatus};
 use intake_service::pipeline::drop_folder::DropFolder;
 use intake_service::pipeline::import::{ImportRequest, store_batch};
@@ -635,37 +637,6 @@ fn worker_logs(app: &TestApp, names: &[&str]) -> String {
             format!("--- worker {name}:\n{log}")
         })
         .collect()
-}
-
-/// Every page of every file recorded exactly once, and one registration per
-/// sheet serial.
-async fn every_page_once(store: &Store, batch: uuid::Uuid) -> Result<(), Failed> {
-    let files = store.batch_files(batch).await?;
-    let pages = store.batch_pages(batch).await?;
-    for file in &files {
-        let mut numbers: Vec<u32> = pages
-            .iter()
-            .filter(|p| p.file_id == file.id)
-            .map(|p| p.page)
-            .collect();
-        numbers.sort();
-        let expected: Vec<u32> = (1..=file.page_count.unwrap_or(0)).collect();
-        ensure!(
-            numbers == expected,
-            "{}: pages {numbers:?}, expected {expected:?}",
-            file.name
-        );
-        ensure!(file.state == FileState::Done, "{} is done", file.name);
-    }
-    let serials: BTreeSet<&str> = pages.iter().filter_map(|p| p.serial.as_deref()).collect();
-    let registrations = store.batch_registrations(batch).await?;
-    ensure!(
-        registrations.len() == serials.len(),
-        "{} registrations for {} sheets",
-        registrations.len(),
-        serials.len()
-    );
-    Ok(())
 }
 
 async fn a_worker_killed_mid_file_leaves_every_page_done_once(

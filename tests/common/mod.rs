@@ -9,13 +9,14 @@
 pub mod browser;
 pub mod page;
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use intake_service::config::{Config, Secret};
-use intake_service::store::Store;
+use intake_service::store::{FileState, Store};
 use libtest_mimic::{Failed, Trial};
 use reqwest::StatusCode;
 use tempfile::TempDir;
@@ -423,4 +424,35 @@ pub async fn half_read_file(store: &Store) -> Result<Option<(uuid::Uuid, String)
         }
     }
     Ok(None)
+}
+
+/// Every page of every file recorded exactly once, and one registration per
+/// sheet serial.
+pub async fn every_page_once(store: &Store, batch: uuid::Uuid) -> Result<(), Failed> {
+    let files = store.batch_files(batch).await?;
+    let pages = store.batch_pages(batch).await?;
+    for file in &files {
+        let mut numbers: Vec<u32> = pages
+            .iter()
+            .filter(|p| p.file_id == file.id)
+            .map(|p| p.page)
+            .collect();
+        numbers.sort();
+        let expected: Vec<u32> = (1..=file.page_count.unwrap_or(0)).collect();
+        ensure!(
+            numbers == expected,
+            "{}: pages {numbers:?}, expected {expected:?}",
+            file.name
+        );
+        ensure!(file.state == FileState::Done, "{} is done", file.name);
+    }
+    let serials: BTreeSet<&str> = pages.iter().filter_map(|p| p.serial.as_deref()).collect();
+    let registrations = store.batch_registrations(batch).await?;
+    ensure!(
+        registrations.len() == serials.len(),
+        "{} registrations for {} sheets",
+        registrations.len(),
+        serials.len()
+    );
+    Ok(())
 }
