@@ -47,6 +47,13 @@ pub enum Bench {
         /// Keep the assembled PDF at this path.
         #[arg(long)]
         keep: Option<PathBuf>,
+        /// Instead: import on this PostgreSQL server with blobs in the data
+        /// folder and in the database, in the same run (fresh schemas).
+        #[arg(long, value_name = "POSTGRES_URL")]
+        compare_blobs: Option<String>,
+        /// With --compare-blobs: runs of each, in alternating order.
+        #[arg(long, default_value_t = 2)]
+        rounds: usize,
     },
     /// Durable web submissions per second and their latency over loopback.
     Submit {
@@ -133,15 +140,33 @@ pub async fn bench(config: &Config, command: Bench) -> anyhow::Result<()> {
             let report = bench::throughput::run(&dir, config.forms_dir.as_deref(), reader).await?;
             println!("{report}");
         }
-        Bench::Import { dir, pages, keep } => {
+        Bench::Import {
+            dir,
+            pages,
+            keep,
+            compare_blobs,
+            rounds,
+        } => {
+            let forms_dir = config
+                .forms_dir
+                .as_deref()
+                .map(std::fs::canonicalize)
+                .transpose()?;
+            if let Some(postgres) = compare_blobs {
+                let compare = bench::blobs::BlobsBench {
+                    dir: &dir,
+                    pages,
+                    forms_dir: forms_dir.as_deref(),
+                    postgres: &postgres,
+                    rounds,
+                };
+                println!("{}", bench::blobs::run(&compare).await?);
+                return Ok(());
+            }
             let import = bench::import::ImportBench {
                 dir,
                 pages,
-                forms_dir: config
-                    .forms_dir
-                    .as_deref()
-                    .map(std::fs::canonicalize)
-                    .transpose()?,
+                forms_dir,
                 keep,
             };
             println!("{}", bench::import::run(&import)?);

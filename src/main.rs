@@ -11,6 +11,7 @@ use intake_paper::printable;
 use intake_service::config::Config;
 use intake_service::store::Store;
 
+mod blobs;
 #[cfg(feature = "devtools")]
 mod dev;
 mod letters;
@@ -141,6 +142,14 @@ enum Command {
         database: Option<String>,
         #[command(subcommand)]
         command: letters::LettersCommand,
+    },
+    /// Where originals and page images are kept: move them between the
+    /// data folder and the database.
+    Blobs {
+        #[arg(long, env = "DATABASE_URL", global = true)]
+        database: Option<String>,
+        #[command(subcommand)]
+        command: blobs::BlobsCommand,
     },
     /// Create or update the database schema.
     Migrate {
@@ -446,6 +455,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
             letters::run(&config, &store, command).await
+        }
+        Command::Blobs { database, command } => {
+            let config = load_config(cli.config.as_deref(), None, database)?;
+            blobs::run(&config, command).await
         }
         Command::Migrate { database } => {
             let config = load_config(cli.config.as_deref(), None, database)?;

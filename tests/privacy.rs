@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Backend, Case, TestApp, borrowed, reference, run_on_both_backends, status_path};
+use common::{
+    Backend, Case, TestApp, borrowed, files_under, reference, run_on_both_backends, status_path,
+};
 use intake_core::record::Reference;
 use intake_service::pipeline::Pipeline;
 use intake_service::pipeline::drop_folder::DropFolder;
@@ -103,23 +105,6 @@ async fn web_registration(
         reference(&page).ok_or("a reference")?,
         status_path(&page).ok_or("a status link")?,
     ))
-}
-
-/// Every file under `folder`.
-fn files_under(folder: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![folder.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -273,7 +258,11 @@ async fn an_erasure_leaves_no_trace(backend: Backend) -> Result<(), Failed> {
         pages
             .iter()
             .filter(|p| p.registration_id == Some(id))
-            .filter_map(|p| p.image_path.as_deref().map(|i| pipeline.blobs.path(i)))
+            .filter_map(|p| {
+                p.image_path
+                    .as_deref()
+                    .map(|i| pipeline.blobs.folder_path(i))
+            })
             .collect()
     };
     let their_images = images(theirs.id);
@@ -284,7 +273,7 @@ async fn an_erasure_leaves_no_trace(backend: Backend) -> Result<(), Failed> {
     );
     let shared_original = pipeline
         .blobs
-        .path(&store.batch_files(batch.id).await?[0].path);
+        .folder_path(&store.batch_files(batch.id).await?[0].path);
     ensure!(shared_original.exists(), "the shared original is kept");
 
     // The search finds them before: on SQLite in the database file or its
@@ -397,7 +386,8 @@ async fn triage_item(
     let file = pipeline.admit_path(&batch, letter.path()).await?;
     let image = pipeline
         .blobs
-        .save_page_image(file.id, 1, &image::GrayImage::new(8, 8))?;
+        .save_page_image(file.id, 1, image::GrayImage::new(8, 8))
+        .await?;
     let recorded = app
         .store
         .record_other_page(&file, &batch, 1, text, Some(&image), "test")
@@ -415,8 +405,8 @@ async fn triage_item(
     }
     Ok((
         id,
-        pipeline.blobs.path(&file.path),
-        pipeline.blobs.path(&image),
+        pipeline.blobs.folder_path(&file.path),
+        pipeline.blobs.folder_path(&image),
     ))
 }
 

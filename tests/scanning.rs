@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{Backend, Case, TestApp, run_on_both_backends};
+use common::{
+    Backend, Case, TestApp, every_page_once, half_read_file, run_on_both_backends, wait_for,
+};
 use intake_core::record::{Channel, FieldStatus, RegistrationStatus};
 use intake_service::pipeline::drop_folder::DropFolder;
 use intake_service::pipeline::import::{ImportRequest, store_batch};
@@ -635,69 +637,6 @@ fn worker_logs(app: &TestApp, names: &[&str]) -> String {
             format!("--- worker {name}:\n{log}")
         })
         .collect()
-}
-
-/// Polls until `done` says yes; fails after `limit`.
-async fn wait_for<F, Fut>(limit: Duration, what: &str, mut done: F) -> Result<(), Failed>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<bool, Failed>>,
-{
-    let start = Instant::now();
-    loop {
-        if done().await? {
-            return Ok(());
-        }
-        ensure!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Every page of every file recorded exactly once, and one registration per
-/// sheet serial.
-async fn every_page_once(store: &Store, batch: uuid::Uuid) -> Result<(), Failed> {
-    let files = store.batch_files(batch).await?;
-    let pages = store.batch_pages(batch).await?;
-    for file in &files {
-        let mut numbers: Vec<u32> = pages
-            .iter()
-            .filter(|p| p.file_id == file.id)
-            .map(|p| p.page)
-            .collect();
-        numbers.sort();
-        let expected: Vec<u32> = (1..=file.page_count.unwrap_or(0)).collect();
-        ensure!(
-            numbers == expected,
-            "{}: pages {numbers:?}, expected {expected:?}",
-            file.name
-        );
-        ensure!(file.state == FileState::Done, "{} is done", file.name);
-    }
-    let serials: BTreeSet<&str> = pages.iter().filter_map(|p| p.serial.as_deref()).collect();
-    let registrations = store.batch_registrations(batch).await?;
-    ensure!(
-        registrations.len() == serials.len(),
-        "{} registrations for {} sheets",
-        registrations.len(),
-        serials.len()
-    );
-    Ok(())
-}
-
-/// A file a worker is inside: some of its pages recorded, not all.
-async fn half_read_file(store: &Store) -> Result<Option<(uuid::Uuid, String)>, Failed> {
-    for (_, file, worker) in store.running_jobs().await? {
-        let recorded = store.recorded_pages(file).await?.len() as u32;
-        let total = store
-            .scan_file(file)
-            .await?
-            .and_then(|f| f.page_count)
-            .unwrap_or(0);
-        if recorded > 0 && recorded < total {
-            return Ok(Some((file, worker)));
-        }
-    }
-    Ok(None)
 }
 
 async fn a_worker_killed_mid_file_leaves_every_page_done_once(

@@ -9,11 +9,14 @@
 pub mod browser;
 pub mod page;
 
+use std::collections::BTreeSet;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use intake_service::config::{Config, Secret};
-use intake_service::store::Store;
+use intake_service::store::{FileState, Store};
 use libtest_mimic::{Failed, Trial};
 use reqwest::StatusCode;
 use tempfile::TempDir;
@@ -70,10 +73,17 @@ pub type Case = fn(Backend) -> Pin<Box<dyn Future<Output = Result<(), Failed>>>>
 /// are listed as ignored with a line saying why, unless
 /// `INTAKE_REQUIRE_POSTGRES=1`, when they fail.
 pub fn run_on_both_backends(cases: &[(&'static str, Case)]) -> ! {
+    run_cases(cases, cases)
+}
+
+/// Runs `sqlite` cases on SQLite and `postgres` cases on PostgreSQL (what
+/// is only for several machines on one PostgreSQL, and what SQLite must
+/// refuse), PostgreSQL as in [`run_on_both_backends`].
+pub fn run_cases(sqlite: &[(&'static str, Case)], postgres: &[(&'static str, Case)]) -> ! {
     let args = libtest_mimic::Arguments::from_args();
     let required = std::env::var("INTAKE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    let postgres = postgres_backend();
-    if let Err(why) = &postgres {
+    let server = postgres_backend();
+    if let Err(why) = &server {
         if required {
             println!("FAILING the PostgreSQL cases: {why}, and INTAKE_REQUIRE_POSTGRES=1");
         } else {
@@ -83,14 +93,17 @@ pub fn run_on_both_backends(cases: &[(&'static str, Case)]) -> ! {
         }
     }
     let mut trials = Vec::new();
-    for (name, case) in cases {
+    for (name, case) in sqlite {
         let case = *case;
         trials.push(Trial::test(format!("sqlite::{name}"), move || {
             block_on(case(Backend::Sqlite))
         }));
-        let postgres = postgres.clone();
-        let ignored = postgres.is_err() && !required;
-        let trial = Trial::test(format!("postgres::{name}"), move || match postgres {
+    }
+    for (name, case) in postgres {
+        let case = *case;
+        let server = server.clone();
+        let ignored = server.is_err() && !required;
+        let trial = Trial::test(format!("postgres::{name}"), move || match server {
             Ok(backend) => block_on(case(backend)),
             Err(why) => Err(why.into()),
         });
@@ -361,4 +374,85 @@ pub fn html_escaped(text: &str) -> String {
         .replace('>', "&#62;")
         .replace('"', "&#34;")
         .replace('\'', "&#39;")
+}
+
+/// Every file under `folder`, however deep, in name order.
+pub fn files_under(folder: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Polls until `done` says yes; fails after `limit`.
+pub async fn wait_for<F, Fut>(limit: Duration, what: &str, mut done: F) -> Result<(), Failed>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, Failed>>,
+{
+    let start = Instant::now();
+    loop {
+        if done().await? {
+            return Ok(());
+        }
+        ensure!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A file a worker is inside: some of its pages recorded, not all.
+pub async fn half_read_file(store: &Store) -> Result<Option<(uuid::Uuid, String)>, Failed> {
+    for (_, file, worker) in store.running_jobs().await? {
+        let recorded = store.recorded_pages(file).await?.len() as u32;
+        let total = store
+            .scan_file(file)
+            .await?
+            .and_then(|f| f.page_count)
+            .unwrap_or(0);
+        if recorded > 0 && recorded < total {
+            return Ok(Some((file, worker)));
+        }
+    }
+    Ok(None)
+}
+
+/// Every page of every file recorded exactly once, and one registration per
+/// sheet serial.
+pub async fn every_page_once(store: &Store, batch: uuid::Uuid) -> Result<(), Failed> {
+    let files = store.batch_files(batch).await?;
+    let pages = store.batch_pages(batch).await?;
+    for file in &files {
+        let mut numbers: Vec<u32> = pages
+            .iter()
+            .filter(|p| p.file_id == file.id)
+            .map(|p| p.page)
+            .collect();
+        numbers.sort();
+        let expected: Vec<u32> = (1..=file.page_count.unwrap_or(0)).collect();
+        ensure!(
+            numbers == expected,
+            "{}: pages {numbers:?}, expected {expected:?}",
+            file.name
+        );
+        ensure!(file.state == FileState::Done, "{} is done", file.name);
+    }
+    let serials: BTreeSet<&str> = pages.iter().filter_map(|p| p.serial.as_deref()).collect();
+    let registrations = store.batch_registrations(batch).await?;
+    ensure!(
+        registrations.len() == serials.len(),
+        "{} registrations for {} sheets",
+        registrations.len(),
+        serials.len()
+    );
+    Ok(())
 }

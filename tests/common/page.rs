@@ -73,7 +73,16 @@ pub fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> 
 
 /// A staff account with [`PASSWORD`].
 pub async fn add_user(app: &TestApp, name: &str, role: Role) -> Result<StaffMember, Failed> {
-    Ok(app.store.add_user(name, role, PASSWORD.into()).await?)
+    add_user_to(&app.store, name, role).await
+}
+
+/// [`add_user`] in any store (one that servers of their own share).
+pub async fn add_user_to(
+    store: &intake_service::store::Store,
+    name: &str,
+    role: Role,
+) -> Result<StaffMember, Failed> {
+    Ok(store.add_user(name, role, PASSWORD.into()).await?)
 }
 
 /// One go at the sign-in form, with a fresh form token and the given
@@ -84,14 +93,19 @@ pub async fn sign_in_attempt(
     password: &str,
     headers: &[(&str, &str)],
 ) -> Result<Page, Failed> {
+    sign_in_attempt_at(&app.base, name, password, headers).await
+}
+
+/// [`sign_in_attempt`] on a server at `base` (one this test started as a
+/// process of its own).
+pub async fn sign_in_attempt_at(
+    base: &str,
+    name: &str,
+    password: &str,
+    headers: &[(&str, &str)],
+) -> Result<Page, Failed> {
     let client = client();
-    let form = page(
-        client
-            .get(format!("{}/staff/sign-in", app.base))
-            .send()
-            .await?,
-    )
-    .await;
+    let form = page(client.get(format!("{base}/staff/sign-in")).send().await?).await;
     let token = intake_devtools::synthetic::form_token(&form.body).ok_or("no sign-in token")?;
     // The form is good only with the pre-session cookie it came with.
     let pre_session = form
@@ -108,7 +122,7 @@ pub async fn sign_in_attempt(
         ("next", "/staff"),
     ])?;
     let mut request = client
-        .post(format!("{}/staff/sign-in", app.base))
+        .post(format!("{base}/staff/sign-in"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", pre_session)
         .body(body);
@@ -144,7 +158,17 @@ impl Browser {
         password: &str,
         headers: &[(&str, &str)],
     ) -> Result<Browser, Failed> {
-        let page = sign_in_attempt(app, name, password, headers).await?;
+        Browser::sign_in_at(&app.base, name, password, headers).await
+    }
+
+    /// Signs in on a server at `base`.
+    pub async fn sign_in_at(
+        base: &str,
+        name: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Browser, Failed> {
+        let page = sign_in_attempt_at(base, name, password, headers).await?;
         ensure!(
             page.status == StatusCode::SEE_OTHER,
             "signing in as {name}: {} {}",
@@ -159,7 +183,7 @@ impl Browser {
             .ok_or("no session cookie")?
             .to_string();
         let mut browser = Browser {
-            base: app.base.clone(),
+            base: base.to_string(),
             client: client(),
             cookie,
             csrf: String::new(),

@@ -183,6 +183,61 @@ pub struct Config {
     pub scanning: Scanning,
     pub staff: StaffSettings,
     pub retention: Retention,
+    /// Where originals and page images are kept (`INTAKE_BLOBS`).
+    pub blobs: BlobStore,
+}
+
+/// Where originals and page images are kept: the data folder (one
+/// machine), or the PostgreSQL database (several machines that share
+/// nothing else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(try_from = "String")]
+pub enum BlobStore {
+    #[default]
+    Folder,
+    Database,
+}
+
+impl BlobStore {
+    pub fn name(self) -> &'static str {
+        match self {
+            BlobStore::Folder => "folder",
+            BlobStore::Database => "database",
+        }
+    }
+
+    /// The store a migration moves blobs out of, when moving into this one.
+    pub fn other(self) -> BlobStore {
+        match self {
+            BlobStore::Folder => BlobStore::Database,
+            BlobStore::Database => BlobStore::Folder,
+        }
+    }
+}
+
+impl std::str::FromStr for BlobStore {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<BlobStore, String> {
+        match text {
+            "folder" => Ok(BlobStore::Folder),
+            "database" => Ok(BlobStore::Database),
+            s3 if s3.starts_with("s3://") => Err(format!(
+                "blobs `{s3}`: an S3 object store is not supported yet; use \"folder\" or \"database\""
+            )),
+            other => Err(format!(
+                "blobs `{other}` is not a blob store: use \"folder\" or \"database\""
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for BlobStore {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<BlobStore, String> {
+        text.parse()
+    }
 }
 
 /// The staff side: sessions, sign-in lock-out, the callback queue.
@@ -428,6 +483,7 @@ impl Default for Config {
             scanning: Scanning::default(),
             staff: StaffSettings::default(),
             retention: Retention::default(),
+            blobs: BlobStore::Folder,
         }
     }
 }
@@ -585,6 +641,11 @@ impl Config {
                 })
                 .collect::<anyhow::Result<_>>()?;
         }
+        if let Some(blobs) = var("INTAKE_BLOBS") {
+            self.blobs = blobs
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("INTAKE_BLOBS: {e}"))?;
+        }
         if let Some(dir) = var("INTAKE_DROP_DIR") {
             self.scanning.drop_dir = Some(dir.into());
         }
@@ -665,6 +726,24 @@ mod tests {
             .unwrap();
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.database_url, "postgres://127.0.0.1/test");
+    }
+
+    #[test]
+    fn blobs_are_in_the_folder_unless_told_otherwise() {
+        assert_eq!(Config::default().blobs, BlobStore::Folder);
+        let config: Config = toml::from_str("blobs = \"database\"").unwrap();
+        assert_eq!(config.blobs, BlobStore::Database);
+        let mut config = Config::default();
+        config
+            .apply_env(|name| (name == "INTAKE_BLOBS").then(|| "database".into()))
+            .unwrap();
+        assert_eq!(config.blobs, BlobStore::Database);
+        let error = Config::default()
+            .apply_env(|name| (name == "INTAKE_BLOBS").then(|| "disk".into()))
+            .unwrap_err();
+        assert!(format!("{error:#}").contains("INTAKE_BLOBS"));
+        let error = toml::from_str::<Config>("blobs = \"s3://bucket\"").unwrap_err();
+        assert!(error.to_string().contains("not supported"), "{error}");
     }
 
     #[test]

@@ -31,21 +31,21 @@ pub struct ImportBench {
 
 /// One child process's run, with its memory and that of its own children
 /// (the reading children of `intake import`).
-struct Run {
-    took: Duration,
+pub(super) struct Run {
+    pub(super) took: Duration,
     /// The process's own peak.
     peak_rss_kb: u64,
     /// The largest of its children's peaks.
     child_peak_rss_kb: u64,
     /// The most the process and its children held at one moment (sampled).
-    together_rss_kb: u64,
+    pub(super) together_rss_kb: u64,
 }
 
 pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
     let scratch = tempfile::tempdir()?;
     let pdf = scratch.path().join("pile.pdf");
     let separate = scratch.path().join("separate");
-    let pages = assemble(&bench.dir, bench.pages, &pdf, &separate)?;
+    let pages = assemble(&bench.dir, bench.pages, &pdf, Some(&separate))?;
     if let Some(keep) = &bench.keep {
         std::fs::copy(&pdf, keep).with_context(|| format!("keeping {}", keep.display()))?;
     }
@@ -111,7 +111,7 @@ pub fn run(bench: &ImportBench) -> anyhow::Result<String> {
 
 /// Runs a command to its end, watching the peak resident memory of it and
 /// of its children, every 50 ms.
-fn measure(mut command: Command) -> anyhow::Result<Run> {
+pub(super) fn measure(mut command: Command) -> anyhow::Result<Run> {
     let started = Instant::now();
     let mut child: Child = command
         .env("RUST_LOG", "intake=warn")
@@ -193,9 +193,15 @@ fn children(pid: u32) -> Vec<u32> {
 }
 
 /// Writes `wanted` pages taken from the samples (in order, from the start
-/// again if there are fewer) into one PDF of JPEG pages at `out`, and the
-/// same pages as one PDF each into the folder `apart`; returns the count.
-fn assemble(dir: &Path, wanted: usize, out: &Path, apart: &Path) -> anyhow::Result<usize> {
+/// again if there are fewer) into one PDF of JPEG pages at `out`, and, with
+/// `apart`, the same pages as one PDF each into that folder; returns the
+/// count.
+pub(super) fn assemble(
+    dir: &Path,
+    wanted: usize,
+    out: &Path,
+    apart: Option<&Path>,
+) -> anyhow::Result<usize> {
     let files = sample_files(dir)?;
     anyhow::ensure!(!files.is_empty(), "no samples in {}", dir.display());
     let mut jpegs = Vec::with_capacity(wanted);
@@ -215,6 +221,9 @@ fn assemble(dir: &Path, wanted: usize, out: &Path, apart: &Path) -> anyhow::Resu
         }
     }
     write_pdf(&jpegs, out, None)?;
+    let Some(apart) = apart else {
+        return Ok(jpegs.len());
+    };
     std::fs::create_dir_all(apart)?;
     for (index, page) in jpegs.iter().enumerate() {
         let file = apart.join(format!("page-{:04}.pdf", index + 1));

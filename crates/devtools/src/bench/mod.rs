@@ -3,6 +3,7 @@
 //! against the plain `tesseract` command line.
 
 pub mod accuracy;
+pub mod blobs;
 pub mod import;
 pub mod pages;
 pub mod plans;

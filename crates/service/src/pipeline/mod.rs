@@ -47,8 +47,8 @@ impl Pipeline {
             }
         })?;
         Ok(Pipeline {
+            blobs: Arc::new(Blobs::configured(config, &store)?),
             store,
-            blobs: Arc::new(Blobs::new(&config.data_dir)),
             catalogue,
             options: ReadOptions {
                 limits: DecodeLimits::default(),
@@ -75,15 +75,10 @@ impl Pipeline {
 
     /// Copies a file's bytes into the originals, durably.
     pub async fn store_original(&self, path: &Path) -> anyhow::Result<StoredOriginal> {
-        let blobs = self.blobs.clone();
-        let source = path.to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            let file = std::fs::File::open(&source)?;
-            blobs.store_from(file)
-        })
-        .await
-        .context("storing the original")?
-        .with_context(|| format!("storing {}", path.display()))
+        self.blobs
+            .store_file(path)
+            .await
+            .with_context(|| format!("storing {}", path.display()))
     }
 
     /// Records an original already stored durably.
@@ -120,18 +115,11 @@ impl Pipeline {
                 original.size
             )));
         }
-        let path = self.blobs.path(&original.path);
-        let head = tokio::task::spawn_blocking(move || {
-            use std::io::Read;
-            let mut head = Vec::with_capacity(1024);
-            std::fs::File::open(&path)?
-                .take(1024)
-                .read_to_end(&mut head)?;
-            Ok::<_, std::io::Error>(head)
-        })
-        .await
-        .context("reading the start of the file")?
-        .context("reading the start of the file")?;
+        let head = self
+            .blobs
+            .read_head(&original.path, 1024)
+            .await
+            .context("reading the start of the file")?;
         Ok(match scan_kind(&head) {
             Some(_) => Admission::Readable,
             None => Admission::Unreadable(

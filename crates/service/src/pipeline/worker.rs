@@ -227,7 +227,6 @@ async fn read_file(
         JobError::Passing(format!("batch {} is not in the database", file.batch_id))
     })?;
     let recorded: HashSet<u32> = store.recorded_pages(file.id).await?.into_iter().collect();
-
     // Stops the reader (it skips the rest) when the lease is lost or
     // recording fails.
     let give_up = Arc::new(AtomicBool::new(false));
@@ -238,10 +237,27 @@ async fn read_file(
         job.id,
         give_up.clone(),
     ));
+    // In the database store, a temporary copy for the reading child (made
+    // while the lease is renewed); it goes when this returns.
+    let original = match pipeline.blobs.local_copy(&file.path).await {
+        Ok(copy) => copy,
+        Err(error) => {
+            heartbeat.abort();
+            if error.kind() != std::io::ErrorKind::NotFound {
+                return Err(JobError::Passing(format!(
+                    "reading the original failed: {error}"
+                )));
+            }
+            store
+                .finish_file(file.id, FileState::Quarantined, Some(&error.to_string()))
+                .await?;
+            return Ok(());
+        }
+    };
 
     let (events, mut read) = mpsc::channel::<ReadEvent>(8);
     let to_read = FileToRead {
-        path: pipeline.blobs.path(&file.path),
+        path: original.path().to_path_buf(),
         name: file.name.clone(),
         skip: recorded,
     };
@@ -435,15 +451,8 @@ async fn save_image(
     image: Option<image::GrayImage>,
 ) -> Option<String> {
     let image = image?;
-    let blobs = pipeline.blobs.clone();
-    let saved =
-        tokio::task::spawn_blocking(move || blobs.save_page_image(file, page, &image)).await;
-    match saved {
-        Ok(Ok(path)) => Some(path),
-        Ok(Err(error)) => {
-            tracing::warn!(%file, page, %error, "saving a page image failed");
-            None
-        }
+    match pipeline.blobs.save_page_image(file, page, image).await {
+        Ok(path) => Some(path),
         Err(error) => {
             tracing::warn!(%file, page, %error, "saving a page image failed");
             None

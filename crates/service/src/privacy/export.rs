@@ -50,6 +50,7 @@ pub async fn subject_export(
         pipeline
             .blobs
             .copy_to(path, &out.join(&name))
+            .await
             .with_context(|| format!("copying the original {sha256}"))?;
         copied.push(name);
     }
@@ -61,6 +62,7 @@ pub async fn subject_export(
         pipeline
             .blobs
             .copy_to(path, &out.join(&name))
+            .await
             .with_context(|| format!("copying the image of page {page} of file {file}"))?;
         copied.push(name);
     }

@@ -112,20 +112,20 @@ async fn remove_files(
     originals: &[FileToRemove],
     page_images: &[String],
 ) -> anyhow::Result<()> {
-    let blobs = pipeline.blobs.clone();
-    let originals: Vec<String> = originals.iter().map(|o| o.path.clone()).collect();
-    let page_images = page_images.to_vec();
-    tokio::task::spawn_blocking(move || {
-        for image in &page_images {
-            blobs.remove_page_image(image)?;
-        }
-        for original in &originals {
-            blobs.remove_original(original)?;
-        }
-        Ok::<_, std::io::Error>(())
-    })
-    .await?
-    .context("deleting originals and page images")
+    let blobs = &pipeline.blobs;
+    for image in page_images {
+        blobs
+            .remove_page_image(image)
+            .await
+            .context("deleting page images")?;
+    }
+    for original in originals {
+        blobs
+            .remove_original(&original.path)
+            .await
+            .context("deleting originals")?;
+    }
+    Ok(())
 }
 
 /// Runs every rule as of `now`: lists what is due and, unless `dry_run`,

@@ -3,6 +3,7 @@
 //! database URL's scheme. Queries are written once, in the SQL both accept.
 
 pub mod audit;
+pub mod blobs;
 pub mod callbacks;
 pub mod duplicates;
 mod group_commit;

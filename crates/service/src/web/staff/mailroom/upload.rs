@@ -297,21 +297,22 @@ async fn store_upload(
         tracing::error!(error = %e, "storing an upload failed");
         UploadProblem::Store(AppError::Storage)
     };
-    let mut writer = pipeline.blobs.original_writer().map_err(store_error)?;
+    let mut writer = pipeline
+        .blobs
+        .original_writer()
+        .await
+        .map_err(store_error)?;
     loop {
         match field.chunk().await {
             Ok(Some(chunk)) if chunk.len() <= *budget => {
                 *budget -= chunk.len();
-                writer.write(&chunk).map_err(store_error)?;
+                writer.write(&chunk).await.map_err(store_error)?;
             }
             Ok(Some(_)) | Err(_) => return Err(UploadProblem::Broken),
             Ok(None) => break,
         }
     }
-    let original = tokio::task::spawn_blocking(move || writer.finish())
-        .await
-        .map_err(|_| UploadProblem::Store(AppError::Storage))?
-        .map_err(store_error)?;
+    let original = writer.finish().await.map_err(store_error)?;
     pipeline
         .admit(batch, file_name, original)
         .await

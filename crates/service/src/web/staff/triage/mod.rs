@@ -328,7 +328,7 @@ pub async fn image(
     else {
         return not_found();
     };
-    match images::read_stored(state.pipeline.blobs.path(path)).await? {
+    match images::read_stored(&state.pipeline.blobs, path).await? {
         Some(bytes) => Ok(images::image_response(bytes, "image/jpeg")),
         None => not_found(),
     }

@@ -3,13 +3,12 @@
 //! page at 8 px per mm, with a margin) and whole pages. Decoding and
 //! cropping run off the async runtime; the answers are never cached.
 
-use std::path::{Path, PathBuf};
-
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use image::ImageFormat;
 
+use crate::pipeline::Blobs;
 use crate::web::AppError;
 use intake_paper::printable::BoxMm;
 use intake_paper::printable::layout::PAGE_WIDTH_MM;
@@ -38,19 +37,24 @@ pub fn crop_rect(box_mm: BoxMm, margin_mm: f64, width: u32, height: u32) -> Opti
     ])
 }
 
-/// A field's crop of a stored page image, as PNG.
-pub async fn crop_png(path: PathBuf, box_mm: BoxMm) -> Result<Option<Vec<u8>>, AppError> {
-    tokio::task::spawn_blocking(move || crop_png_blocking(&path, box_mm))
+/// A field's crop of a stored page image, as PNG; `None` when the image
+/// is not stored.
+pub async fn crop_png(
+    blobs: &Blobs,
+    key: &str,
+    box_mm: BoxMm,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let Some(jpeg) = read_stored(blobs, key).await? else {
+        return Ok(None);
+    };
+    tokio::task::spawn_blocking(move || crop_png_blocking(&jpeg, box_mm))
         .await
         .map_err(|_| AppError::Storage)?
 }
 
-fn crop_png_blocking(path: &Path, box_mm: BoxMm) -> Result<Option<Vec<u8>>, AppError> {
-    let page = match image::open(path) {
+fn crop_png_blocking(jpeg: &[u8], box_mm: BoxMm) -> Result<Option<Vec<u8>>, AppError> {
+    let page = match image::load_from_memory(jpeg) {
         Ok(page) => page.into_luma8(),
-        Err(image::ImageError::IoError(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(None);
-        }
         Err(error) => {
             tracing::error!(%error, "a stored page image cannot be read");
             return Err(AppError::Storage);
@@ -68,11 +72,11 @@ fn crop_png_blocking(path: &Path, box_mm: BoxMm) -> Result<Option<Vec<u8>>, AppE
     Ok(Some(png.into_inner()))
 }
 
-/// A stored file's bytes, or `None` when it is not there.
-pub async fn read_stored(path: PathBuf) -> Result<Option<Vec<u8>>, AppError> {
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+/// A stored page image's bytes, from wherever the blobs are kept, or
+/// `None` when it is not there.
+pub async fn read_stored(blobs: &Blobs, key: &str) -> Result<Option<Vec<u8>>, AppError> {
+    match blobs.read(key).await {
+        Ok(bytes) => Ok(bytes),
         Err(error) => {
             tracing::error!(%error, "a stored page image cannot be read");
             Err(AppError::Storage)

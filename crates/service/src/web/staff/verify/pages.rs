@@ -145,7 +145,7 @@ pub async fn page_image(
     let Some(image) = images.iter().find(|i| i.form_page == wanted) else {
         return Ok(message(staff.lang, MessageKind::NotFound));
     };
-    match images::read_stored(state.pipeline.blobs.path(&image.image_path)).await? {
+    match images::read_stored(&state.pipeline.blobs, &image.image_path).await? {
         Some(bytes) => Ok(images::image_response(bytes, "image/jpeg")),
         None => Ok(message(staff.lang, MessageKind::NotFound)),
     }
@@ -179,8 +179,7 @@ pub async fn crop(
     let Some(image) = images.iter().find(|i| i.form_page == placed.page) else {
         return not_found();
     };
-    let path = state.pipeline.blobs.path(&image.image_path);
-    match images::crop_png(path, placed.box_mm).await? {
+    match images::crop_png(&state.pipeline.blobs, &image.image_path, placed.box_mm).await? {
         Some(png) => Ok(images::image_response(png, "image/png")),
         None => not_found(),
     }
