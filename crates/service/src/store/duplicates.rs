@@ -590,7 +590,7 @@ mod tests {
             identity: Identity {
                 id: Uuid::new_v4(),
                 person: identity(
-                    Some("060490-912R"),
+                    Some("060490-1239"),
                     Some("+358401234567"),
                     Some("Kovalenko Olena"),
                 ),
@@ -602,7 +602,7 @@ mod tests {
         let new = Identity {
             id: Uuid::new_v4(),
             person: identity(
-                Some("060490-913S"),
+                Some("060490-125B"),
                 Some("+358401234567"),
                 Some("Kovalenko Olena"),
             ),
