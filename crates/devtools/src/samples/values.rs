@@ -69,6 +69,19 @@ pub fn fill(
     class: FontClass,
     rng: &mut impl Rng,
 ) -> Result<Vec<FieldFill>, SamplesError> {
+    fill_as(definition, layout, person, class, None, rng)
+}
+
+/// [`fill`], choosing whether a version 2 form is filled in without an
+/// identity code (`None`: by chance).
+pub fn fill_as(
+    definition: &FormDefinition,
+    layout: &Layout,
+    person: &Jobseeker,
+    class: FontClass,
+    no_code: Option<bool>,
+    rng: &mut impl Rng,
+) -> Result<Vec<FieldFill>, SamplesError> {
     let capitals = class == FontClass::Handwriting && rng.random_bool(0.9)
         || class == FontClass::Printed && rng.random_bool(0.2);
     let case = |s: &str| {
@@ -82,7 +95,8 @@ pub fn fill(
     // Form version 2: some people have no Finnish identity code and give
     // their date of birth and citizenship instead. Drawn only when the
     // form asks, so that a version 1 sheet is made as it always was.
-    let no_code = definition.field(NO_HETU_FIELD).is_some() && rng.random_bool(NO_CODE_SHARE);
+    let asks = definition.field(NO_HETU_FIELD).is_some();
+    let no_code = asks && no_code.unwrap_or_else(|| rng.random_bool(NO_CODE_SHARE));
     let no_code_extra = no_code.then(|| NoCode {
         birth_date: validate::hetu(&person.hetu).map_or(Date::MIN, |h| h.birth_date),
         citizenship: *CITIZENSHIPS.choose(rng).expect("not empty"),
