@@ -361,7 +361,8 @@ pub fn printed_stack(
             .as_ref()
             .is_none_or(|(made_for, _)| made_for != serial)
         {
-            let made = super::raster::blank_pages(definition, &layout, &[serial.clone()], DPI)?;
+            let made =
+                super::raster::blank_pages(definition, &layout, std::slice::from_ref(serial), DPI)?;
             blanks = Some((serial.clone(), made));
         }
         let blank_pages = blanks

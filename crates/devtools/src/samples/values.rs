@@ -99,7 +99,7 @@ pub fn fill_as(
     let no_code = asks && no_code.unwrap_or_else(|| rng.random_bool(NO_CODE_SHARE));
     let no_code_extra = no_code.then(|| NoCode {
         birth_date: validate::hetu(&person.hetu).map_or(Date::MIN, |h| h.birth_date),
-        citizenship: *CITIZENSHIPS.choose(rng).expect("not empty"),
+        citizenship: CITIZENSHIPS.choose(rng).expect("not empty"),
     });
     let mut fills = Vec::new();
     for placed in &layout.fields {
