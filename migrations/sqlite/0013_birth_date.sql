@@ -15,9 +15,9 @@ UPDATE registrations SET birth_date =
     END || substr(hetu, 5, 2) || '-' || substr(hetu, 3, 2) || '-' || substr(hetu, 1, 2)
     WHERE hetu IS NOT NULL AND length(hetu) = 11;
 
--- The duplicate search of a submission without an identity code looks up
--- its phone and date of birth (and rows whose date is unknown): one range
--- of this index. It serves a look-up by phone alone as well, so the phone
--- index goes.
+-- The duplicate search of a submission without an identity code reads
+-- its phone's range of this index, keeping rows of its date of birth or
+-- none. It serves a look-up by phone alone as well, so the phone index
+-- goes.
 DROP INDEX registrations_phone;
 CREATE INDEX registrations_phone_birth_date ON registrations (phone, birth_date);

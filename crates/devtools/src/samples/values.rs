@@ -8,7 +8,7 @@ use rand::seq::IndexedRandom;
 use serde_json::Value as Json;
 use time::{Date, Duration, Month};
 
-use crate::synthetic::Jobseeker;
+use crate::synthetic::{Jobseeker, OTHER_LANGUAGES};
 use intake_core::form::{Channel, FieldType, FormDefinition};
 use intake_core::record::conditions::{
     BIRTH_DATE_FIELD, CITIZENSHIP_FIELD, NO_HETU_FIELD, OTHER_LANGUAGE_FIELD,
@@ -187,8 +187,6 @@ pub fn fill_as(
 const NO_CODE_SHARE: f64 = 0.3;
 /// Citizenships of people without a Finnish identity code.
 const CITIZENSHIPS: &[&str] = &["UA", "EE", "SE", "RU", "SO", "IQ", "AF", "VN", "PL", "DE"];
-/// Languages written for "other".
-const OTHER_LANGUAGES: &[&str] = &["arabia", "ukraina", "somali", "dari", "venäjä", "viro"];
 
 /// What someone without an identity code writes instead.
 struct NoCode {

@@ -251,10 +251,10 @@ async fn fold_into_open(
     if new.person.hetu.is_none() && (new.person.phone.is_none() || new.person.name.is_none()) {
         return Ok(None);
     }
-    // Without a code the phone narrows the search; with a date of birth
-    // too, the rows of that phone with that date or none (a registration
-    // with another date is another person), one range of the
-    // (phone, birth_date) index, however many people share a phone.
+    // Without a code the phone narrows the search (its range of the
+    // (phone, birth_date) index); with a date of birth, only that phone's
+    // rows with that date or none are read and parsed (a registration with
+    // another date is another person), however many share the phone.
     let birth_date = new.person.birth_date.map(|d| d.to_string());
     if backend == Backend::Postgres {
         // Two registrations of one person committing at the same moment
