@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Subcommand;
 
 use intake_core::form::{FormDefinition, WEB_FORM_ID};
@@ -24,6 +25,10 @@ pub enum SamplesCommand {
         /// be fitted to) or untuned (kept for measuring only).
         #[arg(long, default_value = "all")]
         hands: samples::HandSet,
+        /// The version of the form to fill in (default: the current one);
+        /// `samples/` holds version 1 sheets, made with `--form-version 1`.
+        #[arg(long)]
+        form_version: Option<u32>,
     },
 }
 
@@ -110,8 +115,14 @@ pub fn samples(config: &Config, command: SamplesCommand) -> anyhow::Result<()> {
         count,
         seed,
         hands,
+        form_version,
     } = command;
-    let form = FormDefinition::load_by_id(config.forms_dir.as_deref(), WEB_FORM_ID)?;
+    let forms_dir = config.forms_dir.as_deref();
+    let form = match form_version {
+        None => FormDefinition::load_by_id(forms_dir, WEB_FORM_ID)?,
+        Some(version) => FormDefinition::load_version(forms_dir, WEB_FORM_ID, version)?
+            .with_context(|| format!("{WEB_FORM_ID} has no version {version}"))?,
+    };
     let options = samples::GenerateOptions {
         out,
         count,

@@ -621,10 +621,10 @@ fn form_command(config: &Config, command: FormCommand) -> anyhow::Result<()> {
             );
             for field in &form.fields {
                 let kind = format!("{:?}", field.field_type).to_lowercase();
-                let required = if field.required {
-                    "required"
-                } else {
-                    "optional"
+                let required = match (field.always_required(), field.required) {
+                    (true, _) => "required",
+                    (false, true) => "required (conditional)",
+                    (false, false) => "optional",
                 };
                 println!("  {:<20} {kind:<12} {required}", field.id);
             }

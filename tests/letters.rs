@@ -51,6 +51,8 @@ async fn register(app: &TestApp, who: &Person) -> Result<Registration, Failed> {
         ("first_names", who.first_names.into()),
         ("phone", who.phone.into()),
         ("service_language", who.language.into()),
+        // Form v2 asks which language "other" is.
+        ("other_language", "arabia".into()),
         ("situation", "unemployed".into()),
         ("call_time", "any".into()),
         ("contact_consent", "yes".into()),

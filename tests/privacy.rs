@@ -177,7 +177,7 @@ async fn an_erasure_leaves_no_trace(backend: Backend) -> Result<(), Failed> {
     let app = app(&backend).await;
     let pipeline = pipeline(&app)?;
     let definition =
-        intake_core::form::FormDefinition::load(&Path::new(FORMS).join("jobseeker-start.toml"))?;
+        intake_core::form::FormDefinition::load(&Path::new(FORMS).join("jobseeker-start-v1.toml"))?;
     let stack = intake_devtools::samples::photocopy_stack(&definition, SERIAL, 3, SEED)?;
     let person = &stack.people[0];
     let text = |field: &str| person[field].as_str().unwrap_or_default().to_string();

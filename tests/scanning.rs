@@ -46,6 +46,9 @@ fn main() {
         ("photocopies_of_one_sheet_are_a_registration_each", |b| {
             Box::pin(photocopies_of_one_sheet_are_a_registration_each(b))
         }),
+        ("version_1_and_2_sheets_are_read_in_one_batch", |b| {
+            Box::pin(version_1_and_2_sheets_are_read_in_one_batch(b))
+        }),
         ("a_file_whose_reading_keeps_dying_is_quarantined", |b| {
             Box::pin(a_file_whose_reading_keeps_dying_is_quarantined(b))
         }),
@@ -359,8 +362,9 @@ async fn photocopies_of_one_sheet_are_a_registration_each(backend: Backend) -> R
     const SERIAL: &str = "PHT2C4PYXK";
     const PEOPLE: usize = 3;
     let app = app_without_worker(&backend).await;
+    // Version 1: one page per person, as the sheets this was written for.
     let definition =
-        intake_core::form::FormDefinition::load(&Path::new(FORMS).join("jobseeker-start.toml"))?;
+        intake_core::form::FormDefinition::load(&Path::new(FORMS).join("jobseeker-start-v1.toml"))?;
     let stack = intake_devtools::samples::photocopy_stack(&definition, SERIAL, PEOPLE, 4)?;
     let pile = tempfile::tempdir()?;
     std::fs::write(pile.path().join("copies.pdf"), &stack.pdf)?;
@@ -433,6 +437,96 @@ async fn photocopies_of_one_sheet_are_a_registration_each(backend: Backend) -> R
         store.count_registrations().await? == PEOPLE as i64,
         "no new registration"
     );
+    app.finish().await;
+    Ok(())
+}
+
+/// A version 1 sheet still in circulation and two version 2 sheets, one
+/// filled in by someone without a Finnish identity code, in one batch:
+/// each is read by its own version's layout and rules.
+async fn version_1_and_2_sheets_are_read_in_one_batch(backend: Backend) -> Result<(), Failed> {
+    const NO_CODE: &str = "V2NKDTWKHA";
+    const WITH_CODE: &str = "V2WTHKDE22";
+    let app = app_without_worker(&backend).await;
+    let v2 =
+        intake_core::form::FormDefinition::load(&Path::new(FORMS).join("jobseeker-start.toml"))?;
+    ensure!(v2.version() == 2, "the current form is version 2");
+    let sheets = [
+        (NO_CODE.to_string(), Some(true)),
+        (WITH_CODE.to_string(), Some(false)),
+    ];
+    let stack = intake_devtools::samples::printed_stack(&v2, &sheets, 15)?;
+    let pile = tempfile::tempdir()?;
+    std::fs::write(pile.path().join("version-2.pdf"), &stack.pdf)?;
+    std::fs::copy(sample("009-printed.png"), pile.path().join("version-1.png"))?;
+    let summary = import_folder(&app, pile.path(), "2026-11-23")?;
+    ensure!(summary["forms"] == 3, "three forms: {summary}");
+    ensure!(
+        summary["other"] == 0,
+        "none taken for other mail: {summary}"
+    );
+
+    let registrations = app.store.batch_registrations(batch_id(&summary)?).await?;
+    let by_serial = |serial: &str| {
+        registrations.iter().find(|r| {
+            matches!(&r.provenance, intake_core::record::Provenance::Paper { serial: Some(s), .. } if s == serial)
+        })
+    };
+    let old_serial = truth_serials("009-printed.png")
+        .into_iter()
+        .next()
+        .ok_or("a serial in the truth file")?;
+    let old = by_serial(&old_serial).ok_or("the version 1 sheet's registration")?;
+    ensure!(old.form_version == 1, "read as version 1");
+    ensure!(
+        old.text("hetu") == truth_fields("009-printed.png")["hetu"].as_str(),
+        "the version 1 sheet's identity code"
+    );
+    ensure!(
+        !old.fields.contains_key("no_hetu"),
+        "no version 2 fields on it"
+    );
+
+    let without = by_serial(NO_CODE).ok_or("the sheet without a code")?;
+    let truth = &stack.people[0];
+    ensure!(without.form_version == 2, "read as version 2");
+    ensure!(without.text("hetu").is_none(), "no identity code");
+    ensure!(
+        without.fields["hetu"].status == FieldStatus::Accepted,
+        "an empty code is right when the box is ticked: {:?}",
+        without.fields["hetu"]
+    );
+    ensure!(
+        without.fields["no_hetu"].value == Some(intake_core::record::Value::Bool(true)),
+        "the box is read ticked"
+    );
+    for id in ["birth_date", "citizenship", "surname", "phone"] {
+        ensure!(truth[id].is_string(), "{id} was written");
+        ensure!(
+            without.text(id) == truth[id].as_str(),
+            "{id}: read {:?}, written {:?}",
+            without.text(id),
+            truth[id]
+        );
+    }
+    ensure!(
+        without.status == RegistrationStatus::AwaitingCall,
+        "nothing to review: {:?}",
+        without
+            .fields
+            .iter()
+            .filter(|(_, f)| f.status != FieldStatus::Accepted)
+            .collect::<Vec<_>>()
+    );
+
+    let with = by_serial(WITH_CODE).ok_or("the sheet with a code")?;
+    ensure!(with.form_version == 2, "read as version 2");
+    ensure!(
+        with.text("hetu") == stack.people[1]["hetu"].as_str() && with.text("hetu").is_some(),
+        "the code: {:?}",
+        with.text("hetu")
+    );
+    ensure!(with.text("birth_date").is_none(), "no date of birth asked");
     app.finish().await;
     Ok(())
 }

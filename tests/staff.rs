@@ -68,6 +68,17 @@ fn main() {
         ("queue_filters_and_search", |b| {
             Box::pin(queue_filters_and_search(b))
         }),
+        ("the_queue_shows_and_filters_by_the_other_language", |b| {
+            Box::pin(the_queue_shows_and_filters_by_the_other_language(b))
+        }),
+        (
+            "a_person_without_an_identity_code_is_matched_by_birth_date",
+            |b| {
+                Box::pin(a_person_without_an_identity_code_is_matched_by_birth_date(
+                    b,
+                ))
+            },
+        ),
         ("audit_log_records_views_and_changes", |b| {
             Box::pin(audit_log_records_views_and_changes(b))
         }),
@@ -95,6 +106,10 @@ struct Person {
     phone: String,
     office: &'static str,
     language: &'static str,
+    /// Written for "another language" (form v2).
+    other_language: Option<&'static str>,
+    /// Form v2 without an identity code: the date of birth typed instead.
+    born: Option<&'static str>,
     call_time: &'static str,
 }
 
@@ -106,7 +121,18 @@ fn person(surname: &str, phone: &str) -> Person {
         phone: phone.into(),
         office: "vaasa",
         language: "fi",
+        other_language: None,
+        born: None,
         call_time: "any",
+    }
+}
+
+/// Someone without a Finnish identity code, born on `born` (as typed).
+fn person_without_code(surname: &str, phone: &str, born: &'static str) -> Person {
+    Person {
+        hetu: String::new(),
+        born: Some(born),
+        ..person(surname, phone)
     }
 }
 
@@ -124,6 +150,16 @@ impl Person {
             ("contact_consent", "yes".into()),
             ("signed", "yes".into()),
             ("website", String::new()),
+            ("other_language", self.other_language.unwrap_or("").into()),
+            (
+                "no_hetu",
+                if self.born.is_some() { "yes" } else { "" }.into(),
+            ),
+            ("birth_date", self.born.unwrap_or("").into()),
+            (
+                "citizenship",
+                if self.born.is_some() { "UA" } else { "" }.into(),
+            ),
         ]
     }
 }
@@ -1479,6 +1515,122 @@ async fn queue_filters_and_search(backend: Backend) -> Result<(), Failed> {
     let body = kaisa.get("/staff/queue").await.body;
     let position = |who: &Registration| body.find(who.reference.as_str()).unwrap_or(usize::MAX);
     ensure!(position(&paper) < position(&swede), "due order");
+    app.finish().await;
+    Ok(())
+}
+
+async fn the_queue_shows_and_filters_by_the_other_language(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    let mut arabic = person("Haddad", "040 300 0001");
+    arabic.language = "other";
+    arabic.other_language = Some("Arabia");
+    let arabic = register_web(&app, &arabic).await?;
+    let mut dari = person_without_code("Ahmadi", "040 300 0002", "6.4.1990");
+    dari.language = "other";
+    dari.other_language = Some("dari");
+    let dari = register_paper(&app, &dari, OffsetDateTime::now_utc(), false).await?;
+    let finn = register_web(&app, &person("Virtanen", "040 300 0003")).await?;
+    ensure!(
+        arabic.text("other_language") == Some("Arabia"),
+        "the language is stored as written"
+    );
+
+    // Shown beside the service language, for the interpreter to book.
+    let body = kaisa.get("/staff/queue").await.body;
+    ensure!(body.contains("muu: Arabia"), "the queue shows the language");
+    ensure!(body.contains("muu: dari"), "and the paper one's");
+    let shows = |body: &str, who: &Registration| body.contains(who.reference.as_str());
+    for (query, expected) in [
+        ("other_language=arab", vec![&arabic]),
+        ("other_language=DARI", vec![&dari]),
+        ("other_language=urdu", vec![]),
+        ("language=other", vec![&arabic, &dari]),
+    ] {
+        let body = kaisa.get(&format!("/staff/queue?{query}")).await.body;
+        for who in [&arabic, &dari, &finn] {
+            let wanted = expected.iter().any(|e| e.id == who.id);
+            ensure!(
+                shows(&body, who) == wanted,
+                "{query}: {} shown {} (wanted {wanted})",
+                who.reference,
+                shows(&body, who)
+            );
+        }
+    }
+    let filtered = kaisa.get("/staff/queue?other_language=arab").await.body;
+    ensure!(
+        filtered
+            .contains("id=\"other_language\" name=\"other_language\" type=\"text\" value=\"arab\""),
+        "the filter keeps what was typed"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn a_person_without_an_identity_code_is_matched_by_birth_date(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let olena = person_without_code("Kovalenko", "040 400 0001", "6.4.1990");
+    let web = register_web(&app, &olena).await?;
+    ensure!(web.text("hetu").is_none(), "no identity code stored");
+    ensure!(web.text("birth_date") == Some("1990-04-06"), "birth date");
+    ensure!(web.text("citizenship") == Some("UA"), "citizenship");
+    // The same person on paper a day earlier: folded, by date of birth,
+    // phone and name, and the earlier day stands.
+    let paper = register_paper(
+        &app,
+        &olena,
+        OffsetDateTime::now_utc() - Duration::days(1),
+        false,
+    )
+    .await?;
+    ensure!(
+        app.store.duplicate_of(paper.id).await? == Some(web.id),
+        "the paper form is folded into the web one"
+    );
+    let sources = app.store.registration_sources(web.id).await?;
+    ensure!(
+        sources.iter().any(|s| s.id == paper.id
+            && s.matched_on
+                == Some(intake_service::store::duplicates::DuplicateMatch::BirthDatePhoneAndName)),
+        "matched on date of birth, phone and name"
+    );
+    // Her daughter of the same name on the same phone: another person.
+    let daughter = register_web(
+        &app,
+        &person_without_code("Kovalenko", "040 400 0001", "1.9.2008"),
+    )
+    .await?;
+    ensure!(
+        app.store.duplicate_of(daughter.id).await?.is_none(),
+        "another date of birth is another person"
+    );
+    // Someone with an identity code whose date is hers, on her phone and
+    // name: the code's date counts as a date of birth.
+    let mut coded = person("Kovalenko", "040 400 0001");
+    coded.first_names = olena.first_names.clone();
+    coded.hetu = "060490-1239".into();
+    ensure!(
+        intake_core::record::validate::hetu(&coded.hetu).is_ok(),
+        "a valid code of 6.4.1990"
+    );
+    let coded = register_web(&app, &coded).await?;
+    ensure!(
+        app.store.duplicate_of(coded.id).await? == Some(web.id),
+        "the code's date of birth matches hers"
+    );
+    // Two different identity codes are never folded, whatever else agrees.
+    let mut other_code = person("Kovalenko", "040 400 0001");
+    other_code.first_names = olena.first_names.clone();
+    other_code.hetu = "060490-125B".into();
+    let other_code = register_web(&app, &other_code).await?;
+    ensure!(
+        app.store.duplicate_of(other_code.id).await?.is_none(),
+        "a code other than one already folded in is another person"
+    );
     app.finish().await;
     Ok(())
 }

@@ -81,6 +81,8 @@ fn keep_debug_log() {
 fn personal_data() -> anyhow::Result<Vec<String>> {
     let mut values: Vec<String> = WEB_PERSON.iter().map(|(_, v)| v.to_string()).collect();
     values.extend(WEB_PERSON_PHONE_DIGITS.map(String::from));
+    values.extend(NO_CODE_PERSON.iter().map(|(_, v)| v.to_string()));
+    values.extend(["1990-04-06", "0407654321", "+358407654321"].map(String::from));
     let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!(
         "{SAMPLES}/{SAMPLE}.truth.json"
     ))?)?;
@@ -350,6 +352,104 @@ async fn story(app: &TestApp, browser: &Client, shots: &Shots) -> anyhow::Result
     shots.take(browser, "triage-item").await?;
     browser.delete_all_cookies().await?;
     letters_to_print(app, browser, shots).await?;
+    browser.delete_all_cookies().await?;
+    someone_without_an_identity_code(app, browser, shots).await?;
+    Ok(())
+}
+
+const NO_CODE_PERSON: [(&str, &str); 3] = [
+    ("surname", "Kovalenko"),
+    ("first_names", "Olena"),
+    ("phone", "040 765 4321"),
+];
+
+/// Form version 2 in the browser: the box reveals the date of birth and
+/// citizenship, "other" reveals the language field, with the style sheet
+/// alone; the caseworker then finds the person by the language they need.
+async fn someone_without_an_identity_code(
+    app: &TestApp,
+    browser: &Client,
+    shots: &Shots,
+) -> anyhow::Result<()> {
+    browser.goto(&format!("{}/en", app.base)).await?;
+    let birth_date = wait_for(browser, "#birth_date").await?;
+    anyhow::ensure!(
+        !birth_date.is_displayed().await?,
+        "the date of birth is hidden until the box is ticked"
+    );
+    anyhow::ensure!(
+        !by_name(browser, "other_language")
+            .await?
+            .is_displayed()
+            .await?,
+        "the language field is hidden until \"other\" is chosen"
+    );
+    by_name(browser, "office")
+        .await?
+        .select_by_value("vaasa")
+        .await?;
+    for (name, text) in NO_CODE_PERSON {
+        by_name(browser, name).await?.send_keys(text).await?;
+    }
+    click(browser, "#no_hetu").await?;
+    anyhow::ensure!(
+        birth_date.is_displayed().await?,
+        "ticking the box shows the date of birth"
+    );
+    birth_date.send_keys("6.4.1990").await?;
+    by_name(browser, "citizenship")
+        .await?
+        .select_by_value("UA")
+        .await?;
+    click(browser, "#service_language-other").await?;
+    let language = by_name(browser, "other_language").await?;
+    anyhow::ensure!(
+        language.is_displayed().await?,
+        "choosing \"other\" shows the language field"
+    );
+    language.send_keys("Ukrainian").await?;
+    click(browser, "input[name='situation'][value='unemployed']").await?;
+    click(browser, "input[name='contact_consent']").await?;
+    shots.take(browser, "form-without-identity-code").await?;
+    click(browser, "button[type='submit']").await?;
+    let reference = browser
+        .wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Id("reference"))
+        .await
+        .context("the receipt")?
+        .text()
+        .await?;
+    let reference = Reference::parse(reference.trim()).context("a reference")?;
+    let stored = app
+        .store
+        .registration_by_reference(&reference)
+        .await?
+        .context("stored")?;
+    anyhow::ensure!(
+        stored.text("hetu").is_none()
+            && stored.text("birth_date") == Some("1990-04-06")
+            && stored.text("citizenship") == Some("UA")
+            && stored.text("other_language") == Some("Ukrainian"),
+        "stored without a code: {:?}",
+        stored.fields
+    );
+
+    sign_in(app, browser, "kaisa").await?;
+    browser
+        .goto(&format!("{}/staff/queue?other_language=ukrain", app.base))
+        .await?;
+    wait_for(browser, "table.queue").await?;
+    shots.take(browser, "queue-by-other-language").await?;
+    let rows = references_in_queue(browser).await?;
+    anyhow::ensure!(
+        rows == [reference.to_string()],
+        "the queue by the language needed: {rows:?}"
+    );
+    anyhow::ensure!(
+        browser.source().await?.contains(": Ukrainian</td>"),
+        "the queue says which language"
+    );
     Ok(())
 }
 

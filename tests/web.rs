@@ -64,6 +64,18 @@ fn main() {
         ("a_postal_code_that_does_not_exist_warns", |b| {
             Box::pin(a_postal_code_that_does_not_exist_warns(b))
         }),
+        ("a_person_without_an_identity_code_registers", |b| {
+            Box::pin(a_person_without_an_identity_code_registers(b))
+        }),
+        ("a_missing_birth_date_is_refused_in_each_language", |b| {
+            Box::pin(a_missing_birth_date_is_refused_in_each_language(b))
+        }),
+        ("a_birth_date_that_is_not_the_codes_is_refused", |b| {
+            Box::pin(a_birth_date_that_is_not_the_codes_is_refused(b))
+        }),
+        ("the_intro_comes_in_plain_language", |b| {
+            Box::pin(the_intro_comes_in_plain_language(b))
+        }),
     ];
     common::run_on_both_backends(cases)
 }
@@ -221,7 +233,7 @@ async fn valid_submission_in_each_language(backend: Backend) -> Result<(), Faile
 fn invalid_values() -> Vec<(&'static str, &'static str, FieldError)> {
     use FieldError::*;
     vec![
-        ("hetu", "", Required),
+        ("hetu", "", HetuOrNoHetu),
         ("hetu", "131052-308A", HetuCheck),
         ("hetu", "310252-308T", HetuDate),
         ("hetu", "131052G308T", HetuCenturySign { sign: 'G' }),
@@ -914,6 +926,241 @@ async fn a_postal_code_that_does_not_exist_warns(backend: Backend) -> Result<(),
     ensure!(
         record.fields["postal_code"].reasons == [ReviewReason::PostalCodeUnknown],
         "marked as a code the table does not know"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// The valid form without an identity code: the box ticked, a date of
+/// birth and a citizenship instead, and another language named.
+fn fields_without_code(token: &str) -> Vec<(&'static str, String)> {
+    let mut fields = valid_fields(token);
+    fields.retain(|(id, _)| !["hetu", "service_language"].contains(id));
+    for (id, value) in [
+        ("no_hetu", "yes"),
+        ("birth_date", "6.4.1990"),
+        ("citizenship", "UA"),
+        ("service_language", "other"),
+        ("other_language", "ukraina"),
+    ] {
+        fields.push((id, value.to_string()));
+    }
+    fields
+}
+
+async fn a_person_without_an_identity_code_registers(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    // One page: the box in its own group, the fields it reveals inside it,
+    // hidden by the style sheet alone until it is ticked.
+    let (_, form) = app.get("/sv").await;
+    ensure!(
+        form.contains("<fieldset class=\"field reveal reveal-group\" id=\"no_hetu-group\">"),
+        "the group is a fieldset"
+    );
+    ensure!(
+        form.contains("<legend>Om du inte har en finsk personbeteckning</legend>"),
+        "with its legend"
+    );
+    ensure!(
+        form.contains("name=\"no_hetu\" value=\"yes\" data-reveals"),
+        "the box reveals"
+    );
+    let group = form
+        .split("id=\"no_hetu-group\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</fieldset>").next())
+        .ok_or("no group")?;
+    for id in ["birth_date", "citizenship"] {
+        ensure!(
+            group.contains(&format!("<label for=\"{id}\">")),
+            "{id} is labelled inside the group"
+        );
+    }
+    ensure!(
+        group.contains("<option value=\"UA\">Ukraina</option>"),
+        "countries by their Swedish names"
+    );
+    ensure!(
+        !form.contains("<script"),
+        "no script: the style sheet reveals the fields"
+    );
+    let (_, style) = app.get("/static/style.css").await;
+    ensure!(
+        style.contains(".reveal:has([data-reveals]:not(:checked)) .revealed { display: none; }"),
+        "the style sheet hides what is not asked"
+    );
+    ensure!(
+        form.contains("value=\"other\" data-reveals"),
+        "another language reveals its field"
+    );
+
+    let fields = fields_without_code(&app.form_token("en").await);
+    let (status, page) = app.post("/en", &borrowed(&fields)).await;
+    ensure!(status == StatusCode::OK, "status {status}");
+    let record = stored(&app, &page).await?;
+    ensure!(record.form_version == 2, "form version 2");
+    ensure!(record.text("hetu").is_none(), "no identity code");
+    ensure!(
+        record.fields["no_hetu"].value == Some(Value::Bool(true)),
+        "the box is kept"
+    );
+    ensure!(
+        record.text("birth_date") == Some("1990-04-06"),
+        "birth date {:?}",
+        record.text("birth_date")
+    );
+    ensure!(record.text("citizenship") == Some("UA"), "citizenship");
+    ensure!(
+        record.text("other_language") == Some("ukraina"),
+        "the language needed"
+    );
+    ensure!(
+        record.status == RegistrationStatus::AwaitingCall,
+        "in the queue"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn a_missing_birth_date_is_refused_in_each_language(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    for lang in Lang::ALL {
+        let mut fields = fields_without_code(&app.form_token(lang.code()).await);
+        fields.retain(|(id, _)| *id != "birth_date");
+        let (status, page) = app
+            .post(&format!("/{}", lang.code()), &borrowed(&fields))
+            .await;
+        ensure!(
+            status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{lang:?}: status {status}"
+        );
+        let message = html_escaped(&FieldError::BirthDateMissing.message(lang));
+        ensure!(page.contains(&message), "{lang:?}: no message {message:?}");
+        ensure!(
+            page.contains("href=\"#birth_date\""),
+            "{lang:?}: the summary links to the date of birth"
+        );
+        ensure!(
+            page.contains("id=\"birth_date\" name=\"birth_date\" type=\"text\" value=\"\"")
+                && page.contains(
+                    "aria-describedby=\"birth_date-hint birth_date-error\" aria-invalid=\"true\""
+                ),
+            "{lang:?}: the field is marked and described by its error"
+        );
+        // Every answer comes back: the box still ticked, the country chosen.
+        ensure!(
+            page.contains("value=\"yes\" data-reveals checked"),
+            "{lang:?}: the box stays ticked"
+        );
+        ensure!(
+            page.contains("<option value=\"UA\" selected>"),
+            "{lang:?}: the citizenship stays chosen"
+        );
+        ensure!(
+            page.contains("value=\"ukraina\""),
+            "{lang:?}: the language stays written"
+        );
+    }
+    // No code and no box: the identity code is asked for, with the way out.
+    let mut fields = fields_without_code(&app.form_token("fi").await);
+    fields.retain(|(id, _)| *id != "no_hetu");
+    let (status, page) = app.post("/fi", &borrowed(&fields)).await;
+    ensure!(
+        status == StatusCode::UNPROCESSABLE_ENTITY,
+        "status {status}"
+    );
+    ensure!(
+        page.contains(&html_escaped(&FieldError::HetuOrNoHetu.message(Lang::Fi))),
+        "the identity code's message says what to do without one"
+    );
+    // Another language without saying which.
+    let mut fields = fields_without_code(&app.form_token("en").await);
+    fields.retain(|(id, _)| *id != "other_language");
+    let (_, page) = app.post("/en", &borrowed(&fields)).await;
+    ensure!(
+        page.contains(&html_escaped(
+            &FieldError::OtherLanguageMissing.message(Lang::En)
+        )),
+        "which language is asked for"
+    );
+    ensure!(registrations(&app).await? == 0, "nothing was stored");
+    app.finish().await;
+    Ok(())
+}
+
+async fn a_birth_date_that_is_not_the_codes_is_refused(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let with_birth_date = |token: String, born: &str| {
+        let mut fields = valid_fields(&token);
+        fields.push(("no_hetu", "yes".into()));
+        fields.push(("birth_date", born.into()));
+        fields
+    };
+    for lang in Lang::ALL {
+        let fields = with_birth_date(app.form_token(lang.code()).await, "14.10.1952");
+        let (status, page) = app
+            .post(&format!("/{}", lang.code()), &borrowed(&fields))
+            .await;
+        ensure!(
+            status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{lang:?}: status {status}"
+        );
+        let message = html_escaped(&FieldError::BirthDateMismatch.message(lang));
+        ensure!(page.contains(&message), "{lang:?}: no message {message:?}");
+        ensure!(
+            page.contains("href=\"#birth_date\""),
+            "{lang:?}: linked from the summary"
+        );
+        ensure!(
+            page.contains("value=\"131052-308t\"") && page.contains("value=\"14.10.1952\""),
+            "{lang:?}: both answers kept as typed"
+        );
+    }
+    ensure!(registrations(&app).await? == 0, "nothing stored");
+    // Both given and agreeing: the code wins, and is stored.
+    let fields = with_birth_date(app.form_token("sv").await, "13.10.1952");
+    let (status, page) = app.post("/sv", &borrowed(&fields)).await;
+    ensure!(status == StatusCode::OK, "agreeing: status {status}");
+    let record = stored(&app, &page).await?;
+    ensure!(
+        record.text("hetu") == Some("131052-308T"),
+        "the code is kept"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+async fn the_intro_comes_in_plain_language(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let (_, standard) = app.get("/en").await;
+    ensure!(
+        standard.contains(
+            "href=\"/en?intro=plain-fi#intro\" lang=\"fi\" hreflang=\"fi\">Selkosuomeksi</a>"
+        ),
+        "a link to plain Finnish"
+    );
+    ensure!(
+        standard.contains(">På lättläst svenska</a>"),
+        "a link to plain Swedish"
+    );
+    let (status, plain) = app.get("/en?intro=plain-fi").await;
+    ensure!(status == StatusCode::OK, "status {status}");
+    ensure!(
+        plain.contains("<p class=\"lead\" id=\"intro\" lang=\"fi\">Kirjoita tietosi lomakkeeseen."),
+        "the plain Finnish intro, marked as Finnish on an English page"
+    );
+    ensure!(
+        plain.contains("action=\"/en?intro=plain-fi\""),
+        "a refused form keeps the plain intro"
+    );
+    let (_, plain_sv) = app.get("/sv?intro=plain-sv").await;
+    ensure!(
+        plain_sv.contains("<p class=\"lead\" id=\"intro\">Skriv dina uppgifter på blanketten."),
+        "plain Swedish on the Swedish page"
+    );
+    ensure!(
+        plain_sv.contains(">Samma på standardsvenska</a>"),
+        "and the way back"
     );
     app.finish().await;
     Ok(())

@@ -3,6 +3,7 @@
 //! No I/O beyond reading a definition; every other crate builds on this one.
 
 pub mod calendar;
+pub mod countries;
 pub mod form;
 pub mod i18n;
 pub mod locale;

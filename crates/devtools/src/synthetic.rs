@@ -210,10 +210,19 @@ impl Jobseeker {
             ("call_time", self.call_time.into()),
             ("contact_consent", "yes".into()),
         ];
+        if self.service_language == "other" {
+            // Form version 2 asks which language; the same person always
+            // names the same one.
+            let which = OTHER_LANGUAGES[self.surname.len() % OTHER_LANGUAGES.len()];
+            fields.push(("other_language", which.into()));
+        }
         fields.push(("website", String::new()));
         fields
     }
 }
+
+/// Languages people name when they need one that is not ours.
+pub const OTHER_LANGUAGES: &[&str] = &["arabia", "ukraina", "somali", "dari", "venäjä", "viro"];
 
 /// A URL-encoded web submission of a random jobseeker.
 pub fn web_submission(form_token: &str, rng: &mut impl Rng) -> String {

@@ -12,10 +12,16 @@ use crate::i18n::{Lang, Text};
 /// The definitions shipped inside the binary: `forms/*.toml` as they were
 /// when it was built, so that it runs from any folder. `INTAKE_FORMS_DIR`
 /// (or `forms_dir`) points at a folder to use instead.
-pub const SHIPPED: &[(&str, &str)] = &[(
-    "jobseeker-start.toml",
-    include_str!("../../../../forms/jobseeker-start.toml"),
-)];
+pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        "jobseeker-start-v1.toml",
+        include_str!("../../../../forms/jobseeker-start-v1.toml"),
+    ),
+    (
+        "jobseeker-start.toml",
+        include_str!("../../../../forms/jobseeker-start.toml"),
+    ),
+];
 
 /// How a shipped definition is named in messages.
 fn shipped_path(name: &str) -> PathBuf {
@@ -46,6 +52,11 @@ pub const JOBSEEKER_START_FIELDS: [&str; 16] = [
     "signature_date",
 ];
 
+/// Keys the second version of jobseeker-start adds (issue 15: people
+/// without a Finnish identity code, and the language they need).
+pub const JOBSEEKER_START_V2_FIELDS: [&str; 4] =
+    ["no_hetu", "birth_date", "citizenship", "other_language"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
@@ -56,8 +67,21 @@ pub enum FieldType {
     Email,
     Date,
     Choice,
+    /// A box to tick: yes or no. A required one must be ticked (consent);
+    /// `checkbox` names the same kind where ticking is a plain answer.
+    #[serde(alias = "checkbox")]
     Consent,
     Signature,
+    /// A country as its ISO 3166-1 alpha-2 code (see `crate::countries`).
+    Country,
+}
+
+/// "When field `field` has the value `value`" (`yes` for a ticked box).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub field: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +125,15 @@ pub struct FieldDef {
     pub autocomplete: Option<String>,
     /// Which channels carry the field; both when absent.
     pub channels: Option<Vec<Channel>>,
+    /// Asked only when another field has a value: the web form reveals it
+    /// then (and drops its answer otherwise); `required` holds only then.
+    /// Paper prints it always.
+    pub shown_when: Option<Condition>,
+    /// `required` does not hold when another field has this value.
+    pub required_unless: Option<Condition>,
+    /// The legend of the group a field forms on the web with the fields
+    /// it reveals (those whose `shown_when` names it).
+    pub legend: Option<Text>,
 }
 
 impl FieldDef {
@@ -115,6 +148,13 @@ impl FieldDef {
     pub fn label(&self, lang: Lang) -> &str {
         self.label.get(lang)
     }
+
+    /// Required whatever else is answered: what a single field's rules
+    /// can check alone. A conditional requirement is checked with the
+    /// other answers at hand (`record::conditions`).
+    pub fn always_required(&self) -> bool {
+        self.required && self.shown_when.is_none() && self.required_unless.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -124,6 +164,17 @@ pub struct FormHeader {
     pub version: u32,
     pub title: Text,
     pub intro: Option<Text>,
+    /// The intro in plain language (selkokieli, lättläst), Finnish and
+    /// Swedish.
+    pub plain_intro: Option<PlainText>,
+}
+
+/// A text in plain-language Swedish and Finnish.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlainText {
+    pub sv: String,
+    pub fi: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -188,6 +239,22 @@ impl FormDefinition {
         }
     }
 
+    /// One version of a form: the current one from [`load_by_id`], an
+    /// older one from the other definitions of the folder (or those
+    /// shipped), `<id>-v<N>.toml` by convention.
+    ///
+    /// [`load_by_id`]: FormDefinition::load_by_id
+    pub fn load_version(
+        forms_dir: Option<&Path>,
+        id: &str,
+        version: u32,
+    ) -> Result<Option<FormDefinition>, DefinitionError> {
+        let found = FormDefinition::load_all(forms_dir)?
+            .into_iter()
+            .find(|d| d.id() == id && d.version() == version);
+        Ok(found)
+    }
+
     /// Every `*.toml` definition in a folder, in name order; without a
     /// folder, the ones shipped inside the binary.
     pub fn load_all(forms_dir: Option<&Path>) -> Result<Vec<FormDefinition>, DefinitionError> {
@@ -247,6 +314,12 @@ impl FormDefinition {
         }
         let mut seen = HashSet::new();
         for field in &self.fields {
+            if let Some(condition) = &field.shown_when {
+                self.check_condition(path, field, condition, Some(&seen))?;
+            }
+            if let Some(condition) = &field.required_unless {
+                self.check_condition(path, field, condition, None)?;
+            }
             let problem = |problem: &str| DefinitionError::Field {
                 path: path.to_owned(),
                 field: field.id.clone(),
@@ -263,6 +336,9 @@ impl FormDefinition {
             }
             if field.hint.as_ref().is_some_and(|h| !h.is_complete()) {
                 return Err(problem("the hint needs sv, fi and en"));
+            }
+            if field.legend.as_ref().is_some_and(|h| !h.is_complete()) {
+                return Err(problem("the legend needs sv, fi and en"));
             }
             if field.max_length == Some(0) {
                 return Err(problem("max_length must be 1 or more"));
@@ -305,13 +381,60 @@ impl FormDefinition {
             }
         }
         if self.form.id == "jobseeker-start" {
-            for id in JOBSEEKER_START_FIELDS {
+            let v2 = JOBSEEKER_START_V2_FIELDS
+                .iter()
+                .filter(|_| self.form.version >= 2);
+            for id in JOBSEEKER_START_FIELDS.iter().chain(v2) {
                 if !seen.contains(id) {
                     return Err(form_problem(format!(
                         "the field `{id}` is missing: it is a key of the normalised record"
                     )));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A condition names another field and one of the values that field
+    /// can take; `shown_when` an earlier one (`earlier`), so that one pass
+    /// in order settles what is asked.
+    fn check_condition(
+        &self,
+        path: &Path,
+        field: &FieldDef,
+        condition: &Condition,
+        earlier: Option<&HashSet<&str>>,
+    ) -> Result<(), DefinitionError> {
+        let problem = |problem: String| DefinitionError::Field {
+            path: path.to_owned(),
+            field: field.id.clone(),
+            problem,
+        };
+        let Some(on) = self
+            .field(&condition.field)
+            .filter(|on| on.id != field.id)
+            .filter(|_| earlier.is_none_or(|e| e.contains(condition.field.as_str())))
+        else {
+            let place = if earlier.is_some() {
+                " before this one"
+            } else {
+                ""
+            };
+            return Err(problem(format!(
+                "the condition names `{}`, which is not another field{place}",
+                condition.field
+            )));
+        };
+        let possible = match on.field_type {
+            FieldType::Consent => condition.value == "yes",
+            FieldType::Choice => on.option(&condition.value).is_some(),
+            _ => false,
+        };
+        if !possible {
+            return Err(problem(format!(
+                "the condition's value `{}` is not one `{}` can take (a box: yes; a choice: an option)",
+                condition.value, on.id
+            )));
         }
         Ok(())
     }
@@ -411,5 +534,44 @@ mod tests {
                 .to_string()
                 .contains("used twice")
         );
+    }
+
+    #[test]
+    fn the_current_form_is_version_2_and_version_1_stays_readable() {
+        let current = FormDefinition::load_by_id(None, WEB_FORM_ID).unwrap();
+        assert_eq!(current.version(), 2);
+        for id in JOBSEEKER_START_V2_FIELDS {
+            assert!(current.field(id).is_some(), "{id}");
+        }
+        let v1 = FormDefinition::load_version(None, WEB_FORM_ID, 1)
+            .unwrap()
+            .expect("version 1 is shipped");
+        assert!(v1.field("no_hetu").is_none());
+        assert!(v1.field("hetu").unwrap().always_required());
+        assert!(!current.field("hetu").unwrap().always_required());
+        assert!(
+            FormDefinition::load_version(None, WEB_FORM_ID, 9)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_condition_must_name_an_earlier_field_and_a_value_it_can_take() {
+        let later = shipped().replace(
+            "shown_when = { field = \"no_hetu\", value = \"yes\" }\nmax_length = 10",
+            "shown_when = { field = \"situation\", value = \"other\" }\nmax_length = 10",
+        );
+        let message = parse(&later).unwrap_err().to_string();
+        assert!(
+            message.contains("`birth_date`") && message.contains("`situation`"),
+            "{message}"
+        );
+        let impossible = shipped().replace(
+            "shown_when = { field = \"service_language\", value = \"other\" }",
+            "shown_when = { field = \"service_language\", value = \"de\" }",
+        );
+        let message = parse(&impossible).unwrap_err().to_string();
+        assert!(message.contains("`de`"), "{message}");
     }
 }

@@ -2,6 +2,7 @@
 //! came by, with its provenance and a status for every field. The field
 //! validators live in `validate`; `normalise` applies them to a submission.
 
+pub mod conditions;
 pub mod normalise;
 pub mod paper_dates;
 pub mod paper_postal;

@@ -6,24 +6,28 @@ use std::collections::{BTreeMap, HashMap};
 
 use time::macros::format_description;
 
+use super::conditions;
 use super::validate::{self, FieldError};
 use super::{FieldReading, Value};
 use crate::form::{Channel, FieldDef, FieldType, FormDefinition};
 
-/// Normalises one value. `Ok(None)` is an empty optional field.
+/// Normalises one value. `Ok(None)` is an empty optional field. A field
+/// required only with other answers (`shown_when`, `required_unless`) is
+/// optional here: `conditions` checks it with the answers at hand.
 pub fn normalise_field(
     field: &FieldDef,
     channel: Channel,
     input: &str,
 ) -> Result<Option<Value>, FieldError> {
     let trimmed = input.trim();
+    let required = field.always_required();
     if trimmed.is_empty() {
         return match (field.field_type, &field.default) {
-            (FieldType::Consent, _) if field.required => Err(FieldError::ConsentMissing),
-            (FieldType::Choice, None) if field.required => Err(FieldError::ChoiceMissing),
+            (FieldType::Consent, _) if required => Err(FieldError::ConsentMissing),
+            (FieldType::Choice, None) if required => Err(FieldError::ChoiceMissing),
             (FieldType::Consent | FieldType::Signature, _) => Ok(Some(Value::Bool(false))),
             (_, Some(default)) => Ok(Some(Value::Text(default.clone()))),
-            _ if field.required => Err(FieldError::Required),
+            _ if required => Err(FieldError::Required),
             _ => Ok(None),
         };
     }
@@ -42,6 +46,10 @@ pub fn normalise_field(
         FieldType::Date => validate::date(trimmed)?
             .format(format_description!("[year]-[month]-[day]"))
             .expect("a calendar date always formats"),
+        FieldType::Country => match crate::countries::by_code(trimmed) {
+            Some(country) => country.code.to_string(),
+            None => return Err(FieldError::CountryUnknown),
+        },
         FieldType::Choice => match field.option(trimmed) {
             Some(option) => option.value.clone(),
             None => return Err(FieldError::NotAnOption),
@@ -56,7 +64,9 @@ pub fn normalise_field(
     Ok(Some(Value::Text(text)))
 }
 
-/// The fields of a submission on one channel, or every field's error.
+/// The fields of a submission on one channel, or every field's error. A
+/// field not asked (its `shown_when` does not hold) keeps no answer: the
+/// web form hid it, whatever the browser still sent.
 pub fn normalise_submission(
     definition: &FormDefinition,
     channel: Channel,
@@ -65,7 +75,12 @@ pub fn normalise_submission(
     let mut fields = BTreeMap::new();
     let mut errors = Vec::new();
     for field in definition.fields_for(channel) {
-        let input = inputs.get(&field.id).map(String::as_str).unwrap_or("");
+        // Conditions name earlier fields, already normalised.
+        let input = if conditions::is_shown(field, &fields) {
+            inputs.get(&field.id).map(String::as_str).unwrap_or("")
+        } else {
+            ""
+        };
         match normalise_field(field, channel, input) {
             Ok(value) => {
                 fields.insert(field.id.clone(), FieldReading::typed(value));
@@ -73,6 +88,14 @@ pub fn normalise_submission(
             Err(error) => errors.push((field.id.clone(), error)),
         }
     }
+    for (id, error) in conditions::check(definition, channel, &fields) {
+        if !errors.iter().any(|(field, _)| *field == id) {
+            errors.push((id, error));
+        }
+    }
+    // In the form's order, as the error summary lists them.
+    let order = |id: &str| definition.fields.iter().position(|f| f.id == id);
+    errors.sort_by_key(|(id, _)| order(id));
     if errors.is_empty() {
         Ok(fields)
     } else {
@@ -87,7 +110,7 @@ mod tests {
     fn definition() -> FormDefinition {
         FormDefinition::load(std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../forms/jobseeker-start.toml"
+            "/../../forms/jobseeker-start-v1.toml"
         )))
         .unwrap()
     }
@@ -177,6 +200,58 @@ mod tests {
         assert_eq!(
             normalise_field(situation, Channel::Web, "retired"),
             Err(FieldError::NotAnOption)
+        );
+    }
+
+    fn version_2() -> FormDefinition {
+        FormDefinition::load_by_id(None, crate::form::WEB_FORM_ID).unwrap()
+    }
+
+    #[test]
+    fn version_2_takes_a_birth_date_and_citizenship_instead_of_a_code() {
+        let mut inputs = valid_inputs();
+        inputs.remove("hetu");
+        for (k, v) in [
+            ("no_hetu", "yes"),
+            ("birth_date", "6.4.1990"),
+            ("citizenship", "ua"),
+        ] {
+            inputs.insert(k.into(), v.into());
+        }
+        let fields = normalise_submission(&version_2(), Channel::Web, &inputs).unwrap();
+        assert_eq!(fields["hetu"].value, None);
+        assert_eq!(fields["no_hetu"].value, Some(Value::Bool(true)));
+        assert_eq!(
+            fields["birth_date"].value,
+            Some(Value::Text("1990-04-06".into()))
+        );
+        assert_eq!(fields["citizenship"].value, Some(Value::Text("UA".into())));
+
+        inputs.insert("citizenship".into(), "XX".into());
+        inputs.remove("birth_date");
+        let errors = normalise_submission(&version_2(), Channel::Web, &inputs).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                ("birth_date".to_string(), FieldError::BirthDateMissing),
+                ("citizenship".to_string(), FieldError::CountryUnknown),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_field_not_asked_keeps_no_answer() {
+        let mut inputs = valid_inputs();
+        inputs.insert("birth_date".into(), "1.1.1990".into());
+        inputs.insert("other_language".into(), "arabia".into());
+        let fields = normalise_submission(&version_2(), Channel::Web, &inputs).unwrap();
+        assert_eq!(fields["birth_date"].value, None, "no_hetu is not ticked");
+        assert_eq!(fields["other_language"].value, None, "the language is fi");
+        inputs.insert("service_language".into(), "other".into());
+        let fields = normalise_submission(&version_2(), Channel::Web, &inputs).unwrap();
+        assert_eq!(
+            fields["other_language"].value,
+            Some(Value::Text("arabia".into()))
         );
     }
 }

@@ -58,7 +58,7 @@ pub enum ReviewReason {
 
 impl ReviewReason {
     /// Every reason, each rule's included.
-    pub const ALL: [ReviewReason; 41] = [
+    pub const ALL: [ReviewReason; 46] = [
         ReviewReason::LowConfidence,
         ReviewReason::RequiredButEmpty,
         ReviewReason::TemporaryHetu,
@@ -99,6 +99,11 @@ impl ReviewReason {
         ReviewReason::Invalid(FieldErrorCode::NotAnOption),
         ReviewReason::Invalid(FieldErrorCode::ConsentMissing),
         ReviewReason::Invalid(FieldErrorCode::ChoiceMissing),
+        ReviewReason::Invalid(FieldErrorCode::HetuOrNoHetu),
+        ReviewReason::Invalid(FieldErrorCode::BirthDateMissing),
+        ReviewReason::Invalid(FieldErrorCode::BirthDateMismatch),
+        ReviewReason::Invalid(FieldErrorCode::CountryUnknown),
+        ReviewReason::Invalid(FieldErrorCode::OtherLanguageMissing),
         ReviewReason::Other,
     ];
 

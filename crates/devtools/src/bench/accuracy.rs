@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use time::OffsetDateTime;
 
 use intake_core::form::FieldType;
+use intake_core::record::conditions;
 use intake_core::record::paper_dates::doubt_paper_dates;
 use intake_core::record::paper_postal::doubt_paper_postal;
 use intake_core::record::validate::fold_for_compare;
@@ -245,6 +246,7 @@ fn with_service_checks(
     if let Some(definition) = definition {
         doubt_paper_dates(&mut fields, definition, OffsetDateTime::now_utc().date());
         doubt_paper_postal(&mut fields);
+        conditions::doubt_paper(&mut fields, definition);
     }
     fields
 }

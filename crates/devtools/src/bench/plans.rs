@@ -79,6 +79,12 @@ const STATEMENTS: &[Statement] = &[
         binds: &[Sample::Hetu, Sample::Phone],
     },
     Statement {
+        what: "the same, with a date of birth (form v2, no identity code)",
+        sql: "SELECT id, fields, received_at, status, duplicate_of FROM registrations \
+              WHERE hetu = $1 OR (phone = $2 AND (birth_date = $3 OR birth_date IS NULL))",
+        binds: &[Sample::Hetu, Sample::Phone, Sample::Date],
+    },
+    Statement {
         what: "folding: the new one points at the first",
         sql: "UPDATE registrations SET duplicate_of = $1, duplicate_match = 'hetu', updated_at = $2 \
               WHERE id = $3",

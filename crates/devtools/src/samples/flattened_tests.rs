@@ -36,7 +36,7 @@ const TYPED: &[(&str, &str)] = &[
 fn definition() -> FormDefinition {
     FormDefinition::load(Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../forms/jobseeker-start.toml"
+        "/../../forms/jobseeker-start-v1.toml"
     )))
     .unwrap()
 }

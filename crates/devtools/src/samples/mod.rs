@@ -40,7 +40,7 @@ use intake_core::form::FormDefinition;
 use intake_paper::printable::{Layout, PaperError};
 
 pub use fonts::{FontClass, HandSet, PACKAGES as FONT_PACKAGES};
-pub use sample::{FormFields, PhotocopyStack, photocopy_stack};
+pub use sample::{FormFields, PhotocopyStack, photocopy_stack, printed_stack};
 pub use shapes::{ShapedForm, shaped_form, typed_letter};
 pub use truth::{DocumentKind, DocumentTruth, Index, IndexEntry, SampleTruth};
 

@@ -15,7 +15,7 @@ use intake_paper::capture::extract::{DocumentKind, FormCatalogue, extract_file};
 fn definition() -> FormDefinition {
     FormDefinition::load(Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../forms/jobseeker-start.toml"
+        "/../../forms/jobseeker-start-v1.toml"
     )))
     .unwrap()
 }

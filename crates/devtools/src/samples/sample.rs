@@ -334,19 +334,52 @@ pub fn photocopy_stack(
     people: usize,
     seed: u64,
 ) -> Result<PhotocopyStack, SamplesError> {
+    let sheets = vec![(serial.to_string(), None); people];
+    printed_stack(definition, &sheets, seed)
+}
+
+/// Printed sheets, one per `(serial, without identity code)`: `Some(true)`
+/// fills a form version 2 as someone without a Finnish identity code,
+/// `Some(false)` with one, `None` as chance has it. Scanned as one PDF at
+/// 300 dpi; the same seed gives the same stack.
+pub fn printed_stack(
+    definition: &FormDefinition,
+    sheets: &[(String, Option<bool>)],
+    seed: u64,
+) -> Result<PhotocopyStack, SamplesError> {
     const DPI: u32 = 300;
     let mut rng = StdRng::seed_from_u64(seed);
     let fonts = Fonts::load(HandSet::All)?;
     let layout = Layout::from_definition(definition);
-    let blanks = super::raster::blank_pages(definition, &layout, &[serial.to_string()], DPI)?;
     let run = ScanRun::new(DPI, false, &mut rng);
     let mut pages = Vec::new();
     let mut truths = Vec::new();
-    for _ in 0..people {
+    let mut blanks: Option<(String, Vec<image::GrayImage>)> = None;
+    for (serial, no_code) in sheets {
+        // Photocopies of one sheet share its blank pages.
+        if blanks
+            .as_ref()
+            .is_none_or(|(made_for, _)| made_for != serial)
+        {
+            let made =
+                super::raster::blank_pages(definition, &layout, std::slice::from_ref(serial), DPI)?;
+            blanks = Some((serial.clone(), made));
+        }
+        let blank_pages = blanks
+            .as_ref()
+            .map(|(_, b)| b.as_slice())
+            .unwrap_or_default();
         let person = synthetic::jobseeker(&mut rng);
         let writer = Writer::new(FontClass::Printed, &fonts, &mut rng);
-        let fills = values::fill(definition, &layout, &person, FontClass::Printed, &mut rng)?;
-        for (p, blank) in blanks.iter().enumerate() {
+        let fills = values::fill_as(
+            definition,
+            &layout,
+            &person,
+            FontClass::Printed,
+            *no_code,
+            &mut rng,
+        )?;
+        for (p, blank) in blank_pages.iter().enumerate() {
             let mut page = DynamicImage::ImageLuma8(blank.clone()).into_rgb8();
             fill::draw_page(
                 &mut page,

@@ -8,9 +8,13 @@ use rand::seq::IndexedRandom;
 use serde_json::Value as Json;
 use time::{Date, Duration, Month};
 
-use crate::synthetic::Jobseeker;
+use crate::synthetic::{Jobseeker, OTHER_LANGUAGES};
 use intake_core::form::{Channel, FieldType, FormDefinition};
+use intake_core::record::conditions::{
+    BIRTH_DATE_FIELD, CITIZENSHIP_FIELD, NO_HETU_FIELD, OTHER_LANGUAGE_FIELD,
+};
 use intake_core::record::normalise::normalise_field;
+use intake_core::record::validate;
 use intake_paper::printable::{FieldKind, Layout};
 
 use super::SamplesError;
@@ -65,6 +69,19 @@ pub fn fill(
     class: FontClass,
     rng: &mut impl Rng,
 ) -> Result<Vec<FieldFill>, SamplesError> {
+    fill_as(definition, layout, person, class, None, rng)
+}
+
+/// [`fill`], choosing whether a version 2 form is filled in without an
+/// identity code (`None`: by chance).
+pub fn fill_as(
+    definition: &FormDefinition,
+    layout: &Layout,
+    person: &Jobseeker,
+    class: FontClass,
+    no_code: Option<bool>,
+    rng: &mut impl Rng,
+) -> Result<Vec<FieldFill>, SamplesError> {
     let capitals = class == FontClass::Handwriting && rng.random_bool(0.9)
         || class == FontClass::Printed && rng.random_bool(0.2);
     let case = |s: &str| {
@@ -75,61 +92,86 @@ pub fn fill(
         }
     };
     let signed = rng.random_bool(0.85);
+    // Form version 2: some people have no Finnish identity code and give
+    // their date of birth and citizenship instead. Drawn only when the
+    // form asks, so that a version 1 sheet is made as it always was.
+    let asks = definition.field(NO_HETU_FIELD).is_some();
+    let no_code = asks && no_code.unwrap_or_else(|| rng.random_bool(NO_CODE_SHARE));
+    let no_code_extra = no_code.then(|| NoCode {
+        birth_date: validate::hetu(&person.hetu).map_or(Date::MIN, |h| h.birth_date),
+        citizenship: CITIZENSHIPS.choose(rng).expect("not empty"),
+    });
     let mut fills = Vec::new();
     for placed in &layout.fields {
         let Some(field) = definition.field(&placed.id) else {
             continue;
         };
-        let writing = match (placed.kind, placed.id.as_str()) {
-            (FieldKind::Comb, "hetu") => Writing::Comb(person.hetu.chars().collect()),
-            (FieldKind::Comb, "postal_code") => Writing::Comb(person.postal_code.chars().collect()),
-            (FieldKind::Comb, "phone") => Writing::Comb(phone_cells(&person.phone_e164, rng)),
-            (FieldKind::Comb, "situation_since") => {
-                let likely = matches!(person.situation, "unemployed" | "laid_off" | "part_time");
-                if rng.random_bool(if likely { 0.65 } else { 0.25 }) {
-                    Writing::Comb(date_cells(random_date(rng, (2023, 1, 1), 1000)))
-                } else {
-                    Writing::Empty
+        let writing = match (placed.kind, placed.id.as_str(), &no_code_extra) {
+            (FieldKind::Comb, "hetu", Some(_)) => Writing::Empty,
+            (FieldKind::Choice, NO_HETU_FIELD, Some(_)) => marks(field, "yes", class, rng),
+            (FieldKind::Comb, BIRTH_DATE_FIELD, Some(extra)) => {
+                Writing::Comb(date_cells(extra.birth_date))
+            }
+            (FieldKind::Comb, CITIZENSHIP_FIELD, Some(extra)) => {
+                Writing::Comb(extra.citizenship.chars().collect())
+            }
+            (FieldKind::Line, OTHER_LANGUAGE_FIELD, _) if person.service_language == "other" => {
+                Writing::Line(case(OTHER_LANGUAGES.choose(rng).expect("not empty")))
+            }
+            _ => match (placed.kind, placed.id.as_str()) {
+                (FieldKind::Comb, "hetu") => Writing::Comb(person.hetu.chars().collect()),
+                (FieldKind::Comb, "postal_code") => {
+                    Writing::Comb(person.postal_code.chars().collect())
                 }
-            }
-            (FieldKind::Comb, "signature_date") => {
-                if signed && rng.random_bool(0.75) {
-                    Writing::Comb(date_cells(random_date(rng, (2025, 1, 2), 320)))
-                } else {
-                    Writing::Empty
+                (FieldKind::Comb, "phone") => Writing::Comb(phone_cells(&person.phone_e164, rng)),
+                (FieldKind::Comb, "situation_since") => {
+                    let likely =
+                        matches!(person.situation, "unemployed" | "laid_off" | "part_time");
+                    if rng.random_bool(if likely { 0.65 } else { 0.25 }) {
+                        Writing::Comb(date_cells(random_date(rng, (2023, 1, 1), 1000)))
+                    } else {
+                        Writing::Empty
+                    }
                 }
-            }
-            (FieldKind::Line, "surname") => Writing::Line(case(&person.surname)),
-            (FieldKind::Line, "first_names") => Writing::Line(case(&person.first_names)),
-            (FieldKind::Line, "street_address") => {
-                optional(rng, 0.85, case(&person.street_address))
-            }
-            (FieldKind::Line, "post_office") => Writing::Line(case(&person.post_office)),
-            (FieldKind::Line, "email") => match &person.email {
-                // Addresses are mostly written as they are typed, even
-                // by people who print everything else.
-                Some(email) if rng.random_bool(0.9) => Writing::Line(if rng.random_bool(0.8) {
-                    email.clone()
-                } else {
-                    email.to_uppercase()
-                }),
+                (FieldKind::Comb, "signature_date") => {
+                    if signed && rng.random_bool(0.75) {
+                        Writing::Comb(date_cells(random_date(rng, (2025, 1, 2), 320)))
+                    } else {
+                        Writing::Empty
+                    }
+                }
+                (FieldKind::Line, "surname") => Writing::Line(case(&person.surname)),
+                (FieldKind::Line, "first_names") => Writing::Line(case(&person.first_names)),
+                (FieldKind::Line, "street_address") => {
+                    optional(rng, 0.85, case(&person.street_address))
+                }
+                (FieldKind::Line, "post_office") => Writing::Line(case(&person.post_office)),
+                (FieldKind::Line, "email") => match &person.email {
+                    // Addresses are mostly written as they are typed, even
+                    // by people who print everything else.
+                    Some(email) if rng.random_bool(0.9) => Writing::Line(if rng.random_bool(0.8) {
+                        email.clone()
+                    } else {
+                        email.to_uppercase()
+                    }),
+                    _ => Writing::Empty,
+                },
+                (FieldKind::Line, "desired_occupation") => {
+                    optional(rng, 0.8, case(&person.desired_occupation))
+                }
+                (FieldKind::Choice, "service_language") => {
+                    marks(field, person.service_language, class, rng)
+                }
+                (FieldKind::Choice, "situation") => marks(field, person.situation, class, rng),
+                (FieldKind::Choice, "call_time") if rng.random_bool(0.75) => {
+                    marks(field, person.call_time, class, rng)
+                }
+                (FieldKind::Choice, "contact_consent") if rng.random_bool(0.93) => {
+                    marks(field, "yes", class, rng)
+                }
+                (FieldKind::Signature, _) if signed => Writing::Signature,
                 _ => Writing::Empty,
             },
-            (FieldKind::Line, "desired_occupation") => {
-                optional(rng, 0.8, case(&person.desired_occupation))
-            }
-            (FieldKind::Choice, "service_language") => {
-                marks(field, person.service_language, class, rng)
-            }
-            (FieldKind::Choice, "situation") => marks(field, person.situation, class, rng),
-            (FieldKind::Choice, "call_time") if rng.random_bool(0.75) => {
-                marks(field, person.call_time, class, rng)
-            }
-            (FieldKind::Choice, "contact_consent") if rng.random_bool(0.93) => {
-                marks(field, "yes", class, rng)
-            }
-            (FieldKind::Signature, _) if signed => Writing::Signature,
-            _ => Writing::Empty,
         };
         let truth = truth(field, &writing)?;
         fills.push(FieldFill {
@@ -139,6 +181,17 @@ pub fn fill(
         });
     }
     Ok(fills)
+}
+
+/// The share of version 2 forms filled in without an identity code.
+const NO_CODE_SHARE: f64 = 0.3;
+/// Citizenships of people without a Finnish identity code.
+const CITIZENSHIPS: &[&str] = &["UA", "EE", "SE", "RU", "SO", "IQ", "AF", "VN", "PL", "DE"];
+
+/// What someone without an identity code writes instead.
+struct NoCode {
+    birth_date: Date,
+    citizenship: &'static str,
 }
 
 /// The value the record holds for what was written, by the normaliser.

@@ -60,6 +60,23 @@ const QR_AGREEMENT_MM: f64 = 3.0;
 /// `CANONICAL_WIDTH` x `CANONICAL_HEIGHT` image where a layout position in
 /// millimetres times `PX_PER_MM` is a pixel position.
 pub fn register(page: &GrayImage, layout: &Layout) -> Result<RegisteredPage, NotRegistered> {
+    register_located(page, locate(page)?, layout)
+}
+
+/// Our QR code on a page, found and read, before the page is straightened
+/// by the layout of the form and version it names.
+pub struct Located(qr::FoundQr);
+
+impl Located {
+    /// What the code says: form, version, page and serial.
+    pub fn payload(&self) -> &QrPayload {
+        &self.0.payload
+    }
+}
+
+/// Finds and reads the page's QR code: which form and version it is, so
+/// that the caller picks that version's layout (old sheets still arrive).
+pub fn locate(page: &GrayImage) -> Result<Located, NotRegistered> {
     let found = match qr::in_corners(page) {
         qr::InCorners::Found(found) => found,
         // A page without our code in a corner is most often a duplex back,
@@ -67,6 +84,16 @@ pub fn register(page: &GrayImage, layout: &Layout) -> Result<RegisteredPage, Not
         qr::InCorners::NotFound { .. } if is_blank(page) => return Err(NotRegistered::Blank),
         qr::InCorners::NotFound { foreign } => qr::anywhere(page, foreign)?,
     };
+    Ok(Located(found))
+}
+
+/// [`register`] with the code already found.
+pub fn register_located(
+    page: &GrayImage,
+    located: Located,
+    layout: &Layout,
+) -> Result<RegisteredPage, NotRegistered> {
+    let Located(found) = located;
     if found.payload.form != layout.form || found.payload.version != layout.version {
         return Err(NotRegistered::OtherForm {
             qr: found.payload,

@@ -24,6 +24,10 @@ use super::canvas::{pdf_rect, pt};
 use super::layout::{BoxMm, FieldBox, FieldKind};
 use super::style::CHECK;
 
+/// The key of a copy's field that names its form and version,
+/// `<form id>|<version>`.
+pub const FORM_KEY: &str = "IntakeForm";
+
 /// Field flags (PDF 32000-1, tables 226 and 228), bit n is `1 << (n - 1)`.
 const FF_NO_TOGGLE_TO_OFF: i64 = 1 << 14;
 const FF_RADIO: i64 = 1 << 15;
@@ -208,6 +212,9 @@ pub fn text(s: &str) -> Object {
 pub struct FilledValue {
     /// The copy's serial, as in its QR codes.
     pub serial: String,
+    /// The copy's form and version (`FORM_KEY`); `None` in PDFs made
+    /// before copies carried it (version 1 forms).
+    pub form: Option<(String, u32)>,
     /// The field id from the definition.
     pub field: String,
     /// Text as typed; for a choice the option value; `yes` for consent.
@@ -225,10 +232,19 @@ pub fn filled_values(pdf: &[u8]) -> Result<Vec<FilledValue>, PaperError> {
         return Ok(values);
     };
     for (serial, copy) in named_kids(acro_form.as_dict()?, b"Fields", &deref) {
+        let form = copy
+            .get(FORM_KEY.as_bytes())
+            .ok()
+            .and_then(|o| decode_text_string(o).ok())
+            .and_then(|text| {
+                let (id, version) = text.split_once('|')?;
+                Some((id.to_string(), version.parse().ok()?))
+            });
         for (id, field) in named_kids(&copy, b"Kids", &deref) {
             if let Some(value) = field_value(&field, &deref).filter(|v| !v.trim().is_empty()) {
                 values.push(FilledValue {
                     serial: serial.clone(),
+                    form: form.clone(),
                     field: id,
                     value,
                 });

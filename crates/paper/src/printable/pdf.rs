@@ -68,6 +68,9 @@ pub fn render(
         let copy_field = dictionary! {
             "T" => acroform::text(serial),
             "Kids" => copy_kids,
+            // Which form and version the copy is, as its QR codes say:
+            // the fields alone do not tell versions apart.
+            acroform::FORM_KEY => acroform::text(&format!("{}|{}", definition.id(), definition.version())),
         };
         doc.objects.insert(copy, Object::Dictionary(copy_field));
         copies.push(Object::from(copy));

@@ -193,6 +193,8 @@ pub fn comb_slots(field_type: FieldType) -> Option<(usize, &'static [usize])> {
         // "+358401234567" is 13 characters; "040 123 4567" fits too.
         FieldType::Phone => Some((13, &[])),
         FieldType::Date => Some((10, &[2, 5])),
+        // ISO 3166-1 alpha-2: two letters.
+        FieldType::Country => Some((2, &[])),
         _ => None,
     }
 }

@@ -11,6 +11,7 @@ use time::Date;
 
 use crate::store::SheetSoFar;
 use intake_core::form::FormDefinition;
+use intake_core::record::conditions;
 use intake_core::record::paper_dates::doubt_paper_dates;
 use intake_core::record::paper_postal::doubt_paper_postal;
 use intake_core::record::{FieldReading, FieldStatus};
@@ -42,6 +43,7 @@ pub(crate) fn merge_page(
         fill_missing_fields(&mut fields, definition);
         doubt_paper_dates(&mut fields, definition, received);
         doubt_paper_postal(&mut fields);
+        conditions::doubt_paper(&mut fields, definition);
     }
     fields
 }

@@ -1,20 +1,23 @@
 //! The same person registering twice (web and paper, or paper twice) is one
 //! registration. A new registration that matches an open one by identity
-//! code, or by phone number and name, is folded into it: it keeps its own
-//! row as a source and points at the one that stands, whose received_at
-//! becomes the earliest of the two (the job search began on that day).
+//! code, or by phone number and name (and date of birth, when both carry
+//! one: someone without a Finnish identity code), is folded into it: it
+//! keeps its own row as a source and points at the one that stands, whose
+//! received_at becomes the earliest of the two (the job search began on
+//! that day). Two different identity codes are never one person.
 
 use std::collections::BTreeMap;
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::audit::parse_uuid;
 use super::{Backend, Store, StoreError, parse_timestamp, timestamp};
 use super::{callbacks::parse_channel, id_column, optional_id, time_column};
 use intake_core::calendar;
+use intake_core::record::conditions::{self, BIRTH_DATE_FIELD, HETU_FIELD};
 use intake_core::record::validate::fold_for_compare;
 use intake_core::record::{
     Channel, FieldReading, FieldStatus, Provenance, RegistrationStatus, Value,
@@ -25,6 +28,9 @@ use intake_core::record::{
 pub enum DuplicateMatch {
     Hetu,
     PhoneAndName,
+    /// Without an identity code on one side: the same date of birth, phone
+    /// and name.
+    BirthDatePhoneAndName,
 }
 
 impl DuplicateMatch {
@@ -32,7 +38,18 @@ impl DuplicateMatch {
         match self {
             DuplicateMatch::Hetu => "hetu",
             DuplicateMatch::PhoneAndName => "phone_name",
+            DuplicateMatch::BirthDatePhoneAndName => "birth_date_phone_name",
         }
+    }
+
+    fn parse(code: &str) -> Option<DuplicateMatch> {
+        [
+            DuplicateMatch::Hetu,
+            DuplicateMatch::PhoneAndName,
+            DuplicateMatch::BirthDatePhoneAndName,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == code)
     }
 }
 
@@ -59,6 +76,8 @@ pub(crate) struct WrittenIdentity {
     pub(crate) phone: Option<String>,
     /// Surname and first names, folded for comparing.
     pub(crate) name: Option<String>,
+    /// The identity code's date of birth, else the one written.
+    pub(crate) birth_date: Option<Date>,
 }
 
 impl WrittenIdentity {
@@ -76,15 +95,28 @@ impl WrittenIdentity {
             (Some(surname), Some(first)) => Some(fold_for_compare(&format!("{surname} {first}"))),
             _ => None,
         };
+        // Only sure values: the code's date, else a date written and read.
+        let birth_date = {
+            let mut sure_fields = BTreeMap::new();
+            for id in [HETU_FIELD, BIRTH_DATE_FIELD] {
+                if let Some(reading) = fields.get(id).filter(|_| sure(id).is_some()) {
+                    sure_fields.insert(id.to_string(), reading.clone());
+                }
+            }
+            conditions::birth_date(&sure_fields)
+        };
         WrittenIdentity {
             hetu: sure("hetu").map(|h| h.to_uppercase()),
             phone: sure("phone"),
             name,
+            birth_date,
         }
     }
 
     /// The same identity code; or the same phone and name, unless both
-    /// carry identity codes and they differ (two people, one phone).
+    /// carry identity codes and they differ (two people, one phone), or
+    /// both carry dates of birth and they differ (a parent and a child of
+    /// one name).
     pub(crate) fn matches(&self, other: &WrittenIdentity) -> Option<DuplicateMatch> {
         match (&self.hetu, &other.hetu) {
             (Some(a), Some(b)) if a == b => return Some(DuplicateMatch::Hetu),
@@ -93,20 +125,43 @@ impl WrittenIdentity {
         }
         let same_phone = self.phone.is_some() && self.phone == other.phone;
         let same_name = self.name.is_some() && self.name == other.name;
-        (same_phone && same_name).then_some(DuplicateMatch::PhoneAndName)
+        if !(same_phone && same_name) {
+            return None;
+        }
+        match (self.birth_date, other.birth_date) {
+            (Some(a), Some(b)) if a == b => Some(DuplicateMatch::BirthDatePhoneAndName),
+            (Some(_), Some(_)) => None,
+            _ => Some(DuplicateMatch::PhoneAndName),
+        }
     }
 
     /// Whether the two are surely different people: identity codes both
-    /// read and different, or (without both codes) a phone or a name both
-    /// read and different.
+    /// read and different, or (without both codes) a phone, a name or a
+    /// date of birth both read and different.
     pub(crate) fn differs(&self, other: &WrittenIdentity) -> bool {
         let both_differ =
             |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
+        let dates_differ = matches!(
+            (self.birth_date, other.birth_date),
+            (Some(a), Some(b)) if a != b
+        );
         match (&self.hetu, &other.hetu) {
             (Some(a), Some(b)) => a != b,
-            _ => both_differ(&self.phone, &other.phone) || both_differ(&self.name, &other.name),
+            _ => {
+                both_differ(&self.phone, &other.phone)
+                    || both_differ(&self.name, &other.name)
+                    || dates_differ
+            }
         }
     }
+}
+
+/// The `birth_date` column of a registration with these fields: the date
+/// of birth as far as the form is sure of it, `YYYY-MM-DD`.
+pub(crate) fn birth_date_column(fields: &BTreeMap<String, FieldReading>) -> Option<String> {
+    WrittenIdentity::of(fields)
+        .birth_date
+        .map(|d| d.to_string())
 }
 
 /// One registration's identity, for folding.
@@ -137,7 +192,8 @@ struct Candidate {
     identity: Identity,
     /// Its status is one still being worked on.
     open: bool,
-    folded: bool,
+    /// The registration it was folded into.
+    folded_into: Option<Uuid>,
 }
 
 const OPEN: [RegistrationStatus; 3] = [
@@ -195,6 +251,11 @@ async fn fold_into_open(
     if new.person.hetu.is_none() && (new.person.phone.is_none() || new.person.name.is_none()) {
         return Ok(None);
     }
+    // Without a code the phone narrows the search (its range of the
+    // (phone, birth_date) index); with a date of birth, only that phone's
+    // rows with that date or none are read and parsed (a registration with
+    // another date is another person), however many share the phone.
+    let birth_date = new.person.birth_date.map(|d| d.to_string());
     if backend == Backend::Postgres {
         // Two registrations of one person committing at the same moment
         // would not see each other: the second waits here for the first,
@@ -214,21 +275,27 @@ async fn fold_into_open(
     // plan is an index look-up of each whatever the planner knows of the
     // table (a condition on status or duplicate_of once made both backends
     // walk an index of nearly every row); the rest is weighed here.
-    let rows = sqlx::query(
+    let sql = if birth_date.is_some() {
         "SELECT id, fields, received_at, status, duplicate_of FROM registrations \
-         WHERE hetu = $1 OR phone = $2",
-    )
-    .bind(new.person.hetu.as_deref())
-    .bind(new.person.phone.as_deref())
-    .fetch_all(&mut **tx)
-    .await?;
+         WHERE hetu = $1 OR (phone = $2 AND (birth_date = $3 OR birth_date IS NULL))"
+    } else {
+        "SELECT id, fields, received_at, status, duplicate_of FROM registrations \
+         WHERE hetu = $1 OR phone = $2"
+    };
+    let mut query = sqlx::query(sql)
+        .bind(new.person.hetu.as_deref())
+        .bind(new.person.phone.as_deref());
+    if let Some(date) = &birth_date {
+        query = query.bind(date.as_str());
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
     let mut candidates = Vec::with_capacity(rows.len());
     for row in &rows {
         let status: String = row.try_get("status")?;
         candidates.push(Candidate {
             identity: Identity::from_row(row)?,
             open: OPEN.iter().any(|s| s.as_str() == status),
-            folded: row.try_get::<Option<String>, _>("duplicate_of")?.is_some(),
+            folded_into: optional_id(row, "duplicate_of")?,
         });
     }
     let found = first_open_match(&new, candidates);
@@ -273,14 +340,26 @@ async fn fold_into_open(
 
 /// The earliest open registration, not itself folded, that the new one's
 /// person matches; earliest by arrival, then by id, so that every fold of
-/// one person lands on the same registration.
+/// one person lands on the same registration. One that already holds a
+/// form with another identity code is not the new one's person, whatever
+/// its own form lacks (two codes are never folded together).
 fn first_open_match(
     new: &Identity,
-    mut candidates: Vec<Candidate>,
+    candidates: Vec<Candidate>,
 ) -> Option<(Identity, DuplicateMatch)> {
-    candidates.retain(|c| c.open && !c.folded && c.identity.id != new.id);
-    candidates.sort_by_key(|c| (c.identity.received_at, c.identity.id));
-    candidates.into_iter().find_map(|c| {
+    let other_code = |c: &Candidate| matches!((&new.person.hetu, &c.identity.person.hetu), (Some(a), Some(b)) if a != b);
+    let holds_other_code: Vec<Uuid> = candidates
+        .iter()
+        .filter(|c| other_code(c))
+        .filter_map(|c| c.folded_into)
+        .collect();
+    let mut standing: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| c.open && c.folded_into.is_none() && c.identity.id != new.id)
+        .filter(|c| !holds_other_code.contains(&c.identity.id))
+        .collect();
+    standing.sort_by_key(|c| (c.identity.received_at, c.identity.id));
+    standing.into_iter().find_map(|c| {
         let how = new.person.matches(&c.identity.person)?;
         Some((c.identity, how))
     })
@@ -333,11 +412,7 @@ fn source_from_row(row: &AnyRow) -> Result<RegistrationSource, StoreError> {
         received_at: time_column(row, "own_received_at")?,
         provenance: serde_json::from_str(&provenance).map_err(|e| corrupt("provenance", &e))?,
         fields: serde_json::from_str(&fields).map_err(|e| corrupt("fields", &e))?,
-        matched_on: match matched.as_deref() {
-            Some("hetu") => Some(DuplicateMatch::Hetu),
-            Some("phone_name") => Some(DuplicateMatch::PhoneAndName),
-            _ => None,
-        },
+        matched_on: matched.as_deref().and_then(DuplicateMatch::parse),
     })
 }
 
@@ -350,10 +425,14 @@ mod tests {
             hetu: hetu.map(str::to_string),
             phone: phone.map(str::to_string),
             name: name.map(fold_for_compare),
+            birth_date: hetu
+                .and_then(|h| intake_core::record::validate::hetu(h).ok())
+                .map(|h| h.birth_date),
         }
     }
 
     fn candidate(code: &str, day: u8, open: bool, folded: bool) -> Candidate {
+        let folded_into = folded.then(Uuid::new_v4);
         Candidate {
             identity: Identity {
                 id: Uuid::new_v4(),
@@ -364,7 +443,7 @@ mod tests {
                     .assume_utc(),
             },
             open,
-            folded,
+            folded_into,
         }
     }
 
@@ -395,7 +474,7 @@ mod tests {
                 received_at: new.identity.received_at,
             },
             open: true,
-            folded: false,
+            folded_into: None,
         };
         let closed = candidate("131052-308T", 1, false, false);
         assert!(first_open_match(&new.identity, vec![itself, closed]).is_none());
@@ -440,5 +519,95 @@ mod tests {
         assert!(a.differs(&identity(None, None, Some("C D"))));
         // Nothing sure on both: nothing tells them apart.
         assert!(!a.differs(&identity(None, None, None)));
+    }
+
+    fn born(day: u8, phone: &str, name: &str) -> WrittenIdentity {
+        WrittenIdentity {
+            birth_date: Some(
+                time::Date::from_calendar_date(1990, time::Month::April, day).unwrap(),
+            ),
+            ..identity(None, Some(phone), Some(name))
+        }
+    }
+
+    #[test]
+    fn without_a_code_the_date_of_birth_phone_and_name_match() {
+        let a = born(6, "+358401234567", "Kovalenko Olena");
+        let b = born(6, "+358401234567", "KOVALENKO OLENA");
+        assert_eq!(a.matches(&b), Some(DuplicateMatch::BirthDatePhoneAndName));
+        // Another date on one phone and name: a parent and a child.
+        let c = born(7, "+358401234567", "Kovalenko Olena");
+        assert_eq!(a.matches(&c), None);
+        assert!(a.differs(&c));
+        // The code's own date counts as a date of birth.
+        let coded = identity(
+            Some("131052-308T"),
+            Some("+358401234567"),
+            Some("Kovalenko Olena"),
+        );
+        assert_eq!(a.matches(&coded), None, "born 1990, not 1952");
+    }
+
+    #[test]
+    fn the_birth_date_column_is_the_sure_date_and_the_code_wins() {
+        let typed = |pairs: &[(&str, &str)]| -> BTreeMap<String, FieldReading> {
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        FieldReading::typed(Some(Value::Text(v.to_string()))),
+                    )
+                })
+                .collect()
+        };
+        let both = typed(&[("hetu", "131052-308T"), ("birth_date", "1990-04-06")]);
+        assert_eq!(birth_date_column(&both).as_deref(), Some("1952-10-13"));
+        let mut unsure = typed(&[("birth_date", "1990-04-06")]);
+        assert_eq!(birth_date_column(&unsure).as_deref(), Some("1990-04-06"));
+        unsure.get_mut("birth_date").unwrap().status = FieldStatus::NeedsReview;
+        assert_eq!(birth_date_column(&unsure), None);
+    }
+
+    #[test]
+    fn a_registration_holding_another_code_is_not_joined_through_a_form_without_one() {
+        let day = |d: u8| {
+            time::Date::from_calendar_date(2026, time::Month::March, d)
+                .unwrap()
+                .midnight()
+                .assume_utc()
+        };
+        let no_code = Candidate {
+            identity: Identity {
+                id: Uuid::new_v4(),
+                person: born(6, "+358401234567", "Kovalenko Olena"),
+                received_at: day(1),
+            },
+            open: true,
+            folded_into: None,
+        };
+        let folded_with_code = Candidate {
+            identity: Identity {
+                id: Uuid::new_v4(),
+                person: identity(
+                    Some("060490-1239"),
+                    Some("+358401234567"),
+                    Some("Kovalenko Olena"),
+                ),
+                received_at: day(2),
+            },
+            open: true,
+            folded_into: Some(no_code.identity.id),
+        };
+        let new = Identity {
+            id: Uuid::new_v4(),
+            person: identity(
+                Some("060490-125B"),
+                Some("+358401234567"),
+                Some("Kovalenko Olena"),
+            ),
+            received_at: day(3),
+        };
+        assert!(first_open_match(&new, vec![no_code, folded_with_code]).is_none());
     }
 }

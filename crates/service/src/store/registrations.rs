@@ -360,8 +360,8 @@ pub(super) async fn insert(
     sqlx::query(
         "INSERT INTO registrations (id, reference, form_id, form_version, channel, office, \
          received_at, status, identity_verified, hetu, phone, fields, provenance, \
-         submission_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+         submission_key, created_at, updated_at, birth_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)",
     )
     .bind(registration.id.to_string())
     .bind(registration.reference.as_str())
@@ -378,6 +378,7 @@ pub(super) async fn insert(
     .bind(provenance)
     .bind(new.submission_key.as_ref().map(|k| k.nonce.as_str()))
     .bind(timestamp(now))
+    .bind(super::duplicates::birth_date_column(&registration.fields))
     .execute(&mut **tx)
     .await?;
 

@@ -267,7 +267,7 @@ impl Store {
         };
         sqlx::query(
             "UPDATE registrations SET fields = $1, status = $2, hetu = $3, phone = $4, \
-             updated_at = $5 WHERE id = $6",
+             updated_at = $5, birth_date = $7 WHERE id = $6",
         )
         .bind(serde_json::to_string(&fields).expect("fields serialise"))
         .bind(RegistrationStatus::AwaitingCall.as_str())
@@ -275,6 +275,7 @@ impl Store {
         .bind(text("phone"))
         .bind(timestamp(now))
         .bind(review.registration.to_string())
+        .bind(super::duplicates::birth_date_column(&fields))
         .execute(&mut *tx)
         .await?;
         // Field ids only: the values themselves stay out of the log.

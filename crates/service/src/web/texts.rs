@@ -23,6 +23,8 @@ texts! {
         pub choose: &'static str,
         pub send: &'static str,
         pub no_bank_id: &'static str,
+        /// Back from the plain-language intro to the standard one.
+        pub standard_intro: &'static str,
         pub print_form: &'static str,
         pub print_form_hint: &'static str,
         pub privacy: &'static str,

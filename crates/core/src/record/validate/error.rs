@@ -60,6 +60,17 @@ pub enum FieldError {
     ConsentMissing,
     /// A required choice with no option chosen.
     ChoiceMissing,
+
+    /// No identity code, and the box "I do not have one" not ticked.
+    HetuOrNoHetu,
+    /// No Finnish identity code: the date of birth is needed instead.
+    BirthDateMissing,
+    /// The date of birth is not the one the identity code carries.
+    BirthDateMismatch,
+    /// Not the ISO 3166-1 alpha-2 code of a country we list.
+    CountryUnknown,
+    /// "Another language" chosen without saying which.
+    OtherLanguageMissing,
 }
 
 impl FieldError {
@@ -91,6 +102,11 @@ impl FieldError {
             FieldError::NotAnOption => FieldErrorCode::NotAnOption,
             FieldError::ConsentMissing => FieldErrorCode::ConsentMissing,
             FieldError::ChoiceMissing => FieldErrorCode::ChoiceMissing,
+            FieldError::HetuOrNoHetu => FieldErrorCode::HetuOrNoHetu,
+            FieldError::BirthDateMissing => FieldErrorCode::BirthDateMissing,
+            FieldError::BirthDateMismatch => FieldErrorCode::BirthDateMismatch,
+            FieldError::CountryUnknown => FieldErrorCode::CountryUnknown,
+            FieldError::OtherLanguageMissing => FieldErrorCode::OtherLanguageMissing,
         }
     }
 }
@@ -152,6 +168,11 @@ field_error_codes! {
     NotAnOption => "not_an_option",
     ConsentMissing => "consent_missing",
     ChoiceMissing => "choice_missing",
+    HetuOrNoHetu => "hetu_or_no_hetu",
+    BirthDateMissing => "birth_date_missing",
+    BirthDateMismatch => "birth_date_mismatch",
+    CountryUnknown => "country_unknown",
+    OtherLanguageMissing => "other_language_missing",
 }
 
 impl fmt::Display for FieldError {
@@ -191,6 +212,11 @@ pub(super) mod tests {
             FieldError::NotAnOption,
             FieldError::ConsentMissing,
             FieldError::ChoiceMissing,
+            FieldError::HetuOrNoHetu,
+            FieldError::BirthDateMissing,
+            FieldError::BirthDateMismatch,
+            FieldError::CountryUnknown,
+            FieldError::OtherLanguageMissing,
         ]
     }
 
@@ -217,9 +243,14 @@ pub(super) mod tests {
             FieldError::NotAnOption => 18,
             FieldError::ConsentMissing => 19,
             FieldError::ChoiceMissing => 20,
+            FieldError::HetuOrNoHetu => 21,
+            FieldError::BirthDateMissing => 22,
+            FieldError::BirthDateMismatch => 23,
+            FieldError::CountryUnknown => 24,
+            FieldError::OtherLanguageMissing => 25,
         }
     }
-    const VARIANT_COUNT: usize = 21;
+    const VARIANT_COUNT: usize = 26;
 
     #[test]
     fn every_variant_lists_each_variant_once() {

@@ -18,20 +18,23 @@ pub(super) fn digital_forms(bytes: &[u8], catalogue: &FormCatalogue) -> Vec<Docu
         // Not a PDF lopdf can read as a whole: the page decoder says why.
         return Vec::new();
     };
-    let Some((definition, _)) = catalogue.forms.first() else {
-        return Vec::new();
-    };
     let mut serials: Vec<&str> = values.iter().map(|v| v.serial.as_str()).collect();
     serials.dedup();
     serials
         .into_iter()
         .enumerate()
-        .map(|(copy, serial)| {
-            let typed: BTreeMap<&str, &str> = values
+        .filter_map(|(copy, serial)| {
+            let of_copy: Vec<&printable::FilledValue> =
+                values.iter().filter(|v| v.serial == serial).collect();
+            let typed: BTreeMap<&str, &str> = of_copy
                 .iter()
-                .filter(|v| v.serial == serial)
                 .map(|v| (v.field.as_str(), v.value.as_str()))
                 .collect();
+            let named = of_copy.first().and_then(|v| v.form.as_ref());
+            let definition = match named {
+                Some((form, version)) => catalogue.definition(form, *version)?,
+                None => unnamed_copy_form(catalogue, &typed)?,
+            };
             let fields = definition
                 .fields_for(Channel::Paper)
                 .map(|field| {
@@ -39,7 +42,7 @@ pub(super) fn digital_forms(bytes: &[u8], catalogue: &FormCatalogue) -> Vec<Docu
                     (field.id.clone(), typed_reading(field, raw))
                 })
                 .collect();
-            Document {
+            Some(Document {
                 source: String::new(),
                 pages: vec![copy as u32 + 1],
                 kind: DocumentKind::Form,
@@ -48,9 +51,25 @@ pub(super) fn digital_forms(bytes: &[u8], catalogue: &FormCatalogue) -> Vec<Docu
                 serial: Some(serial.to_string()),
                 fields,
                 text: None,
-            }
+            })
         })
         .collect()
+}
+
+/// The form of a copy made before copies named it: the earliest version
+/// with every field filled in (those PDFs are all version 1 forms).
+fn unnamed_copy_form<'a>(
+    catalogue: &'a FormCatalogue,
+    typed: &BTreeMap<&str, &str>,
+) -> Option<&'a intake_core::form::FormDefinition> {
+    let mut fitting: Vec<&intake_core::form::FormDefinition> = catalogue
+        .forms
+        .iter()
+        .map(|(definition, _)| definition)
+        .filter(|d| typed.keys().all(|id| d.field(id).is_some()))
+        .collect();
+    fitting.sort_by_key(|d| d.version());
+    fitting.first().copied()
 }
 
 /// A page of a PDF without filled fields that is one of our forms by its

@@ -69,10 +69,8 @@ impl FormCatalogue {
         self.find(form, version).map(|(definition, _)| definition)
     }
 
-    /// The layout used to look for marks and QR before the page says which
-    /// form it is (their places are the same on every form).
-    fn any_layout(&self) -> Option<&Layout> {
-        self.forms.first().map(|(_, layout)| layout)
+    fn is_empty(&self) -> bool {
+        self.forms.is_empty()
     }
 }
 

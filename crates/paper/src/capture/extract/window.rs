@@ -300,20 +300,27 @@ fn analyse_image(image: GrayImage, text: Option<String>, catalogue: &FormCatalog
         text: text.clone().unwrap_or_else(|| ocr::page_text(&image)),
         image: Some(image),
     };
-    let Some(layout) = catalogue.any_layout() else {
+    if catalogue.is_empty() {
         if register::is_blank(&image) {
             return PageOutcome::Blank;
         }
         return other(image);
-    };
-    let page = match register::register(&image, layout) {
-        Ok(page) => page,
+    }
+    // The code names the form and version: that version's layout
+    // straightens and reads the page (sheets of every version arrive).
+    let located = match register::locate(&image) {
+        Ok(located) => located,
         Err(register::NotRegistered::Blank) => return PageOutcome::Blank,
         Err(_) => return other(image),
     };
-    let Some((definition, layout)) = catalogue.find(&page.qr.form, page.qr.version) else {
+    let qr = located.payload();
+    let Some((definition, layout)) = catalogue.find(&qr.form, qr.version) else {
         // Our QR, but a form or version this installation does not know.
         return other(image);
+    };
+    let page = match register::register_located(&image, located, layout) {
+        Ok(page) => page,
+        Err(_) => return other(image),
     };
     let fields = read::read_fields(&page, layout, definition);
     PageOutcome::Form {

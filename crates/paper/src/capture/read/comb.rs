@@ -24,6 +24,8 @@ const PHONE_FIRST: &str = "+0123456789";
 const PHONE_REST: &str = "0123456789-";
 /// Every character an identity code can hold, in any position.
 const HETU_ANY: &str = "0123456789+-ABCDEFHJKLMNPRSTUVWXY";
+/// A country code (form v2's citizenship): two capital letters.
+const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /// A cell holds writing from this many dark pixels spread over
 /// `MIN_EXTENT_PX`: a 2 mm dash in a fine pen still makes it.
@@ -325,6 +327,7 @@ fn field_whitelist(field_type: FieldType) -> &'static str {
     match field_type {
         FieldType::Hetu => HETU_ANY,
         FieldType::Phone => PHONE_FIRST,
+        FieldType::Country => LETTERS,
         _ => DIGITS,
     }
 }
@@ -336,6 +339,7 @@ fn whitelist(field_type: FieldType, position: usize) -> &'static str {
         (FieldType::Hetu, 10) => HETU_CHECK,
         (FieldType::Phone, 0) => PHONE_FIRST,
         (FieldType::Phone, _) => PHONE_REST,
+        (FieldType::Country, _) => LETTERS,
         _ => DIGITS,
     }
 }

@@ -22,7 +22,7 @@ const SERIAL: &str = "K7PX3MWH2A";
 
 fn definition() -> FormDefinition {
     FormDefinition::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms/jobseeker-start.toml"),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms/jobseeker-start-v1.toml"),
     )
     .unwrap()
 }

@@ -14,7 +14,7 @@ use super::*;
 fn definition() -> FormDefinition {
     FormDefinition::load(Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../forms/jobseeker-start.toml"
+        "/../../forms/jobseeker-start-v1.toml"
     )))
     .unwrap()
 }

@@ -19,12 +19,12 @@ const SERIAL: &str = "K7PX3MWH2A";
 const TOLERANCE_MM: f64 = 0.02;
 
 fn shipped_source() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms/jobseeker-start.toml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms/jobseeker-start-v1.toml");
     std::fs::read_to_string(path).unwrap()
 }
 
 fn parse(source: &str) -> FormDefinition {
-    FormDefinition::parse(Path::new("forms/jobseeker-start.toml"), source).unwrap()
+    FormDefinition::parse(Path::new("forms/jobseeker-start-v1.toml"), source).unwrap()
 }
 
 fn definition() -> FormDefinition {

@@ -24,6 +24,10 @@ pub struct QueueFilter {
     pub office: Option<String>,
     /// The form's `service_language` value.
     pub language: Option<String>,
+    /// Part of the language written for "another language" (form v2's
+    /// `other_language`), whatever its case and accents: "arab" finds
+    /// "Arabic" and "arabia".
+    pub other_language: Option<String>,
     pub channel: Option<Channel>,
     /// A reference, identity code, phone number or part of a name.
     pub search: Option<String>,
@@ -37,6 +41,7 @@ impl Default for QueueFilter {
             status: RegistrationStatus::AwaitingCall,
             office: None,
             language: None,
+            other_language: None,
             channel: None,
             search: None,
             include_later: false,
@@ -57,6 +62,8 @@ pub struct QueueEntry {
     pub first_names: String,
     pub phone: Option<String>,
     pub service_language: Option<String>,
+    /// Which language, when the service language is another one.
+    pub other_language: Option<String>,
     pub call_time: Option<String>,
     pub received_at: OffsetDateTime,
     pub due_on: Date,
@@ -181,7 +188,12 @@ impl Store {
         }
         sql.push_str(" ORDER BY c.due_on, r.received_at, r.id");
         // Narrowed in SQL alone, the database stops at the page's end.
-        if filter.language.is_none() && name_search.is_none() {
+        let other_language = filter
+            .other_language
+            .as_deref()
+            .map(fold_for_compare)
+            .filter(|term| !term.is_empty());
+        if filter.language.is_none() && name_search.is_none() && other_language.is_none() {
             sql.push_str(&format!(" LIMIT {QUEUE_LIMIT}"));
         }
         let mut query = sqlx::query(&sql);
@@ -194,6 +206,14 @@ impl Store {
             let entry = entry_from_row(row, now)?;
             if let Some(language) = &filter.language
                 && entry.service_language.as_ref() != Some(language)
+            {
+                continue;
+            }
+            if let Some(term) = &other_language
+                && !entry
+                    .other_language
+                    .as_deref()
+                    .is_some_and(|written| fold_for_compare(written).contains(term.as_str()))
             {
                 continue;
             }
@@ -328,6 +348,7 @@ fn entry_from_row(row: &AnyRow, now: OffsetDateTime) -> Result<QueueEntry, Store
         first_names: text("first_names").unwrap_or_default(),
         phone: row.try_get("phone")?,
         service_language: text("service_language"),
+        other_language: text("other_language"),
         call_time: text("call_time"),
         received_at: time_column(row, "received_at")?,
         due_on: parse_date(&row.try_get::<String, _>("due_on")?)?,

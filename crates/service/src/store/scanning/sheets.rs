@@ -11,7 +11,7 @@ use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::super::duplicates::WrittenIdentity;
+use super::super::duplicates::{WrittenIdentity, birth_date_column};
 use super::super::registrations::{SELECT_REGISTRATION, registration_from_row};
 use super::super::{Backend, Store, StoreError, is_unique_violation, timestamp};
 use super::pages::{PageRow, insert_page, page_recorded};
@@ -225,8 +225,9 @@ async fn insert_sheet(
         let inserted = sqlx::query(
             "INSERT INTO registrations (id, reference, form_id, form_version, channel, office, \
              received_at, status, identity_verified, hetu, phone, fields, provenance, \
-             sheet_serial, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'paper', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+             sheet_serial, created_at, updated_at, birth_date) \
+             VALUES ($1, $2, $3, $4, 'paper', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, \
+             $15)",
         )
         .bind(id.to_string())
         .bind(Reference::generate().as_str())
@@ -242,6 +243,7 @@ async fn insert_sheet(
         .bind(serde_json::to_string(&provenance).expect("provenance serialises"))
         .bind(page.serial)
         .bind(&now)
+        .bind(birth_date_column(&fields))
         .execute(&mut *savepoint)
         .await;
         match inserted {
@@ -288,7 +290,7 @@ async fn update_sheet(
     let received_at = registration.received_at.min(batch.received_at());
     sqlx::query(
         "UPDATE registrations SET fields = $1, status = $2, hetu = $3, phone = $4, \
-         received_at = $5, updated_at = $6 WHERE id = $7",
+         received_at = $5, updated_at = $6, birth_date = $8 WHERE id = $7",
     )
     .bind(serde_json::to_string(&fields).expect("fields serialise"))
     .bind(status.as_str())
@@ -297,6 +299,7 @@ async fn update_sheet(
     .bind(timestamp(received_at))
     .bind(timestamp(OffsetDateTime::now_utc()))
     .bind(registration.id.to_string())
+    .bind(birth_date_column(&fields))
     .execute(&mut **tx)
     .await?;
     if received_at < registration.received_at {

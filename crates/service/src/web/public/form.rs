@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::super::texts::{PageTexts, texts};
 use super::{AppError, AppState, LanguageLink, language_links};
+use intake_core::countries;
 use intake_core::form::{Channel, FieldDef, FieldType};
 use intake_core::i18n::Lang;
 use intake_core::postal::{PostalCheck, check};
@@ -81,6 +82,113 @@ pub(super) struct FormInput {
     pub(super) postal_warning: Option<String>,
     /// They had ticked the box: it stays ticked while other fields fail.
     pub(super) postal_confirmed: bool,
+    /// The intro as asked for: standard or plain language.
+    pub(super) intro: IntroChoice,
+}
+
+/// The intro paragraph in the page's language, or in plain-language
+/// Finnish or Swedish (selkosuomi, lättläst svenska) on any page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) enum IntroChoice {
+    #[default]
+    Standard,
+    Plain(Lang),
+}
+
+impl IntroChoice {
+    /// `?intro=plain-fi` / `plain-sv`.
+    pub(super) fn parse(value: Option<&str>) -> IntroChoice {
+        match value {
+            Some("plain-fi") => IntroChoice::Plain(Lang::Fi),
+            Some("plain-sv") => IntroChoice::Plain(Lang::Sv),
+            _ => IntroChoice::Standard,
+        }
+    }
+}
+
+struct IntroView {
+    text: String,
+    /// Set when it is not in the page's language.
+    lang: Option<&'static str>,
+}
+
+fn intro(state: &AppState, lang: Lang, choice: IntroChoice) -> Option<IntroView> {
+    let header = &state.form.form;
+    let plain = |l: Lang| {
+        let plain = header.plain_intro.as_ref()?;
+        Some(match l {
+            Lang::Sv => plain.sv.clone(),
+            _ => plain.fi.clone(),
+        })
+    };
+    match choice {
+        IntroChoice::Plain(l) => plain(l).map(|text| IntroView {
+            text,
+            lang: (l != lang).then_some(l.code()),
+        }),
+        IntroChoice::Standard => header.intro.as_ref().map(|i| IntroView {
+            text: i.get(lang).to_string(),
+            lang: None,
+        }),
+    }
+}
+
+struct IntroLink {
+    href: String,
+    label: &'static str,
+    lang: &'static str,
+}
+
+/// Links to the intro in plain language, each named in its own language,
+/// and back to the standard one.
+fn plain_intro_links(state: &AppState, lang: Lang, choice: IntroChoice) -> Vec<IntroLink> {
+    if state.form.form.plain_intro.is_none() {
+        return Vec::new();
+    }
+    let t = texts(lang);
+    let mut links = Vec::new();
+    for (l, value, label) in [
+        (Lang::Fi, "plain-fi", "Selkosuomeksi"),
+        (Lang::Sv, "plain-sv", "På lättläst svenska"),
+    ] {
+        if choice != IntroChoice::Plain(l) {
+            links.push(IntroLink {
+                href: format!("/{}?intro={value}", lang.code()),
+                label,
+                lang: l.code(),
+            });
+        }
+    }
+    if choice != IntroChoice::Standard {
+        links.push(IntroLink {
+            href: format!("/{}", lang.code()),
+            label: t.standard_intro,
+            lang: lang.code(),
+        });
+    }
+    links
+}
+
+/// Puts each field that another reveals (`shown_when`) inside that one's
+/// view, in order: the page shows them in one group, hidden by the style
+/// sheet until the box is ticked or the option chosen (no script).
+fn group_revealed(
+    flat: Vec<FieldView>,
+    form: &intake_core::form::FormDefinition,
+) -> Vec<FieldView> {
+    let mut grouped: Vec<FieldView> = Vec::new();
+    for view in flat {
+        let condition = form.field(&view.id).and_then(|d| d.shown_when.as_ref());
+        let owner = condition.and_then(|c| grouped.iter_mut().find(|g| g.id == c.field));
+        match (owner, condition) {
+            (Some(owner), Some(condition)) => {
+                owner.reveal_value = Some(condition.value.clone());
+                owner.revealed.push(view);
+            }
+            _ => grouped.push(view),
+        }
+    }
+    grouped
 }
 
 pub(super) fn render_form(
@@ -97,7 +205,7 @@ pub(super) fn render_form(
             .find(|(field, _)| field == id)
             .map(|(_, e)| e.message(lang))
     };
-    let fields: Vec<FieldView> = state
+    let flat: Vec<FieldView> = state
         .form
         .fields_for(Channel::Web)
         .map(|def| {
@@ -136,7 +244,7 @@ pub(super) fn render_form(
             message: message.into(),
         });
     }
-    errors.extend(fields.iter().filter_map(|f| {
+    errors.extend(flat.iter().filter_map(|f| {
         f.error.as_ref().map(|message| ErrorLink {
             anchor: f.anchor.clone(),
             label: f.label.clone(),
@@ -144,7 +252,7 @@ pub(super) fn render_form(
         })
     }));
     let postal = input.postal_warning.as_ref().map(|message| {
-        let code_label = fields
+        let code_label = flat
             .iter()
             .find(|f| f.id == POSTAL_CODE_FIELD)
             .map_or_else(String::new, |f| f.label.clone());
@@ -154,18 +262,18 @@ pub(super) fn render_form(
             message: message.clone(),
         }
     });
+    let fields = group_revealed(flat, &state.form);
     let page = FormPage {
         lang,
         t,
         languages: language_links(|l| format!("/{}", l.code()), lang),
         title: state.form.form.title.get(lang).to_string(),
-        intro: state
-            .form
-            .form
-            .intro
-            .as_ref()
-            .map(|i| i.get(lang).to_string()),
-        action: format!("/{}", lang.code()),
+        intro: intro(state, lang, input.intro),
+        plain_intro_links: plain_intro_links(state, lang, input.intro),
+        action: match input.intro {
+            IntroChoice::Plain(l) => format!("/{}?intro=plain-{}", lang.code(), l.code()),
+            IntroChoice::Standard => format!("/{}", lang.code()),
+        },
         paper_form: super::PAPER_FORM_PATH,
         token: state.tokens.issue(state.form.id()),
         notice: input.expired.then_some(t.expired),
@@ -201,6 +309,8 @@ struct ErrorLink {
 
 enum Control {
     Input(&'static str),
+    /// A list to choose from (the countries).
+    Select,
     Radios,
     Checkbox,
 }
@@ -224,6 +334,11 @@ struct FieldView {
     autocomplete: Option<String>,
     described_by: String,
     width: &'static str,
+    /// The fields this one reveals, and the value that reveals them.
+    revealed: Vec<FieldView>,
+    reveal_value: Option<String>,
+    /// The legend of the group it forms with them.
+    legend: Option<String>,
 }
 
 impl FieldView {
@@ -243,17 +358,29 @@ impl FieldView {
             FieldType::Consent | FieldType::Signature => Control::Checkbox,
             FieldType::Phone => Control::Input("tel"),
             FieldType::Email => Control::Input("email"),
+            FieldType::Country => Control::Select,
             _ => Control::Input("text"),
         };
-        let options: Vec<OptionView> = def
-            .options
-            .iter()
-            .map(|o| OptionView {
-                value: o.value.clone(),
-                label: o.label.get(lang).to_string(),
-                checked: o.value == value,
-            })
-            .collect();
+        let options: Vec<OptionView> = if def.field_type == FieldType::Country {
+            let chosen = value.trim().to_ascii_uppercase();
+            countries::by_name(lang)
+                .into_iter()
+                .map(|c| OptionView {
+                    value: c.code.to_string(),
+                    label: c.name(lang).to_string(),
+                    checked: c.code == chosen,
+                })
+                .collect()
+        } else {
+            def.options
+                .iter()
+                .map(|o| OptionView {
+                    value: o.value.clone(),
+                    label: o.label.get(lang).to_string(),
+                    checked: o.value == value,
+                })
+                .collect()
+        };
         let anchor = match (&control, options.first()) {
             (Control::Radios, Some(first)) => format!("{}-{}", def.id, first.value),
             _ => def.id.clone(),
@@ -288,6 +415,9 @@ impl FieldView {
             autocomplete: def.autocomplete.clone(),
             described_by,
             width,
+            revealed: Vec::new(),
+            reveal_value: None,
+            legend: def.legend.as_ref().map(|l| l.get(lang).to_string()),
         }
     }
 }
@@ -299,7 +429,8 @@ struct FormPage {
     t: &'static PageTexts,
     languages: Vec<LanguageLink>,
     title: String,
-    intro: Option<String>,
+    intro: Option<IntroView>,
+    plain_intro_links: Vec<IntroLink>,
     action: String,
     /// Where the blank paper form is downloaded.
     paper_form: &'static str,

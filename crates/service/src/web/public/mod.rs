@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -41,7 +41,10 @@ pub fn router() -> Router<AppState> {
 
 mod form;
 
-use form::{FormInput, POSTAL_CONFIRM_FIELD, postal_warning, postal_warning_as_typed, render_form};
+use form::{
+    FormInput, IntroChoice, POSTAL_CONFIRM_FIELD, postal_warning, postal_warning_as_typed,
+    render_form,
+};
 
 const WITHDRAW_PURPOSE: &str = "withdraw";
 
@@ -108,9 +111,23 @@ async fn negotiated_form(State(state): State<AppState>, headers: HeaderMap) -> R
     render_form(&state, lang, FormInput::default(), StatusCode::OK)
 }
 
-async fn form_page(State(state): State<AppState>, Path(lang): Path<String>) -> Response {
+/// `?intro=plain-fi` or `plain-sv`: the intro in plain language.
+#[derive(serde::Deserialize, Default)]
+struct IntroQuery {
+    intro: Option<String>,
+}
+
+async fn form_page(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(query): Query<IntroQuery>,
+) -> Response {
+    let input = FormInput {
+        intro: IntroChoice::parse(query.intro.as_deref()),
+        ..FormInput::default()
+    };
     match Lang::from_code(&lang) {
-        Some(lang) => render_form(&state, lang, FormInput::default(), StatusCode::OK),
+        Some(lang) => render_form(&state, lang, input, StatusCode::OK),
         None => not_found_page(Lang::Fi),
     }
 }
@@ -131,6 +148,7 @@ fn not_found_page(lang: Lang) -> Response {
 async fn submit(
     State(state): State<AppState>,
     Path(lang): Path<String>,
+    Query(query): Query<IntroQuery>,
     transport: Transport,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -138,6 +156,7 @@ async fn submit(
     let Some(lang) = Lang::from_code(&lang) else {
         return Ok(not_found_page(Lang::Fi));
     };
+    let intro = IntroChoice::parse(query.intro.as_deref());
     let metrics = &state.metrics;
     let refuse = |kind, status| {
         metrics.refused(match kind {
@@ -173,6 +192,7 @@ async fn submit(
             let input = FormInput {
                 values,
                 expired: true,
+                intro,
                 ..FormInput::default()
             };
             return Ok(render_form(
@@ -201,6 +221,7 @@ async fn submit(
                 office_missing: office.is_none(),
                 values,
                 expired: false,
+                intro,
             };
             return Ok(render_form(
                 &state,
@@ -215,6 +236,7 @@ async fn submit(
         let input = FormInput {
             values,
             postal_warning: Some(warning),
+            intro,
             ..FormInput::default()
         };
         return Ok(render_form(

@@ -58,6 +58,9 @@ texts! {
         pub status_label: &'static str,
         pub office_label: &'static str,
         pub service_language_label: &'static str,
+        /// The queue's filter by the language written for "other".
+        pub other_language_label: &'static str,
+        pub other_language_hint: &'static str,
         pub channel_label: &'static str,
         pub when_label: &'static str,
         pub when_ready: &'static str,
@@ -210,6 +213,7 @@ texts! {
         pub result_refused: &'static str,
         pub match_hetu: &'static str,
         pub match_phone_name: &'static str,
+        pub match_birth_date_phone_name: &'static str,
         /// Each audit action's name, by its code.
         pub actions: ByCode,
     }
@@ -284,6 +288,7 @@ pub fn match_label(t: &'static StaffTexts, matched: DuplicateMatch) -> &'static 
     match matched {
         DuplicateMatch::Hetu => t.match_hetu,
         DuplicateMatch::PhoneAndName => t.match_phone_name,
+        DuplicateMatch::BirthDatePhoneAndName => t.match_birth_date_phone_name,
     }
 }
 

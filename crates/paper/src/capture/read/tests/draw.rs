@@ -23,7 +23,7 @@ const SERIAL: &str = "TESTPAGE23";
 pub fn definition() -> FormDefinition {
     FormDefinition::load(std::path::Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../forms/jobseeker-start.toml"
+        "/../../forms/jobseeker-start-v1.toml"
     )))
     .expect("the form definition loads")
 }

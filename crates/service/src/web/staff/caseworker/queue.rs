@@ -26,6 +26,7 @@ pub struct QueueQuery {
     status: Option<String>,
     office: Option<String>,
     language: Option<String>,
+    other_language: Option<String>,
     channel: Option<String>,
     when: Option<String>,
     q: Option<String>,
@@ -65,6 +66,7 @@ struct QueuePage {
     statuses: Vec<Choice>,
     offices: Vec<Choice>,
     languages: Vec<Choice>,
+    other_language: String,
     channels: Vec<Choice>,
     when_all: bool,
     search: String,
@@ -137,10 +139,12 @@ async fn show_queue(
         _ => None,
     };
     let search = non_empty(&query.q).map(str::to_string);
+    let other_language = non_empty(&query.other_language).map(str::to_string);
     let filter = QueueFilter {
         status,
         office: office.clone(),
         language: language.clone(),
+        other_language: other_language.clone(),
         channel,
         search: search.clone(),
         include_later: query.when.as_deref() == Some("all"),
@@ -148,10 +152,15 @@ async fn show_queue(
     let entries = state.store.queue(&filter, now).await?;
     // Which lists were seen is audited; what was searched for is not logged.
     let detail = format!(
-        "status={} office={} language={} channel={} search={}",
+        "status={} office={} language={} other_language={} channel={} search={}",
         status.as_str(),
         office.as_deref().unwrap_or("all"),
         language.as_deref().unwrap_or("all"),
+        if other_language.is_some() {
+            "yes"
+        } else {
+            "no"
+        },
         channel.map_or("all", Channel::as_str),
         if search.is_some() { "yes" } else { "no" },
     );
@@ -179,11 +188,11 @@ async fn show_queue(
             reference: entry.reference.clone(),
             name: format!("{}, {}", entry.surname, entry.first_names),
             phone: entry.phone.clone().unwrap_or_default(),
-            language: entry
-                .service_language
-                .as_deref()
-                .map(&language_name)
-                .unwrap_or_default(),
+            language: match (entry.service_language.as_deref(), &entry.other_language) {
+                // "other: Arabic", for the interpreter to book.
+                (Some(value), Some(which)) => format!("{}: {which}", language_name(value)),
+                (value, _) => value.map(&language_name).unwrap_or_default(),
+            },
             office: office_name(&entry.office),
             channels: entry
                 .channels
@@ -240,6 +249,7 @@ async fn show_queue(
                 .map(|o| (o.value.clone(), o.label.get(lang).to_string())),
             language.as_deref(),
         ),
+        other_language: other_language.unwrap_or_default(),
         channels: choices(
             [Channel::Web, Channel::Paper]
                 .map(|c| (c.as_str().to_string(), channel_label(t, c).to_string())),
