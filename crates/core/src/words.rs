@@ -32,6 +32,7 @@ impl List {
         List { text, starts }
     }
 
+    #[cfg(test)]
     fn key_at(&self, index: usize) -> &str {
         let start = self.starts[index] as usize;
         let end = self.text[start..].find('\n').map_or(self.text.len(), |n| start + n);
@@ -89,7 +90,8 @@ impl WordList {
         key(word).is_some_and(|k| self.list().contains(&k))
     }
 
-    /// Every key in the list, in order (for tests of the data).
+    /// How many keys the list holds.
+    #[cfg(test)]
     fn len(self) -> usize {
         self.list().starts.len()
     }
@@ -172,6 +174,19 @@ impl Vocabulary {
         }
         let words = words(line);
         !words.is_empty() && words.iter().all(|w| self.lists_word(w))
+    }
+
+    /// Whether the vocabulary holds nearly every word people write in the
+    /// field, so that an unlisted word one letter from a listed one is
+    /// likelier a misreading than a word of its own: names (Finland's name
+    /// statistics) and post offices (the postal code table). Streets and
+    /// free text hold words of their own: a printed `Storalatan` is one
+    /// letter from `Storagatan`.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            Vocabulary::FirstNames | Vocabulary::Surname | Vocabulary::PostOffice
+        )
     }
 
     /// The words of `line` that are not in the vocabulary.

@@ -115,6 +115,7 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
                 field,
                 read: &read,
                 crop: &crop,
+                smaller: &smaller,
                 languages,
                 whitelist: &whitelist(field),
                 same,

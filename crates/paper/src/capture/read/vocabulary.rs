@@ -4,7 +4,8 @@
 //! (`JAKOBSTAD` as `TAKOBSTAD`, `KORHONEN` as `KOKHONEN`). A line whose
 //! words are names, places or words is kept on one reading as before; one
 //! whose words are in no list is accepted only when a reading made a
-//! different way agrees, and never when a listed word is one letter away.
+//! different way agrees, and a name or post office never when a listed one
+//! is one letter away.
 
 use image::GrayImage;
 use imageproc::contrast::{ThresholdType, otsu_level, threshold};
@@ -17,12 +18,19 @@ use super::{NEAR_LISTED_WORD, Seen, UNLISTED_UNCONFIRMED, agree};
 
 /// At most this many listed words are offered for one misread word.
 const MOST_NEIGHBOURS: usize = 3;
+/// A line whose every word is listed, read below its threshold but at
+/// this confidence or more, is accepted when the other two ways of
+/// reading it give the same text: the lists and three readings that fail
+/// differently together vouch for it.
+const LISTED_FROM: f32 = 0.5;
 
 /// How a line's reading is checked against its field's vocabulary.
 pub(super) struct LineReading<'a> {
     pub field: &'a FieldDef,
     pub read: &'a agree::Agreed,
     pub crop: &'a GrayImage,
+    /// The crop as the second way reads it (`line::SECOND_SCALE`).
+    pub smaller: &'a GrayImage,
     pub languages: &'static str,
     pub whitelist: &'a str,
     /// How readings are compared (`line::same_line`).
@@ -30,7 +38,8 @@ pub(super) struct LineReading<'a> {
 }
 
 /// Sends `seen` to review when its words are in none of the field's
-/// lists and either a listed word is one letter from one of them, or a
+/// lists and either (names and post offices) a listed one is one letter
+/// from one of them, or a
 /// reading of the ink made another way (binarised, and without
 /// Tesseract's line finding) gives another text. Only a reading that
 /// would otherwise be accepted costs that extra reading.
@@ -38,10 +47,23 @@ pub(super) fn check(line: &LineReading, seen: &mut Seen) {
     let Some(vocabulary) = Vocabulary::of(line.field) else {
         return;
     };
-    if seen.raw.is_empty() || !seen.problems.is_empty() || vocabulary.lists(&seen.raw) {
+    if seen.raw.is_empty() || !seen.problems.is_empty() {
         return;
     }
-    let unlisted = vocabulary.unlisted(&seen.raw);
+    if vocabulary.lists(&seen.raw) {
+        if seen.confidence < seen.threshold
+            && seen.confidence >= LISTED_FROM
+            && agreed_every_way(line)
+        {
+            seen.confidence = seen.threshold;
+        }
+        return;
+    }
+    let unlisted = if vocabulary.is_closed() {
+        vocabulary.unlisted(&seen.raw)
+    } else {
+        Vec::new()
+    };
     let mut alternatives: Vec<String> = Vec::new();
     for word in &unlisted {
         for neighbour in vocabulary.neighbours(word, MOST_NEIGHBOURS) {
@@ -73,6 +95,29 @@ pub(super) fn check(line: &LineReading, seen: &mut Seen) {
             seen.problem(UNLISTED_UNCONFIRMED);
         }
     }
+}
+
+/// Whether the readings made so far gave one text, and the line read at
+/// its smaller scale (if that was not read) and the other way
+/// ([`other_reading`]) gives the same text again.
+fn agreed_every_way(line: &LineReading) -> bool {
+    // Not `unanimous`: that is false too when a doubtful first reading
+    // stopped the others.
+    if line.read.texts.iter().any(|text| *text != line.read.text) {
+        return false;
+    }
+    if line.read.texts.len() < 2 {
+        let smaller = ocr::read(
+            line.smaller,
+            line.languages,
+            Segmentation::Line,
+            line.whitelist,
+        );
+        if !smaller.is_ok_and(|read| (line.same)(&read.text) == line.read.text) {
+            return false;
+        }
+    }
+    other_reading(line).is_ok_and(|other| other == line.read.text)
 }
 
 /// The line read a way none of its other readings was: the crop made
