@@ -35,7 +35,9 @@ impl List {
     #[cfg(test)]
     fn key_at(&self, index: usize) -> &str {
         let start = self.starts[index] as usize;
-        let end = self.text[start..].find('\n').map_or(self.text.len(), |n| start + n);
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |n| start + n);
         &self.text[start..end]
     }
 
@@ -43,7 +45,9 @@ impl List {
         self.starts
             .binary_search_by(|&start| {
                 let start = start as usize;
-                let end = self.text[start..].find('\n').map_or(self.text.len(), |n| start + n);
+                let end = self.text[start..]
+                    .find('\n')
+                    .map_or(self.text.len(), |n| start + n);
                 self.text[start..end].cmp(key)
             })
             .is_ok()
@@ -119,7 +123,9 @@ pub fn key(word: &str) -> Option<String> {
             other => other,
         })
         .collect();
-    let letters = key.chars().all(|c| c.is_ascii_lowercase() || "åäö".contains(c));
+    let letters = key
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || "åäö".contains(c));
     (letters && key.chars().count() >= 2).then_some(key)
 }
 
@@ -141,9 +147,32 @@ pub enum Vocabulary {
 /// (`Skolhusgatan`, `Vöråvägen`, `Kauppakatu`). A Swedish stem may take a
 /// linking `s` (`Runebergsgatan`).
 const STREET_ENDINGS: &[&str] = &[
-    "katu", "tie", "kuja", "polku", "väylä", "kaari", "raitti", "rinne", "puistikko", "puisto",
-    "tori", "aukio", "ranta", "gatan", "vägen", "väg", "gränd", "gränden", "stigen", "leden",
-    "backen", "torget", "esplanaden", "allén", "stranden", "parken",
+    "katu",
+    "tie",
+    "kuja",
+    "polku",
+    "väylä",
+    "kaari",
+    "raitti",
+    "rinne",
+    "puistikko",
+    "puisto",
+    "tori",
+    "aukio",
+    "ranta",
+    "gatan",
+    "vägen",
+    "väg",
+    "gränd",
+    "gränden",
+    "stigen",
+    "leden",
+    "backen",
+    "torget",
+    "esplanaden",
+    "allén",
+    "stranden",
+    "parken",
 ];
 
 impl Vocabulary {
