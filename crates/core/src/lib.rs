@@ -9,3 +9,4 @@ pub mod i18n;
 pub mod locale;
 pub mod postal;
 pub mod record;
+pub mod words;

@@ -49,6 +49,11 @@ pub enum ReviewReason {
     PostalMismatch,
     /// there is no such postal code
     PostalCodeUnknown,
+    /// handwriting: a word in no word list that a second, different
+    /// reading did not confirm
+    UnlistedUnconfirmed,
+    /// handwriting: a word in no word list one letter from one that is
+    NearListedWord,
     /// A rule of the web form did not pass (`invalid_` and the rule's code).
     Invalid(FieldErrorCode),
     /// A reason stored before reasons were codes that matched none of them;
@@ -58,7 +63,7 @@ pub enum ReviewReason {
 
 impl ReviewReason {
     /// Every reason, each rule's included.
-    pub const ALL: [ReviewReason; 46] = [
+    pub const ALL: [ReviewReason; 48] = [
         ReviewReason::LowConfidence,
         ReviewReason::RequiredButEmpty,
         ReviewReason::TemporaryHetu,
@@ -78,6 +83,8 @@ impl ReviewReason {
         ReviewReason::SignedAfterReceived,
         ReviewReason::PostalMismatch,
         ReviewReason::PostalCodeUnknown,
+        ReviewReason::UnlistedUnconfirmed,
+        ReviewReason::NearListedWord,
         ReviewReason::Invalid(FieldErrorCode::Required),
         ReviewReason::Invalid(FieldErrorCode::TooLong),
         ReviewReason::Invalid(FieldErrorCode::ControlCharacter),
@@ -128,6 +135,8 @@ impl ReviewReason {
             ReviewReason::SignedAfterReceived => "signed_after_received",
             ReviewReason::PostalMismatch => "postal_mismatch",
             ReviewReason::PostalCodeUnknown => "postal_code_unknown",
+            ReviewReason::UnlistedUnconfirmed => "unlisted_unconfirmed",
+            ReviewReason::NearListedWord => "near_listed_word",
             ReviewReason::Invalid(rule) => rule.review_code(),
             ReviewReason::Other => "other",
         }
@@ -192,7 +201,7 @@ mod tests {
         }
         assert_eq!(
             ReviewReason::ALL.len(),
-            20 + FieldErrorCode::ALL.len(),
+            22 + FieldErrorCode::ALL.len(),
             "every rule is a reason"
         );
     }

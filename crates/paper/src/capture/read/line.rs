@@ -11,7 +11,7 @@ use intake_core::form::{FieldDef, FieldType};
 use super::ink::{CLEAR_OF_LINES_PX, Holds, Rect, Sheet};
 use super::{
     ACCEPT_EMAIL, ACCEPT_LINE, LETTERS_OR_DIGITS, RING_OR_DOTS, Seen, UNREADABLE, agree,
-    diacritics, stops,
+    diacritics, stops, vocabulary,
 };
 
 const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉÜabcdefghijklmnopqrstuvwxyzåäöéü";
@@ -96,7 +96,7 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
             if vouched_for(field, &read, &crop, languages, seen.threshold) {
                 seen.confidence = seen.threshold;
             }
-            seen.raw = read.text;
+            seen.raw = read.text.clone();
             if seen.raw.is_empty() {
                 seen.doubt(0.0);
                 seen.problem(UNREADABLE);
@@ -111,6 +111,16 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
                 Some(text) => seen.raw = text,
                 None => seen.problem(RING_OR_DOTS),
             }
+            let line = vocabulary::LineReading {
+                field,
+                read: &read,
+                crop: &crop,
+                smaller: &smaller,
+                languages,
+                whitelist: &whitelist(field),
+                same,
+            };
+            vocabulary::check(&line, &mut seen);
         }
         Err(error) => {
             tracing::warn!(field = %field.id, %error, "OCR failed on a line");

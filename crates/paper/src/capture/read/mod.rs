@@ -12,6 +12,7 @@ mod ink;
 mod line;
 mod marks;
 mod stops;
+mod vocabulary;
 
 #[cfg(test)]
 mod tests;
@@ -58,6 +59,8 @@ pub const UNCLEAR_SIGN: ReviewReason = ReviewReason::UnclearSign;
 pub const RING_OR_DOTS: ReviewReason = ReviewReason::RingOrDots;
 pub const LETTERS_OR_DIGITS: ReviewReason = ReviewReason::LettersOrDigits;
 pub const CLOSE_RUNNER_UP: ReviewReason = ReviewReason::CloseRunnerUp;
+pub const UNLISTED_UNCONFIRMED: ReviewReason = ReviewReason::UnlistedUnconfirmed;
+pub const NEAR_LISTED_WORD: ReviewReason = ReviewReason::NearListedWord;
 
 /// Reads every field the layout puts on this page (`page.qr.page`), keyed
 /// by field id. Fields of the layout missing from the definition are

@@ -411,3 +411,77 @@ fn a_reading_with_a_close_runner_up_goes_to_review_with_its_alternatives() {
     assert_eq!(reading.alternatives, vec!["65200", "69200"]);
     assert_eq!(text(&reading), Some("64200"), "kept for the reviewer");
 }
+
+/// A line printed in a crop of its own, and the readings of it said to
+/// have given `agreed`: what the word-list check makes of them, and how
+/// many OCR calls it made.
+fn checked_against_lists(id: &str, ink: &str, agreed: &str) -> (Seen, u64) {
+    let pen = Pen::new(draw::PRINTED);
+    let mut crop = GrayImage::from_pixel(760, 90, image::Luma([255]));
+    let at = FieldBox {
+        id: id.into(),
+        kind: FieldKind::Line,
+        page: 1,
+        box_mm: [1.0, 1.0, 90.0, 8.5],
+        cells: None,
+        cell_boxes_mm: Vec::new(),
+        options: None,
+    };
+    pen.line(&mut crop, &at, ink);
+    let definition = draw::definition();
+    let field = definition.field(id).unwrap();
+    let read = agree::Agreed {
+        text: agreed.into(),
+        confidence: 0.95,
+        unanimous: true,
+        texts: vec![agreed.into(), agreed.into()],
+        symbols: Vec::new(),
+    };
+    let mut seen = Seen::new(ACCEPT_LINE);
+    seen.raw = agreed.into();
+    seen.doubt(0.95);
+    let smaller = agree::scaled(&crop, 0.7);
+    let line = vocabulary::LineReading {
+        field,
+        read: &read,
+        crop: &crop,
+        smaller: &smaller,
+        languages: ocr::FIELD_LANGUAGES,
+        whitelist: "ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ -'.",
+        same: |text| text.split_whitespace().collect::<Vec<_>>().join(" "),
+    };
+    let before = ocr::calls_on_this_thread();
+    vocabulary::check(&line, &mut seen);
+    (seen, ocr::calls_on_this_thread() - before)
+}
+
+/// A listed surname reads through on the readings it has; one in no list
+/// needs a reading made another way to agree, and goes to review with
+/// that reading offered when it does not; one a letter from a listed
+/// surname goes to review with the listed one offered.
+#[test]
+fn a_line_in_no_list_needs_a_different_reading_to_agree() {
+    let (listed, calls) = checked_against_lists("surname", "VIRTANEN", "VIRTANEN");
+    assert_eq!((listed.problems.as_slice(), calls), (&[][..], 0));
+
+    let (confirmed, calls) = checked_against_lists("surname", "HULMASTAD", "HULMASTAD");
+    assert_eq!((confirmed.problems.as_slice(), calls), (&[][..], 1));
+
+    let (differing, _) = checked_against_lists("surname", "HULMASTAD", "HULMAST");
+    assert_eq!(differing.problems, [UNLISTED_UNCONFIRMED]);
+    assert_eq!(differing.alternatives, ["HULMASTAD"]);
+    let reading = judge(draw::definition().field("surname").unwrap(), differing);
+    assert_eq!(reading.status, FieldStatus::NeedsReview);
+
+    let (near, calls) = checked_against_lists("surname", "KOKHONEN", "KOKHONEN");
+    assert_eq!(
+        (near.problems.as_slice(), calls),
+        (&[NEAR_LISTED_WORD][..], 0)
+    );
+    assert!(
+        near.alternatives.contains(&"KORHONEN".to_string()),
+        "{near:?}"
+    );
+    let (office, _) = checked_against_lists("post_office", "TAKOBSTAD", "TAKOBSTAD");
+    assert_eq!(office.alternatives, ["JAKOBSTAD"]);
+}
