@@ -589,17 +589,41 @@ fn default_offices() -> Vec<Office> {
 impl Config {
     /// Defaults, then the file (if any), then `INTAKE_*` and `DATABASE_URL`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
-        let mut config = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading the configuration {}", path.display()))?;
-                toml::from_str(&text)
-                    .with_context(|| format!("parsing the configuration {}", path.display()))?
-            }
-            None => Config::default(),
+        let text = match file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the configuration {}", path.display()))?,
+            ),
+            None => None,
         };
-        config.apply_env(|name| std::env::var(name).ok())?;
+        let config = Config::from_sources(text.as_deref(), |name| std::env::var(name).ok())
+            .with_context(|| match file {
+                Some(path) => format!("the configuration {}", path.display()),
+                None => "the configuration".into(),
+            })?;
         config.check()?;
+        Ok(config)
+    }
+
+    /// The file's text over the defaults, then the environment. Unless the
+    /// file or `DATABASE_URL` names a database, the SQLite file lives in the
+    /// data folder, so that moving the data folder moves all of the site.
+    fn from_sources(
+        text: Option<&str>,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Config> {
+        let (mut config, database_named) = match text {
+            Some(text) => {
+                let table: toml::Table = toml::from_str(text).context("parsing")?;
+                let named = table.contains_key("database_url");
+                (table.try_into::<Config>().context("parsing")?, named)
+            }
+            None => (Config::default(), false),
+        };
+        config.apply_env(&var)?;
+        if !database_named && var("DATABASE_URL").is_none() {
+            config.database_url = format!("sqlite://{}", config.data_dir.join("intake.db").display());
+        }
         Ok(config)
     }
 
@@ -726,6 +750,32 @@ mod tests {
             .unwrap();
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.database_url, "postgres://127.0.0.1/test");
+    }
+
+    #[test]
+    fn the_sqlite_database_follows_the_data_folder_unless_named() {
+        let none = |_: &str| None;
+        let config = Config::from_sources(None, none).unwrap();
+        assert_eq!(config.database_url, "sqlite://data/intake.db");
+        let config = Config::from_sources(None, |name| {
+            (name == "INTAKE_DATA_DIR").then(|| "/srv/intake".into())
+        })
+        .unwrap();
+        assert_eq!(config.database_url, "sqlite:///srv/intake/intake.db");
+        let config = Config::from_sources(Some("data_dir = \"/srv/x\""), none).unwrap();
+        assert_eq!(config.database_url, "sqlite:///srv/x/intake.db");
+        let named = "data_dir = \"/srv/x\"\ndatabase_url = \"sqlite:///db/i.db\"";
+        let config = Config::from_sources(Some(named), none).unwrap();
+        assert_eq!(config.database_url, "sqlite:///db/i.db");
+        let config = Config::from_sources(None, |name| match name {
+            "INTAKE_DATA_DIR" => Some("/srv/intake".into()),
+            "DATABASE_URL" => Some("postgres://127.0.0.1/test".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.database_url, "postgres://127.0.0.1/test");
+        let error = Config::from_sources(Some("listen = 5"), none).unwrap_err();
+        assert!(format!("{error:#}").contains("parsing"), "{error:#}");
     }
 
     #[test]
