@@ -27,7 +27,9 @@ fn ours(pdf: &[u8]) -> Vec<GrayImage> {
     decode::open_bytes(pdf.to_vec(), &DecodeLimits::default())
         .unwrap()
         .map(|page| match page.unwrap().content {
-            PageContent::Image(image) | PageContent::Digital { image, .. } => image,
+            PageContent::Image(image)
+            | PageContent::Drawn(image)
+            | PageContent::Digital { image, .. } => image,
         })
         .collect()
 }

@@ -622,7 +622,8 @@ impl Config {
         };
         config.apply_env(&var)?;
         if !database_named && var("DATABASE_URL").is_none() {
-            config.database_url = format!("sqlite://{}", config.data_dir.join("intake.db").display());
+            config.database_url =
+                format!("sqlite://{}", config.data_dir.join("intake.db").display());
         }
         Ok(config)
     }

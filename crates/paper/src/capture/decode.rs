@@ -74,8 +74,14 @@ pub struct Page {
 
 #[derive(Debug)]
 pub enum PageContent {
-    /// A page in grey: a scan, or a PDF page drawn as a viewer shows it.
+    /// A page in grey: a scan, or a PDF page drawn as a viewer shows it
+    /// whose largest image is the size of a scan (strips, mixed raster).
     Image(GrayImage),
+    /// A PDF page drawn from its own text, drawing and small images, with
+    /// no image the size of a scan and no text layer that could be read
+    /// (outlines, a font without a map to characters). No scanner made it,
+    /// so it has no scanner noise: any ink on it is something to look at.
+    Drawn(GrayImage),
     /// A PDF page typed rather than scanned (text, with at most a logo): a
     /// form filled in on a computer and flattened, or a letter saved as
     /// PDF. `text` is its text layer; `image` the page drawn.
@@ -214,9 +220,17 @@ pub struct Pages {
 }
 
 enum Source {
-    Image { bytes: Vec<u8>, format: ImageFormat },
+    Image {
+        bytes: Vec<u8>,
+        format: ImageFormat,
+    },
     Tiff(tiff::TiffPages),
     Pdf(Box<pdf::PdfPages>),
+    /// A PDF that only the drawing library opens: see [`drawn_only`].
+    DrawnPdf {
+        renderer: pdf_render::PdfRenderer,
+        pages: usize,
+    },
 }
 
 impl Pages {
@@ -230,6 +244,7 @@ impl Pages {
             Source::Image { .. } => 1,
             Source::Tiff(tiff) => tiff.len(),
             Source::Pdf(pdf) => pdf.len(),
+            Source::DrawnPdf { pages, .. } => *pages,
         };
         u32::try_from(count).unwrap_or(u32::MAX)
     }
@@ -255,6 +270,10 @@ impl Iterator for Pages {
                 .map_err(|e| e.on_page(number)),
             Source::Pdf(pdf) => pdf
                 .decode(index, &self.limits)
+                .map_err(|e| e.on_page(number)),
+            Source::DrawnPdf { renderer, .. } => renderer
+                .render(index, &self.limits)
+                .map(PageContent::Drawn)
                 .map_err(|e| e.on_page(number)),
         };
         Some(content.map(|content| Page { number, content }))
@@ -297,10 +316,18 @@ pub fn open(path: &Path, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
         drop(bytes);
         // A PDF's page images stay on disk until their page is read: a
         // 300-page scan does not sit in memory.
-        let pages = pdf::PdfPages::open(path, limits)?;
+        let source = match pdf::PdfPages::open(path, limits) {
+            Ok(pages) => Source::Pdf(Box::new(pages)),
+            Err(error) => {
+                std::io::Seek::rewind(&mut file)?;
+                let mut bytes = Vec::with_capacity(size as usize);
+                file.take(limits.max_file_bytes).read_to_end(&mut bytes)?;
+                drawn_only(bytes, error)?
+            }
+        };
         return Ok(Pages {
             kind: FileKind::Pdf,
-            source: Source::Pdf(Box::new(pages)),
+            source,
             next: 0,
             limits: *limits,
         });
@@ -313,6 +340,28 @@ pub fn open(path: &Path, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
         .take(limits.max_file_bytes + 1)
         .read_to_end(&mut bytes)?;
     open_bytes(bytes, limits)
+}
+
+/// A PDF that the parser refused but a viewer opens: a cross-reference
+/// table or trailer that viewers rebuild, a page tree they repair, or an
+/// encryption with an empty password that the parser cannot undo. Its
+/// pages are drawn by the drawing library, which rebuilds what is broken,
+/// and judged as drawn pages (no text layer; any ink is not blank). A
+/// file the drawing library cannot open either keeps the parser's reason.
+/// Its streams were measured before either parser saw it; the reading
+/// child's address-space limit bounds the rest.
+fn drawn_only(bytes: Vec<u8>, refused: DecodeError) -> Result<Source, DecodeError> {
+    if !matches!(
+        refused,
+        DecodeError::CorruptPdf(_) | DecodeError::EncryptedPdf | DecodeError::NoPages
+    ) {
+        return Err(refused);
+    }
+    let renderer = pdf_render::PdfRenderer::new(std::sync::Arc::new(bytes));
+    match renderer.page_count() {
+        Ok(pages) if pages > 0 => Ok(Source::DrawnPdf { renderer, pages }),
+        _ => Err(refused),
+    }
 }
 
 /// As `open`, for a file already in memory (an upload).
@@ -328,10 +377,12 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &DecodeLimits) -> Result<Pages, Decode
         });
     }
     let (kind, source) = if is_pdf(&bytes) {
-        (
-            FileKind::Pdf,
-            Source::Pdf(Box::new(pdf::PdfPages::parse(bytes, limits)?)),
-        )
+        check_pdf(&bytes, limits)?;
+        let source = match pdf::PdfPages::parse(&bytes, limits) {
+            Ok(pages) => Source::Pdf(Box::new(pages)),
+            Err(error) => drawn_only(bytes, error)?,
+        };
+        (FileKind::Pdf, source)
     } else {
         match image::guess_format(&bytes) {
             Ok(ImageFormat::Tiff) => (FileKind::Tiff, Source::Tiff(tiff::TiffPages::parse(bytes)?)),

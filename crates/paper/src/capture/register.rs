@@ -23,7 +23,7 @@ use super::{CANONICAL_HEIGHT, CANONICAL_WIDTH, PX_PER_MM, RegisteredPage};
 use affine::{Affine, Point};
 use warp::{Homography, warp};
 
-pub use blank::is_blank;
+pub use blank::{has_drawn_ink, is_blank};
 
 /// Why the form was not found on a page. Not a failure of the program: most
 /// pages in the mailbox that are not our form end here.

@@ -41,12 +41,11 @@ const DEFERRED: &[u8] = b"IntakeDataInFile";
 const DEFER_ABOVE_BYTES: usize = 64 * 1024;
 
 impl PdfPages {
-    pub(super) fn parse(bytes: Vec<u8>, limits: &DecodeLimits) -> Result<PdfPages, DecodeError> {
-        unpack::check_pdf(&bytes, limits)?;
+    /// The caller has checked the file's streams (`unpack::check_pdf`).
+    pub(super) fn parse(bytes: &[u8], limits: &DecodeLimits) -> Result<PdfPages, DecodeError> {
         let doc = guard(|| {
-            Document::load_mem(&bytes).map_err(|e| DecodeError::CorruptPdf(e.to_string()))
+            Document::load_mem(bytes).map_err(|e| DecodeError::CorruptPdf(e.to_string()))
         })?;
-        drop(bytes);
         PdfPages::from_document(doc, None, limits)
     }
 
@@ -119,15 +118,16 @@ impl PdfPages {
                     });
                 }
             };
+            if largest >= MIN_SCAN_PIXELS {
+                return Ok(PageContent::Image(image));
+            }
             // A page of text with at most a logo may be a form typed and
             // flattened: its text layer is offered with the drawing.
-            if largest < MIN_SCAN_PIXELS {
-                let text = page_text(doc, page_id, index as u32 + 1);
-                if !text.trim().is_empty() {
-                    return Ok(PageContent::Digital { text, image });
-                }
+            let text = page_text(doc, page_id, index as u32 + 1);
+            if !text.trim().is_empty() {
+                return Ok(PageContent::Digital { text, image });
             }
-            Ok(PageContent::Image(image))
+            Ok(PageContent::Drawn(image))
         })
     }
 

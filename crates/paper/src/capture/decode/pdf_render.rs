@@ -41,14 +41,19 @@ impl PdfRenderer {
     fn pdf(&self) -> Result<&Pdf, DecodeError> {
         let pdf = self.pdf.get_or_init(|| {
             Pdf::new(self.bytes.clone()).map_err(|e| match e {
-                // lopdf opened it, so it needs no password: hayro cannot
-                // undo this kind of encryption.
+                // Without a password: one is needed, or hayro cannot undo
+                // this kind of encryption.
                 LoadPdfError::Decryption(_) => "its encryption cannot be undone here".to_string(),
                 LoadPdfError::Invalid => "it cannot be drawn".to_string(),
             })
         });
         pdf.as_ref()
             .map_err(|reason| DecodeError::CorruptPdf(reason.clone()))
+    }
+
+    /// How many pages the drawing library finds.
+    pub(super) fn page_count(&self) -> Result<usize, DecodeError> {
+        Ok(self.pdf()?.pages().len())
     }
 
     /// The page at `index` (0-based) as a viewer shows it, on white paper.

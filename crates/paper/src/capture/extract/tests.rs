@@ -61,3 +61,23 @@ fn a_page_that_draws_nothing_is_blank() {
         DocumentKind::Blank
     );
 }
+
+/// A drawn page has no scanner noise: a mark far too small for a scan's
+/// blank test, or one at the edge where scanners leave shadows, is still
+/// on the page (a few words in small print whose font has no text layer).
+#[test]
+fn a_drawn_page_with_a_small_mark_or_one_at_its_edge_is_other() {
+    let small_in_the_middle = b"0 g 280 400 20 3 re f";
+    let at_the_edge = b"0 g 2 2 40 6 re f";
+    assert_eq!(kind(small_in_the_middle), DocumentKind::Other);
+    assert_eq!(kind(at_the_edge), DocumentKind::Other);
+    // Also where the page is first searched for the form's code.
+    let shipped = FormCatalogue::load(None).unwrap();
+    let file = one_page_pdf(small_in_the_middle);
+    let result = extract_file(file.path(), &shipped, &DecodeLimits::default());
+    assert_eq!(result.documents.len(), 1, "{:?}", result.errors);
+    assert_eq!(result.documents[0].kind, DocumentKind::Other);
+    // Light grey that a scan would call paper is not ink on a drawing
+    // either way; the empty page stays blank (above).
+    assert_eq!(kind(b"0.9 g 100 100 300 300 re f"), DocumentKind::Blank);
+}

@@ -279,11 +279,15 @@ fn read_back(mut file: File, width: u32, height: u32) -> std::io::Result<GrayIma
 
 fn analyse(content: PageContent, catalogue: &FormCatalogue) -> PageOutcome {
     match content {
-        PageContent::Image(image) => analyse_image(image, None, catalogue),
+        PageContent::Image(image) => analyse_image(image, None, Blankness::Scanned, catalogue),
+        // A drawn page has no scanner noise to allow for: a few words in
+        // small print are too little ink for a scan's test, but they are
+        // on the page, and a person looks at it.
+        PageContent::Drawn(image) => analyse_image(image, None, Blankness::Drawn, catalogue),
         // A page with text on it is never blank, even where the drawing
         // shows nothing (white or hidden text): a person looks at it.
         PageContent::Digital { text, image } => {
-            match analyse_image(image, Some(text.clone()), catalogue) {
+            match analyse_image(image, Some(text.clone()), Blankness::Scanned, catalogue) {
                 PageOutcome::Blank => PageOutcome::Other { text, image: None },
                 outcome => outcome,
             }
@@ -291,18 +295,36 @@ fn analyse(content: PageContent, catalogue: &FormCatalogue) -> PageOutcome {
     }
 }
 
+/// How a page without the form's code is judged blank.
+#[derive(Clone, Copy)]
+enum Blankness {
+    /// Paper, scanner noise and show-through are allowed for.
+    Scanned,
+    /// Drawn from a PDF's own content: any ink at all makes it not blank.
+    Drawn,
+}
+
 /// A page is looked for the form's QR code first: most pages are forms,
 /// and a form needs no test for blankness (registering tests a page
 /// without the code in a corner). `text`: the page's text layer, which
 /// is read instead of the drawing when the page is not a form.
-fn analyse_image(image: GrayImage, text: Option<String>, catalogue: &FormCatalogue) -> PageOutcome {
+fn analyse_image(
+    image: GrayImage,
+    text: Option<String>,
+    blankness: Blankness,
+    catalogue: &FormCatalogue,
+) -> PageOutcome {
     let other = |image: GrayImage| PageOutcome::Other {
         text: text.clone().unwrap_or_else(|| ocr::page_text(&image)),
         image: Some(image),
     };
+    let blank = |image: GrayImage| match blankness {
+        Blankness::Drawn if register::has_drawn_ink(&image) => other(image),
+        _ => PageOutcome::Blank,
+    };
     if catalogue.is_empty() {
         if register::is_blank(&image) {
-            return PageOutcome::Blank;
+            return blank(image);
         }
         return other(image);
     }
@@ -310,7 +332,7 @@ fn analyse_image(image: GrayImage, text: Option<String>, catalogue: &FormCatalog
     // straightens and reads the page (sheets of every version arrive).
     let located = match register::locate(&image) {
         Ok(located) => located,
-        Err(register::NotRegistered::Blank) => return PageOutcome::Blank,
+        Err(register::NotRegistered::Blank) => return blank(image),
         Err(_) => return other(image),
     };
     let qr = located.payload();

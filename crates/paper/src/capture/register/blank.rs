@@ -23,6 +23,17 @@ const MIN_INK_MM2: f64 = 20.0;
 /// The surrounding paper is measured over a square this wide.
 const PAPER_WINDOW_MM: f64 = 8.0;
 
+/// Grey at or below this is ink on a drawn page (anti-aliased small print
+/// has its cores well below it); a drawn page's paper is pure white.
+const DRAWN_INK_LEVEL: u8 = 255 - INK_CONTRAST as u8;
+
+/// Whether a page drawn from a PDF's own content (not scanned) has any ink
+/// on it: such a page has no noise, dust or show-through to allow for, so
+/// a single word in small print, or a mark at its very edge, counts.
+pub fn has_drawn_ink(page: &GrayImage) -> bool {
+    page.as_raw().iter().any(|&level| level <= DRAWN_INK_LEVEL)
+}
+
 /// Whether the page has nothing on it but paper, noise and show-through.
 pub fn is_blank(page: &GrayImage) -> bool {
     let short = page.width().min(page.height());

@@ -270,6 +270,39 @@ fn a_corrupt_pdf_is_a_clear_error() {
     }
 }
 
+/// A PDF whose cross-reference table and trailer are gone (a file saved
+/// by a broken writer, or cut after its last object) opens in a viewer,
+/// which rebuilds them: its page is drawn as the viewer draws it, and as
+/// a drawn page, any ink on it counts.
+#[test]
+fn a_pdf_without_its_cross_reference_table_is_drawn_as_a_viewer_rebuilds_it() {
+    let mut pdf = PdfBuilder::new();
+    pdf.text_page("Please call me back");
+    let whole = pdf.finish();
+    let xref = find(&whole, b"\nxref").expect("an xref table");
+    let broken = whole[..xref + 1].to_vec();
+    assert!(
+        Document::load_mem(&broken).is_err(),
+        "the parser refuses the file"
+    );
+    let pages = all(broken);
+    assert_eq!(pages.len(), 1);
+    match &pages[0] {
+        Ok(Page {
+            content: PageContent::Drawn(image),
+            ..
+        }) => {
+            let ink = image.pixels().filter(|p| p.0[0] < 128).count();
+            assert!(ink > 100, "the text is drawn ({ink} dark pixels)");
+        }
+        other => panic!("expected a drawn page, got {other:?}"),
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
 /// A scanner-style bilevel page: our form at 50 dpi, CCITT G4 compressed by
 /// Ghostscript (`gs -sDEVICE=tiffg4 -r50`).
 const G4_TIFF: &[u8] = include_bytes!("../testdata/form-g4-50dpi.tif");
