@@ -7,16 +7,18 @@
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use common::page::{Browser, between, client, page};
 use common::{Backend, Case, TestApp};
 use intake_core::form::{Channel, FormDefinition};
+use intake_core::i18n::Lang;
 use intake_core::record::normalise::normalise_submission;
 use intake_core::record::paper_postal::doubt_paper_postal;
+use intake_core::record::validate::{FieldError, FieldErrorCode};
 use intake_core::record::{
-    FieldStatus, Provenance, Registration, RegistrationStatus, ReviewReason, Value,
+    FieldReading, FieldStatus, Provenance, Registration, RegistrationStatus, ReviewReason, Value,
 };
 use intake_service::accounts::Role;
 use intake_service::pipeline::Pipeline;
@@ -59,6 +61,9 @@ fn main() {
         ("a_form_on_a_copied_sheet_says_so", |b| {
             Box::pin(a_form_on_a_copied_sheet_says_so(b))
         }),
+        ("a_correction_is_held_to_the_rules_between_fields", |b| {
+            Box::pin(a_correction_is_held_to_the_rules_between_fields(b))
+        }),
     ];
     common::run_on_both_backends(cases)
 }
@@ -86,8 +91,7 @@ async fn flagged_paper(
     flags: &[(&str, Option<&str>, &str)],
     received_at: OffsetDateTime,
 ) -> Result<Registration, Failed> {
-    let form = definition(app)?;
-    let inputs: HashMap<String, String> = [
+    let inputs = [
         ("hetu", hetu),
         ("surname", "NIEMINEN"),
         ("first_names", "AINO"),
@@ -96,10 +100,24 @@ async fn flagged_paper(
         ("situation", "unemployed"),
         ("contact_consent", "yes"),
         ("signed", "yes"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ];
+    flagged_paper_of(app, &inputs, flags, |_| {}, received_at).await
+}
+
+/// [`flagged_paper`] with the answers given, and the fields then changed
+/// by `read_as` (what the scan side made of them).
+async fn flagged_paper_of(
+    app: &TestApp,
+    inputs: &[(&str, &str)],
+    flags: &[(&str, Option<&str>, &str)],
+    read_as: impl FnOnce(&mut BTreeMap<String, FieldReading>),
+    received_at: OffsetDateTime,
+) -> Result<Registration, Failed> {
+    let form = definition(app)?;
+    let inputs: HashMap<String, String> = inputs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let mut fields = normalise_submission(&form, Channel::Paper, &inputs)
         .map_err(|e| format!("paper fields: {e:?}"))?;
     for (id, value, raw) in flags {
@@ -110,6 +128,7 @@ async fn flagged_paper(
         field.confidence = Some(0.4);
         field.reasons = vec![ReviewReason::LowConfidence];
     }
+    read_as(&mut fields);
     let new = NewRegistration {
         form: form.id().to_string(),
         form_version: form.version(),
@@ -1275,6 +1294,278 @@ async fn a_postal_code_of_another_office_shows_its_evidence_and_candidates(
             && code.candidates.is_empty()
             && code.reasons.is_empty(),
         "the code is corrected and its candidates gone: {code:?}"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// The same signed-in browser with its pages in another language.
+fn in_language(browser: &Browser, lang: &str) -> Browser {
+    Browser {
+        base: browser.base.clone(),
+        client: client(),
+        cookie: format!("{}; intake_staff_lang={lang}", browser.cookie),
+        csrf: browser.csrf.clone(),
+    }
+}
+
+fn seen_of(body: &str) -> Result<String, Failed> {
+    Ok(between(body, "name=\"seen\" value=\"", "\"")
+        .ok_or("no fingerprint")?
+        .to_string())
+}
+
+/// Form version 2: a correction is checked with the other answers too. A
+/// field on the form that breaks a rule between fields is refused with its
+/// message in the page's language; one not on the form is flagged and the
+/// form comes back with it; sent on, it stays flagged.
+async fn a_correction_is_held_to_the_rules_between_fields(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let mari = Browser::new_user(&app, "mari", Role::Mailroom).await?;
+    let now = OffsetDateTime::now_utc();
+    let with_code = [
+        ("hetu", "131052-308T"),
+        ("surname", "NIEMINEN"),
+        ("first_names", "AINO"),
+        ("phone", "040 765 4321"),
+        ("service_language", "fi"),
+        ("situation", "unemployed"),
+        ("contact_consent", "yes"),
+        ("signed", "yes"),
+    ];
+    // The code and the date of birth both on the form: they must agree.
+    let both = flagged_paper_of(
+        &app,
+        &with_code,
+        &[
+            ("hetu", None, "131052-3O8T"),
+            ("birth_date", Some("1952-10-13"), "13.10.1952"),
+        ],
+        |_| {},
+        now - time::Duration::days(3),
+    )
+    .await?;
+    let path = format!("/staff/verify/{}", both.id);
+    for lang in [Lang::Sv, Lang::Fi, Lang::En] {
+        let browser = in_language(&mari, lang.code());
+        let seen = seen_of(&browser.get(&path).await.body)?;
+        let refused = browser
+            .post(
+                &path,
+                &[
+                    ("seen", &seen),
+                    ("hetu", "131052-308T"),
+                    ("birth_date", "14.10.1952"),
+                ],
+            )
+            .await;
+        let message = FieldError::BirthDateMismatch.message(lang);
+        ensure!(
+            refused.status == StatusCode::UNPROCESSABLE_ENTITY
+                && refused.body.contains(&message)
+                && refused.body.contains("href=\"#f-birth_date\""),
+            "{lang:?}: a date of birth not the code's is refused with `{message}`: {}",
+            refused.status
+        );
+    }
+    ensure!(
+        app.store.field_corrections(both.id).await?.is_empty()
+            && stored(&app, both.id).await?.status == RegistrationStatus::AwaitingReview,
+        "nothing stored"
+    );
+    let seen = seen_of(&mari.get(&path).await.body)?;
+    let saved = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("hetu", "131052-308T"),
+                ("birth_date", "13.10.1952"),
+            ],
+        )
+        .await;
+    ensure!(
+        saved.location.contains("notice=queued")
+            && stored(&app, both.id).await?.status == RegistrationStatus::AwaitingCall,
+        "agreeing, it is queued: {}",
+        saved.location
+    );
+
+    // No code read, and the box unclear: ticked at the station, the date
+    // of birth (read empty, not on the form) is needed; the service
+    // language corrected to another one, that language is needed.
+    let without_code = [
+        ("surname", "HADDAD"),
+        ("first_names", "AMAL"),
+        ("phone", "040 222 3344"),
+        ("service_language", "fi"),
+        ("situation", "unemployed"),
+        ("contact_consent", "yes"),
+        ("signed", "yes"),
+        ("no_hetu", "yes"),
+        ("birth_date", "6.4.1990"),
+    ];
+    let unclear = flagged_paper_of(
+        &app,
+        &without_code,
+        &[("hetu", None, ""), ("service_language", None, "")],
+        // As read: the box not seen ticked, no date of birth written.
+        |fields| {
+            if let Some(no_hetu) = fields.get_mut("no_hetu") {
+                no_hetu.value = Some(Value::Bool(false));
+                no_hetu.status = FieldStatus::NeedsReview;
+                no_hetu.reasons = vec![ReviewReason::HeavyBox];
+            }
+            if let Some(birth_date) = fields.get_mut("birth_date") {
+                birth_date.value = None;
+            }
+        },
+        now - time::Duration::days(2),
+    )
+    .await?;
+    let path = format!("/staff/verify/{}", unclear.id);
+    let form = mari.get(&path).await;
+    ensure!(
+        form.body.contains("id=\"f-no_hetu\"") && !form.body.contains("id=\"f-birth_date\""),
+        "the box is on the form, the date of birth is not"
+    );
+    // Neither a code nor the box: refused on the code, in each language.
+    for lang in [Lang::Sv, Lang::Fi, Lang::En] {
+        let browser = in_language(&mari, lang.code());
+        let seen = seen_of(&browser.get(&path).await.body)?;
+        let refused = browser
+            .post(
+                &path,
+                &[("seen", &seen), ("hetu", ""), ("service_language", "fi")],
+            )
+            .await;
+        let message = FieldError::HetuOrNoHetu.message(lang);
+        ensure!(
+            refused.status == StatusCode::UNPROCESSABLE_ENTITY && refused.body.contains(&message),
+            "{lang:?}: no code and no box refused with `{message}`: {}",
+            refused.status
+        );
+    }
+    let seen = seen_of(&mari.get(&path).await.body)?;
+    let saved = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("hetu", ""),
+                ("no_hetu", "yes"),
+                ("service_language", "other"),
+            ],
+        )
+        .await;
+    ensure!(
+        saved.status == StatusCode::SEE_OTHER
+            && saved.location == format!("/staff/verify/{}?notice=flagged", unclear.id),
+        "saved, and the same form again: {}",
+        saved.location
+    );
+    let after = stored(&app, unclear.id).await?;
+    ensure!(
+        after.status == RegistrationStatus::AwaitingReview,
+        "still waiting for review"
+    );
+    for (field, rule) in [
+        ("birth_date", FieldErrorCode::BirthDateMissing),
+        ("other_language", FieldErrorCode::OtherLanguageMissing),
+    ] {
+        let reading = &after.fields[field];
+        ensure!(
+            reading.status == FieldStatus::NeedsReview
+                && reading.reasons.contains(&ReviewReason::Invalid(rule)),
+            "{field} flagged by its rule: {reading:?}"
+        );
+    }
+    ensure!(
+        after.fields["no_hetu"].status == FieldStatus::Corrected
+            && after.fields["no_hetu"].value == Some(Value::Bool(true)),
+        "the box ticked as corrected"
+    );
+    ensure!(
+        app.store
+            .audit_for_registration(unclear.id)
+            .await?
+            .iter()
+            .any(|e| e.action == "verify" && e.detail.contains("rules between fields: birth_date")),
+        "audited"
+    );
+    for lang in [Lang::Sv, Lang::Fi, Lang::En] {
+        let again = in_language(&mari, lang.code()).get(&saved.location).await;
+        let reason = ReviewReason::Invalid(FieldErrorCode::BirthDateMissing).text(lang);
+        ensure!(
+            again.body.contains("id=\"f-birth_date\"")
+                && again.body.contains("id=\"f-other_language\"")
+                && !again.body.contains("id=\"f-no_hetu\"")
+                && again.body.contains(reason),
+            "{lang:?}: the fields the rules flagged are asked, with `{reason}`"
+        );
+    }
+    let seen = seen_of(&mari.get(&path).await.body)?;
+    let done = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("birth_date", "6.4.1990"),
+                ("other_language", "arabia"),
+            ],
+        )
+        .await;
+    let after = stored(&app, unclear.id).await?;
+    ensure!(
+        done.location.contains("notice=queued")
+            && after.status == RegistrationStatus::AwaitingCall
+            && after.fields["birth_date"].value == Some(Value::Text("1990-04-06".into())),
+        "then queued: {}",
+        done.location
+    );
+
+    // Sent on as it is: a date of birth not the code's stays flagged with
+    // that rule, the code is kept.
+    let mut another_code = with_code;
+    another_code[0] = ("hetu", "060490-1239");
+    another_code[1] = ("surname", "LINDQVIST");
+    let sent = flagged_paper_of(
+        &app,
+        &another_code,
+        &[
+            ("hetu", None, "O60490-1239"),
+            ("birth_date", Some("1990-04-07"), "7.4.1990"),
+        ],
+        |_| {},
+        now - time::Duration::days(1),
+    )
+    .await?;
+    let path = format!("/staff/verify/{}", sent.id);
+    let seen = seen_of(&mari.get(&path).await.body)?;
+    let on = mari
+        .post(
+            &path,
+            &[
+                ("seen", &seen),
+                ("hetu", "060490-1239"),
+                ("birth_date", "7.4.1990"),
+                ("verify_action", "send_on"),
+            ],
+        )
+        .await;
+    let after = stored(&app, sent.id).await?;
+    ensure!(
+        on.location.contains("notice=sent_on")
+            && after.status == RegistrationStatus::AwaitingCall
+            && after.fields["hetu"].value == Some(Value::Text("060490-1239".into()))
+            && after.fields["hetu"].status == FieldStatus::Corrected
+            && after.fields["birth_date"].status == FieldStatus::NeedsReview
+            && after.fields["birth_date"]
+                .reasons
+                .contains(&ReviewReason::Invalid(FieldErrorCode::BirthDateMismatch)),
+        "sent on with the date of birth flagged: {} {:?}",
+        on.location,
+        after.fields["birth_date"]
     );
     app.finish().await;
     Ok(())

@@ -46,6 +46,10 @@ fn main() {
         ("photocopies_of_one_sheet_are_a_registration_each", |b| {
             Box::pin(photocopies_of_one_sheet_are_a_registration_each(b))
         }),
+        (
+            "photocopies_of_a_two_page_sheet_keep_each_page_2_with_its_person",
+            |b| Box::pin(photocopies_of_a_two_page_sheet_keep_each_page_2_with_its_person(b)),
+        ),
         ("version_1_and_2_sheets_are_read_in_one_batch", |b| {
             Box::pin(version_1_and_2_sheets_are_read_in_one_batch(b))
         }),
@@ -437,6 +441,118 @@ async fn photocopies_of_one_sheet_are_a_registration_each(backend: Backend) -> R
         store.count_registrations().await? == PEOPLE as i64,
         "no new registration"
     );
+    app.finish().await;
+    Ok(())
+}
+
+/// Form version 2 is two pages, page 2 with nothing on it to tell its
+/// writer by (call time, consent, signature). Several people filled in
+/// photocopies of one sheet pair and the stack is scanned in order: each
+/// is a registration of their own, with their own page 2 in it; a re-scan
+/// of one person's first page joins theirs.
+async fn photocopies_of_a_two_page_sheet_keep_each_page_2_with_its_person(
+    backend: Backend,
+) -> Result<(), Failed> {
+    const SERIAL: &str = "PHTV2C4PYK";
+    const PEOPLE: usize = 3;
+    let app = app_without_worker(&backend).await;
+    let definition =
+        intake_core::form::FormDefinition::load(&Path::new(FORMS).join("jobseeker-start.toml"))?;
+    ensure!(
+        definition.version() == 2
+            && intake_paper::printable::Layout::from_definition(&definition).pages == 2,
+        "version 2, two pages"
+    );
+    let stack = intake_devtools::samples::photocopy_stack(&definition, SERIAL, PEOPLE, 6)?;
+    ensure!(stack.pages.len() == 2 * PEOPLE, "two pages a person");
+    let pile = tempfile::tempdir()?;
+    std::fs::write(pile.path().join("copies.pdf"), &stack.pdf)?;
+    let summary = import_folder(&app, pile.path(), "2026-11-23")?;
+    ensure!(summary["forms"] == PEOPLE, "a form per person: {summary}");
+
+    let store = &app.store;
+    let batch = batch_id(&summary)?;
+    let registrations = store.batch_registrations(batch).await?;
+    ensure!(
+        registrations.len() == PEOPLE,
+        "a registration a person: {}",
+        registrations.len()
+    );
+    let pages = store.batch_pages(batch).await?;
+    let mut forms: Vec<_> = pages.iter().filter(|p| p.outcome == "form").collect();
+    forms.sort_by_key(|p| p.page);
+    ensure!(forms.len() == 2 * PEOPLE, "{} form pages", forms.len());
+    let mut people = Vec::new();
+    for (person, pair) in forms.chunks(2).enumerate() {
+        let [first, second] = pair else {
+            return Err("pages in pairs".into());
+        };
+        let id = first.registration_id.ok_or("page 1's registration")?;
+        ensure!(
+            second.registration_id == Some(id),
+            "person {person}: page 2 (file page {}) joins their own page 1 (file page {})",
+            second.page,
+            first.page
+        );
+        ensure!(
+            !people.contains(&id),
+            "person {person}: a registration of their own"
+        );
+        people.push(id);
+        let registration = registrations
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or("in the batch")?;
+        let truth = &stack.people[person];
+        ensure!(
+            registration.text("surname") == truth["surname"].as_str(),
+            "person {person}: read {:?}, written {:?}",
+            registration.text("surname"),
+            truth["surname"]
+        );
+        // Page 2 is theirs: what they ticked there, and no page missing.
+        ensure!(
+            registration.text("call_time") == truth["call_time"].as_str(),
+            "person {person}: call time read {:?}, ticked {:?}",
+            registration.text("call_time"),
+            truth["call_time"]
+        );
+        ensure!(
+            registration.fields.values().all(|f| !f
+                .reasons
+                .contains(&intake_core::record::ReviewReason::MissingPage)),
+            "person {person}: both pages arrived"
+        );
+        ensure!(
+            matches!(&registration.provenance, intake_core::record::Provenance::Paper { serial: Some(s), .. } if s == SERIAL),
+            "person {person}: the sheet's serial"
+        );
+    }
+    ensure!(forms[0].copy_of.is_none(), "the first is the sheet itself");
+    ensure!(
+        forms[2..]
+            .iter()
+            .filter(|p| p.copy_of == Some(people[0]))
+            .count()
+            >= PEOPLE - 1,
+        "the copies' first pages note the copy"
+    );
+
+    // The second person's first page scanned again (other bytes): theirs.
+    let rescan = tempfile::tempdir()?;
+    stack.pages[2].save(rescan.path().join("second-again.png"))?;
+    let again = import_folder(&app, rescan.path(), "2026-11-25")?;
+    ensure!(again["forms"] == 1, "{again}");
+    let rescanned = store.batch_registrations(batch_id(&again)?).await?;
+    ensure!(
+        rescanned.len() == 1 && rescanned[0].id == people[1],
+        "the re-scan joined the second person's registration"
+    );
+    ensure!(
+        store.count_registrations().await? == PEOPLE as i64,
+        "no new registration"
+    );
+
     app.finish().await;
     Ok(())
 }

@@ -1578,6 +1578,29 @@ async fn a_person_without_an_identity_code_is_matched_by_birth_date(
     ensure!(web.text("hetu").is_none(), "no identity code stored");
     ensure!(web.text("birth_date") == Some("1990-04-06"), "birth date");
     ensure!(web.text("citizenship") == Some("UA"), "citizenship");
+    // The caseworker reads the country by its name, in the page's language.
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    for (lang, name) in [
+        ("fi", "Ukraina (UA)"),
+        ("sv", "Ukraina (UA)"),
+        ("en", "Ukraine (UA)"),
+    ] {
+        let page = client()
+            .get(format!("{}{}", app.base, registration_path(&web)))
+            .header(
+                "cookie",
+                format!("{}; intake_staff_lang={lang}", kaisa.cookie),
+            )
+            .send()
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            page.contains(&format!("<html lang=\"{lang}\"")) && page.contains(name),
+            "{lang}: citizenship shown as `{name}`"
+        );
+    }
     // The same person on paper a day earlier: folded, by date of birth,
     // phone and name, and the earlier day stands.
     let paper = register_paper(

@@ -123,6 +123,35 @@ pub fn doubt_paper(fields: &mut BTreeMap<String, FieldReading>, definition: &For
     }
 }
 
+/// After a person's check at the verification station: every field that
+/// now breaks a rule between fields is flagged again with its rule, a
+/// corrected one too (a correction is held to the rules like the reading
+/// was). A field still flagged and empty keeps its own reasons: they say
+/// why it is empty. Gives the ids of the fields flagged, in form order.
+pub fn flag_broken(
+    fields: &mut BTreeMap<String, FieldReading>,
+    definition: &FormDefinition,
+) -> Vec<String> {
+    let mut flagged = Vec::new();
+    for (id, error) in check(definition, Channel::Paper, fields) {
+        let Some(reading) = fields.get_mut(&id) else {
+            continue;
+        };
+        if reading.status == FieldStatus::NeedsReview && reading.value.is_none() {
+            continue;
+        }
+        reading.status = FieldStatus::NeedsReview;
+        let reason = ReviewReason::Invalid(error.kind());
+        if !reading.reasons.contains(&reason) {
+            reading.reasons.push(reason);
+        }
+        if !flagged.contains(&id) {
+            flagged.push(id);
+        }
+    }
+    flagged
+}
+
 fn doubt(fields: &mut BTreeMap<String, FieldReading>, id: &str, reason: ReviewReason) {
     let Some(reading) = fields.get_mut(id) else {
         return;
@@ -236,5 +265,44 @@ mod tests {
             [ReviewReason::Invalid(FieldErrorCode::BirthDateMismatch)]
         );
         assert_eq!(disagree[HETU_FIELD].status, FieldStatus::Accepted);
+    }
+
+    #[test]
+    fn after_a_check_a_correction_that_breaks_a_rule_is_flagged_again() {
+        let definition = definition();
+        let mut checked = fields(&[
+            (HETU_FIELD, text("131052-308T")),
+            (BIRTH_DATE_FIELD, text("1990-01-01")),
+        ]);
+        checked.get_mut(HETU_FIELD).unwrap().status = FieldStatus::Corrected;
+        checked.get_mut(BIRTH_DATE_FIELD).unwrap().status = FieldStatus::Corrected;
+        assert_eq!(flag_broken(&mut checked, &definition), [BIRTH_DATE_FIELD]);
+        assert_eq!(checked[BIRTH_DATE_FIELD].status, FieldStatus::NeedsReview);
+        assert_eq!(
+            checked[BIRTH_DATE_FIELD].reasons,
+            [ReviewReason::Invalid(FieldErrorCode::BirthDateMismatch)]
+        );
+        assert_eq!(checked[HETU_FIELD].status, FieldStatus::Corrected);
+
+        let mut ticked = fields(&[(NO_HETU_FIELD, Value::Bool(true))]);
+        ticked.insert(HETU_FIELD.into(), FieldReading::typed(None));
+        ticked.insert(BIRTH_DATE_FIELD.into(), FieldReading::typed(None));
+        assert_eq!(flag_broken(&mut ticked, &definition), [BIRTH_DATE_FIELD]);
+
+        let mut fine = fields(&[
+            (HETU_FIELD, text("131052-308T")),
+            (BIRTH_DATE_FIELD, text("1952-10-13")),
+        ]);
+        assert!(flag_broken(&mut fine, &definition).is_empty());
+
+        // A code that could not be read, left for the caseworker: its own
+        // reason says why it is empty.
+        let mut unread = fields(&[]);
+        let mut hetu = FieldReading::typed(None);
+        hetu.status = FieldStatus::NeedsReview;
+        hetu.reasons = vec![ReviewReason::LowConfidence];
+        unread.insert(HETU_FIELD.into(), hetu);
+        assert!(flag_broken(&mut unread, &definition).is_empty());
+        assert_eq!(unread[HETU_FIELD].reasons, [ReviewReason::LowConfidence]);
     }
 }

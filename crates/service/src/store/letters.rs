@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::audit::{self, AuditAction};
 use super::registrations::registration_from_row;
 use super::{Store, StoreError, id_column, optional_id, optional_time, time_column, timestamp};
-use crate::callbacks::CloseResult;
+use crate::callbacks::{CallOutcome, CloseResult};
 use intake_core::record::{Registration, RegistrationStatus};
 
 /// A registration waiting for its letter.
@@ -58,12 +58,28 @@ pub enum MarkedSent {
     NotFound,
 }
 
-const SELECT_DUE: &str = "SELECT r.id, r.reference, r.form_id, r.form_version, r.channel, \
-     r.office, r.received_at, r.status, r.identity_verified, r.fields, r.provenance, \
-     (SELECT COUNT(*) FROM call_attempts a WHERE a.registration_id = r.id) AS attempts, \
-     (SELECT MAX(l.batch_id) FROM letter_batch_letters l JOIN letter_batches b \
-        ON b.id = l.batch_id WHERE l.registration_id = r.id AND b.sent_at IS NULL) AS open_batch \
-     FROM registrations r";
+/// Registrations with their calls that did not reach the person (what the
+/// letter says was tried: no answer, busy, voicemail, a wrong number or
+/// person; not a call that reached them), and the open batch holding
+/// their letter.
+fn select_due() -> String {
+    let failed: Vec<String> = CallOutcome::ALL
+        .into_iter()
+        .filter(|outcome| !outcome.is_contact())
+        .map(|outcome| format!("'{}'", outcome.as_str()))
+        .collect();
+    let failed = failed.join(", ");
+    format!(
+        "SELECT r.id, r.reference, r.form_id, r.form_version, r.channel, \
+         r.office, r.received_at, r.status, r.identity_verified, r.fields, r.provenance, \
+         (SELECT COUNT(*) FROM call_attempts a WHERE a.registration_id = r.id \
+            AND a.outcome IN ({failed})) AS attempts, \
+         (SELECT MAX(l.batch_id) FROM letter_batch_letters l JOIN letter_batches b \
+            ON b.id = l.batch_id WHERE l.registration_id = r.id AND b.sent_at IS NULL) \
+            AS open_batch \
+         FROM registrations r"
+    )
+}
 
 const SELECT_BATCH: &str = "SELECT b.id, b.office, b.made_at, b.made_by_name, b.sent_at, \
      b.sent_by_name, (SELECT COUNT(*) FROM letter_batch_letters l WHERE l.batch_id = b.id) \
@@ -74,8 +90,9 @@ impl Store {
     /// received first.
     pub async fn due_letters(&self, office: Option<&str>) -> Result<Vec<DueLetter>, StoreError> {
         let sql = format!(
-            "{SELECT_DUE} WHERE r.status = $1 AND r.duplicate_of IS NULL \
-             AND ($2 = '' OR r.office = $2) ORDER BY r.received_at, r.reference"
+            "{} WHERE r.status = $1 AND r.duplicate_of IS NULL \
+             AND ($2 = '' OR r.office = $2) ORDER BY r.received_at, r.reference",
+            select_due()
         );
         let rows = sqlx::query(&sql)
             .bind(RegistrationStatus::SendLetter.as_str())
@@ -89,8 +106,9 @@ impl Store {
     /// again.
     pub async fn batch_letters(&self, batch: Uuid) -> Result<Vec<DueLetter>, StoreError> {
         let sql = format!(
-            "{SELECT_DUE} JOIN letter_batch_letters k ON k.registration_id = r.id \
-             WHERE k.batch_id = $1 AND r.status = $2 ORDER BY r.received_at, r.reference"
+            "{} JOIN letter_batch_letters k ON k.registration_id = r.id \
+             WHERE k.batch_id = $1 AND r.status = $2 ORDER BY r.received_at, r.reference",
+            select_due()
         );
         let rows = sqlx::query(&sql)
             .bind(batch.to_string())

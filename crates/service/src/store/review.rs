@@ -16,6 +16,8 @@ use uuid::Uuid;
 use super::audit::{self, AuditAction, parse_uuid};
 use super::registrations::hex;
 use super::{Backend, Store, StoreError, parse_timestamp, timestamp};
+use intake_core::form::FormDefinition;
+use intake_core::record::conditions;
 use intake_core::record::{FieldReading, FieldStatus, RegistrationStatus, Value};
 
 /// One line of the verification list.
@@ -66,6 +68,11 @@ pub enum Reviewed {
     /// The fields changed since the person saw them (someone else checked
     /// them, or a re-scan arrived): nothing was written.
     Changed,
+    /// The fields decided are kept, but with them the answers break a
+    /// rule between fields (a date of birth not the identity code's, say):
+    /// these fields are flagged with their rule and the registration waits
+    /// for review still.
+    Flagged(Vec<String>),
     /// Not waiting for review (any more), or no such registration.
     NotAwaiting,
 }
@@ -154,34 +161,40 @@ impl Store {
     /// value (`accepted` when it is the value read, else `corrected` by
     /// them), each recorded with who and when; then the registration goes
     /// to the callback queue (folded into an earlier registration of the
-    /// same person, if there is one). All or nothing, in one transaction.
+    /// same person, if there is one), unless the answers now break a rule
+    /// between the fields of `definition` ([`Reviewed::Flagged`]). All or
+    /// nothing, in one transaction.
     pub async fn apply_review(
         &self,
         review: &Review,
+        definition: &FormDefinition,
         now: OffsetDateTime,
     ) -> Result<Reviewed, StoreError> {
-        self.apply(review, &[], now).await
+        self.apply(review, &[], definition, now).await
     }
 
     /// Sends a registration on to the callback queue as it is: the fields
     /// decided are kept as [`Store::apply_review`] keeps them, the
     /// `unresolved` ones (they cannot pass the web rules) stay
     /// `needs_review` with their reason, marked with who sent them on, for
-    /// the caseworker to settle on the call. Audited as
+    /// the caseworker to settle on the call, and so does any field that
+    /// breaks a rule between fields. Audited as
     /// [`AuditAction::VerifySentOn`]; all or nothing, in one transaction.
     pub async fn send_on_review(
         &self,
         review: &Review,
         unresolved: &[String],
+        definition: &FormDefinition,
         now: OffsetDateTime,
     ) -> Result<Reviewed, StoreError> {
-        self.apply(review, unresolved, now).await
+        self.apply(review, unresolved, definition, now).await
     }
 
     async fn apply(
         &self,
         review: &Review,
         unresolved: &[String],
+        definition: &FormDefinition,
         now: OffsetDateTime,
     ) -> Result<Reviewed, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -251,13 +264,39 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        for field in unresolved {
+        // The answers together: a field that breaks a rule between fields
+        // is flagged again, whoever wrote it.
+        let broken = conditions::flag_broken(&mut fields, definition);
+        let sending_on = !unresolved.is_empty();
+        let still_flagged: Vec<String> = broken
+            .iter()
+            .filter(|id| !unresolved.contains(id))
+            .cloned()
+            .collect();
+        let unresolved: Vec<String> = if sending_on {
+            unresolved
+                .iter()
+                .cloned()
+                .chain(still_flagged.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for field in &unresolved {
             let reading = fields
                 .get_mut(field)
                 .expect("every unresolved field is flagged, so present");
             // Still to settle, its reason kept: who sent it on is noted.
             reading.corrected_by = Some(review.staff_name.clone());
         }
+        // Checked and saved, but the rules flag a field: it waits for
+        // review still, and goes to no queue yet.
+        let stays = !sending_on && !still_flagged.is_empty();
+        let status = if stays {
+            RegistrationStatus::AwaitingReview
+        } else {
+            RegistrationStatus::AwaitingCall
+        };
         let text = |id: &str| {
             fields
                 .get(id)
@@ -270,7 +309,7 @@ impl Store {
              updated_at = $5, birth_date = $7 WHERE id = $6",
         )
         .bind(serde_json::to_string(&fields).expect("fields serialise"))
-        .bind(RegistrationStatus::AwaitingCall.as_str())
+        .bind(status.as_str())
         .bind(text("hetu"))
         .bind(text("phone"))
         .bind(timestamp(now))
@@ -284,6 +323,12 @@ impl Store {
             list_or_dash(&corrected),
             list_or_dash(&confirmed)
         );
+        if stays {
+            detail.push_str(&format!(
+                "; flagged by the rules between fields: {}",
+                still_flagged.join(", ")
+            ));
+        }
         let action = if unresolved.is_empty() {
             AuditAction::Verify
         } else {
@@ -300,6 +345,10 @@ impl Store {
             &detail,
         )
         .await?;
+        if stays {
+            tx.commit().await?;
+            return Ok(Reviewed::Flagged(still_flagged));
+        }
         let folded_into =
             super::duplicates::fold_duplicate(&mut tx, self.backend, review.registration).await?;
         tx.commit().await?;

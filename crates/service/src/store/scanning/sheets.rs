@@ -109,9 +109,21 @@ impl Store {
         let previous = previous
             .and_then(|(id,)| id)
             .and_then(|id| Uuid::parse_str(&id).ok());
+        // The sheet's registrations that have this form page already.
+        let with_page: Vec<Uuid> = sqlx::query_as::<_, (Option<String>,)>(
+            "SELECT registration_id FROM scan_pages WHERE serial = $1 AND form_page = $2 \
+             AND outcome = 'form'",
+        )
+        .bind(page.serial)
+        .bind(i64::from(page.form_page))
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .filter_map(|(id,)| Uuid::parse_str(&id?).ok())
+        .collect();
         // Who this page alone says wrote it.
         let written = WrittenIdentity::of(&merge(None));
-        let existing = choose_sheet(&candidates, &written, previous);
+        let existing = choose_sheet(&candidates, &written, previous, &with_page);
         let mut copy_of = None;
         let recorded = match existing {
             Some(registration) => {
@@ -170,13 +182,18 @@ impl Store {
 
 /// Which registration of a serial a page joins: one with the same person
 /// written on it (a re-scan, or the sheet's next page); else one nothing
-/// sure tells apart from it (the page before it in the file first, then
-/// the sheet's first registration: today's re-scan); `None` when every one
-/// has surely another person on it, or the serial is new.
+/// sure tells apart from it, still without this form page (page 2 of a
+/// photocopied pair goes to the person whose page 2 has not come, however
+/// the pile was ordered), else one with it (today's re-scan) - in each,
+/// the page before it in the file first, then the sheet's first
+/// registration; `None` when every one has surely another person on it,
+/// or the serial is new. `with_page`: the registrations that have this
+/// form page already.
 fn choose_sheet<'r>(
     candidates: &'r [Registration],
     written: &WrittenIdentity,
     previous: Option<Uuid>,
+    with_page: &[Uuid],
 ) -> Option<&'r Registration> {
     let pick = |fits: &dyn Fn(&Registration) -> bool| {
         candidates
@@ -185,8 +202,10 @@ fn choose_sheet<'r>(
             .find(|r| Some(r.id) == previous)
             .or_else(|| candidates.iter().find(|r| fits(r)))
     };
+    let not_told_apart = |r: &Registration| !WrittenIdentity::of(&r.fields).differs(written);
     pick(&|r| WrittenIdentity::of(&r.fields).matches(written).is_some())
-        .or_else(|| pick(&|r| !WrittenIdentity::of(&r.fields).differs(written)))
+        .or_else(|| pick(&|r| not_told_apart(r) && !with_page.contains(&r.id)))
+        .or_else(|| pick(&not_told_apart))
 }
 
 fn sheet_status(fields: &BTreeMap<String, FieldReading>) -> RegistrationStatus {
@@ -310,4 +329,73 @@ async fn update_sheet(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use intake_core::record::{Channel, Value};
+
+    fn written(pairs: &[(&str, &str)]) -> BTreeMap<String, FieldReading> {
+        pairs
+            .iter()
+            .map(|(id, value)| {
+                let reading = FieldReading::typed(Some(Value::Text(value.to_string())));
+                (id.to_string(), reading)
+            })
+            .collect()
+    }
+
+    fn sheet(surname: &str) -> Registration {
+        Registration {
+            id: Uuid::new_v4(),
+            reference: Reference::generate(),
+            form: "jobseeker-start".into(),
+            form_version: 2,
+            channel: Channel::Paper,
+            office: "vaasa".into(),
+            received_at: OffsetDateTime::UNIX_EPOCH,
+            identity_verified: false,
+            status: RegistrationStatus::AwaitingCall,
+            fields: written(&[("surname", surname), ("first_names", "AINO")]),
+            provenance: Provenance::Paper {
+                original_sha256: String::new(),
+                pages: vec![1],
+                serial: Some("PHTV2C4PYK".into()),
+            },
+        }
+    }
+
+    fn chosen(
+        candidates: &[Registration],
+        page: &WrittenIdentity,
+        previous: Option<Uuid>,
+        with_page: &[Uuid],
+    ) -> Option<Uuid> {
+        choose_sheet(candidates, page, previous, with_page).map(|r| r.id)
+    }
+
+    #[test]
+    fn a_page_nothing_tells_apart_joins_the_copy_still_without_it() {
+        let (first, second) = (sheet("AALTO"), sheet("BERG"));
+        let (a, b) = (first.id, second.id);
+        let copies = [first, second];
+        // Page 2: call time, consent, signature - no one's name.
+        let page_2 = WrittenIdentity::of(&BTreeMap::new());
+        // The first person's page 2 came; the second's comes by itself, in
+        // a file of its own: to the copy still without it.
+        assert_eq!(chosen(&copies, &page_2, None, &[a]), Some(b));
+        // Both without it: the page before it in the file, else the first.
+        assert_eq!(chosen(&copies, &page_2, Some(b), &[]), Some(b));
+        assert_eq!(chosen(&copies, &page_2, None, &[]), Some(a));
+        // Both have it (a re-scan): the page before it, else the first.
+        assert_eq!(chosen(&copies, &page_2, Some(b), &[a, b]), Some(b));
+        assert_eq!(chosen(&copies, &page_2, None, &[a, b]), Some(a));
+        // A page 1 with a name goes to that person, whatever came before.
+        let berg = WrittenIdentity::of(&written(&[("surname", "BERG"), ("first_names", "AINO")]));
+        assert_eq!(chosen(&copies, &berg, Some(a), &[a, b]), Some(b));
+        // Someone else's: a copy of its own.
+        let ceder = WrittenIdentity::of(&written(&[("surname", "CEDER"), ("first_names", "AINO")]));
+        assert_eq!(chosen(&copies, &ceder, Some(a), &[]), None);
+    }
 }

@@ -3,6 +3,7 @@
 //! date as D.M.YYYY, the way the form asks for it). The verification
 //! station, paper triage and the registration page all build on it.
 
+use intake_core::countries;
 use intake_core::form::{FieldDef, FieldType};
 use intake_core::i18n::Lang;
 use intake_core::record::Value;
@@ -64,6 +65,8 @@ pub struct FieldInput {
     pub checked: bool,
     /// Choice: the definition's options, the one of `value` selected.
     pub options: Vec<OptionView>,
+    /// Country: its name in the page's language, with the code.
+    pub country: Option<String>,
 }
 
 impl FieldInput {
@@ -83,7 +86,12 @@ impl FieldInput {
         } else {
             Vec::new()
         };
+        let country = (def.field_type == FieldType::Country)
+            .then(|| countries::by_code(&value))
+            .flatten()
+            .map(|c| format!("{} ({})", c.name(lang), c.code));
         FieldInput {
+            country,
             id: def.id.clone(),
             label: def.label(lang).to_string(),
             hint: def.hint.as_ref().map(|h| h.get(lang).to_string()),
@@ -117,8 +125,8 @@ impl FieldInput {
         self
     }
 
-    /// The value as a sentence shows it: an option's label, yes or no, the
-    /// text (a date as D.M.YYYY).
+    /// The value as a sentence shows it: an option's label, yes or no, a
+    /// country's name, the text (a date as D.M.YYYY).
     pub fn shown(&self, yes: &str, no: &str) -> String {
         match self.kind {
             InputKind::Check if self.checked => yes.to_string(),
@@ -128,7 +136,7 @@ impl FieldInput {
                 .iter()
                 .find(|o| o.selected && !o.value.is_empty())
                 .map_or_else(|| self.value.clone(), |o| o.label.clone()),
-            InputKind::Text => self.value.clone(),
+            InputKind::Text => self.country.clone().unwrap_or_else(|| self.value.clone()),
         }
     }
 
@@ -202,5 +210,24 @@ mod tests {
         let ticked = FieldInput::stored(consent, Lang::En, Some(&Value::Bool(true)));
         assert!(ticked.checked);
         assert_eq!(ticked.shown("yes", "no"), "yes");
+    }
+
+    #[test]
+    fn a_country_is_shown_by_its_name_in_the_page_language() {
+        let definition = definition();
+        let citizenship = definition.field("citizenship").unwrap();
+        let stored = Value::Text("UA".into());
+        let said = |lang| FieldInput::stored(citizenship, lang, Some(&stored)).shown("", "");
+        assert_eq!(said(Lang::Fi), "Ukraina (UA)");
+        assert_eq!(said(Lang::Sv), "Ukraina (UA)");
+        assert_eq!(said(Lang::En), "Ukraine (UA)");
+        let unknown = Value::Text("XX".into());
+        assert_eq!(
+            FieldInput::stored(citizenship, Lang::En, Some(&unknown)).shown("", ""),
+            "XX",
+            "a code not in the list is shown as it is"
+        );
+        let input = FieldInput::stored(citizenship, Lang::En, Some(&stored));
+        assert_eq!(input.value, "UA", "an input still holds the code");
     }
 }

@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Deref;
 
 use crate::store::review::FieldDecision;
-use intake_core::form::{Channel, FieldDef};
+use intake_core::form::{Channel, FieldDef, FormDefinition};
 use intake_core::i18n::Lang;
 use intake_core::postal;
+use intake_core::record::conditions;
 use intake_core::record::normalise::normalise_field;
 use intake_core::record::paper_postal::{POST_OFFICE_FIELD, POSTAL_CODE_FIELD};
 use intake_core::record::validate::FieldError;
@@ -200,14 +201,40 @@ pub fn decide(
     }
 }
 
+/// The rules between fields (identity code or its box, the date of birth
+/// the code's, the other language named) over the registration's answers
+/// with the decisions in them: the errors of the fields on the form. A
+/// field not on the form that breaks a rule is left to the store, which
+/// flags it.
+pub fn rule_errors(
+    definition: &FormDefinition,
+    fields: &BTreeMap<String, FieldReading>,
+    flagged: &[(&FieldDef, &FieldReading)],
+    decisions: &[FieldDecision],
+) -> Vec<(String, FieldError)> {
+    let mut answers = fields.clone();
+    for decision in decisions {
+        answers
+            .entry(decision.field.clone())
+            .or_insert_with(|| FieldReading::typed(None))
+            .value = decision.value.clone();
+    }
+    conditions::check(definition, Channel::Paper, &answers)
+        .into_iter()
+        .filter(|(id, _)| flagged.iter().any(|(def, _)| def.id == *id))
+        .collect()
+}
+
 /// For sending a form on as it is: the answers that pass the web rules,
-/// each checked, and the ids of the fields whose answer does not (they
-/// stay flagged).
+/// each checked, and with the others the rules between fields; and the
+/// ids of the fields whose answer does not (they stay flagged).
 pub fn decide_what_passes(
+    definition: &FormDefinition,
+    fields: &BTreeMap<String, FieldReading>,
     flagged: &[(&FieldDef, &FieldReading)],
     form: &HashMap<String, String>,
 ) -> (Vec<FieldDecision>, Vec<String>) {
-    match decide(flagged, form) {
+    let (mut decisions, mut failed) = match decide(flagged, form) {
         Ok(decisions) => (decisions, Vec::new()),
         Err(errors) => {
             let failed: Vec<String> = errors.into_iter().map(|(field, _)| field).collect();
@@ -216,9 +243,22 @@ pub fn decide_what_passes(
                 .filter(|(def, _)| !failed.contains(&def.id))
                 .copied()
                 .collect();
-            let decisions = decide(&passing, form).unwrap_or_default();
-            (decisions, failed)
+            (decide(&passing, form).unwrap_or_default(), failed)
         }
+    };
+    // An answer left out changes what the others must be: again until
+    // every answer kept passes (each round keeps fewer).
+    loop {
+        let breaking: Vec<String> = rule_errors(definition, fields, flagged, &decisions)
+            .into_iter()
+            .map(|(field, _)| field)
+            .filter(|field| decisions.iter().any(|d| d.field == *field))
+            .collect();
+        if breaking.is_empty() {
+            return (decisions, failed);
+        }
+        decisions.retain(|d| !breaking.contains(&d.field));
+        failed.extend(breaking);
     }
 }
 
@@ -318,7 +358,8 @@ mod tests {
         let both = [(hetu, &reading), (consent, &reading)];
         let form: HashMap<String, String> =
             [("hetu".to_string(), "131052-308t".to_string())].into();
-        let (decisions, unresolved) = decide_what_passes(&both, &form);
+        let (decisions, unresolved) =
+            decide_what_passes(&definition, &BTreeMap::new(), &both, &form);
         assert_eq!(decisions.len(), 1);
         assert_eq!(decisions[0].field, "hetu");
         assert_eq!(unresolved, ["contact_consent"]);

@@ -101,6 +101,7 @@ fn notice_text(t: &VerifyTexts, query: &NoticeQuery) -> Option<String> {
         "folded" => fill(t.notice_folded, reference),
         "sent_on" => fill(t.notice_sent_on, reference),
         "changed" => t.notice_changed.to_string(),
+        "flagged" => t.notice_flagged.to_string(),
         "not_awaiting" => t.notice_not_awaiting.to_string(),
         _ => return None,
     })
@@ -343,9 +344,20 @@ pub async fn submit(
     // flagged for the caseworker.
     let send_on = form.get(SEND_ON_FIELD).map(String::as_str) == Some(SEND_ON_VALUE);
     let (decisions, unresolved) = if send_on {
-        fields::decide_what_passes(&flagged, &form)
+        fields::decide_what_passes(definition, &registration.fields, &flagged, &form)
     } else {
-        match fields::decide(&flagged, &form) {
+        // Each answer by its own rules, then all of them by the rules
+        // between fields.
+        let decided = fields::decide(&flagged, &form).and_then(|decisions| {
+            let errors =
+                fields::rule_errors(definition, &registration.fields, &flagged, &decisions);
+            if errors.is_empty() {
+                Ok(decisions)
+            } else {
+                Err(errors)
+            }
+        });
+        match decided {
             Ok(decisions) => (decisions, Vec::new()),
             Err(errors) => {
                 return show_form(
@@ -380,11 +392,11 @@ pub async fn submit(
     };
     let now = OffsetDateTime::now_utc();
     let applied = if unresolved.is_empty() {
-        state.store.apply_review(&review, now).await?
+        state.store.apply_review(&review, definition, now).await?
     } else {
         state
             .store
-            .send_on_review(&review, &unresolved, now)
+            .send_on_review(&review, &unresolved, definition, now)
             .await?
     };
     let how = match applied {
@@ -394,6 +406,11 @@ pub async fn submit(
             folded_into: Some(_),
         } => "folded",
         Reviewed::Changed => return changed(),
+        // Saved, but with the answers a field not on the form breaks a
+        // rule: the same form again, with that field to check.
+        Reviewed::Flagged(_) => {
+            return Ok(Redirect::to(&format!("/staff/verify/{id}?notice=flagged")).into_response());
+        }
         Reviewed::NotAwaiting => return Ok(to_list("not_awaiting", None)),
     };
     let reference = registration.reference.to_string();

@@ -41,6 +41,7 @@ texts! {
         pub notice_folded: &'static str,
         pub notice_sent_on: &'static str,
         pub notice_changed: &'static str,
+        pub notice_flagged: &'static str,
         pub notice_not_awaiting: &'static str,
         pub notice_all_done: &'static str,
         pub pages_title: &'static str,
