@@ -4,7 +4,6 @@
 //! every character is read among others and in its cell's order.
 
 use image::GrayImage;
-use imageproc::contrast::{ThresholdType, otsu_level, threshold};
 
 use crate::capture::ocr::{self, Segmentation};
 use crate::printable::FieldBox;
@@ -191,10 +190,10 @@ pub(super) fn read(sheet: &Sheet, field: &FieldDef, placed: &FieldBox) -> Seen {
         }
     }
     // Phone numbers, postal codes and dates have no check character, and
-    // the strips, read from the same grey ink by the same model, can agree
-    // on the same wrong digit at high confidence (on hands it was not tuned
-    // on, a 9 as 1 or 4). What would be accepted is read once more a way
-    // that fails differently, and must come out the same.
+    // the strips, read by the same model, can agree on the same wrong
+    // digit at high confidence (on hands it was not tuned on, a 9 as 1 or
+    // 4). What would be accepted is read once more by another model, and
+    // must come out the same.
     if needs_second_opinion(field.field_type)
         && seen.problems.is_empty()
         && seen.confidence >= seen.threshold
@@ -268,21 +267,17 @@ fn needs_second_opinion(field_type: FieldType) -> bool {
     )
 }
 
-/// The written cells read once more, a way none of the strips is: as the
-/// second strip, made black and white at its own Otsu level, read as one
-/// raw line (`PSM 13`), as a line's second reading is
-/// (`vocabulary::other_reading`). `None` when OCR failed.
+/// The written cells read once more by another model: the first strip,
+/// read with the English model instead of the Swedish and Finnish ones.
+/// The strips' own model, even on the strip made black and white (as a
+/// line's second reading is), gave the same wrong digit as its grey
+/// strips did (`25` as `29`, `12` as `11`); the English model read both
+/// right. `None` when OCR failed.
 fn second_opinion(written: &[(usize, GrayImage)], allowed: &str) -> Option<String> {
     let crops: Vec<&GrayImage> = written.iter().map(|(_, crop)| crop).collect();
-    let (gap, height, _) = STRIPS[1];
-    let grey = strip(&crops, gap, height);
-    let binarised = threshold(&grey, otsu_level(&grey), ThresholdType::Binary);
-    match ocr::read(
-        &binarised,
-        ocr::FIELD_LANGUAGES,
-        Segmentation::RawLine,
-        allowed,
-    ) {
+    let (gap, height, segmentation) = STRIPS[0];
+    let image = strip(&crops, gap, height);
+    match ocr::read(&image, ocr::OTHER_MODEL, segmentation, allowed) {
         Ok(read) => Some(read.text.split_whitespace().collect()),
         Err(error) => {
             tracing::warn!(%error, "OCR failed on a comb's second opinion");
