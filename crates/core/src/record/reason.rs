@@ -206,7 +206,7 @@ mod tests {
         }
         assert_eq!(
             ReviewReason::ALL.len(),
-            22 + FieldErrorCode::ALL.len(),
+            23 + FieldErrorCode::ALL.len(),
             "every rule is a reason"
         );
     }
