@@ -54,6 +54,9 @@ pub enum ReviewReason {
     UnlistedUnconfirmed,
     /// handwriting: a word in no word list one letter from one that is
     NearListedWord,
+    /// handwriting: the characters of a comb read a second, different way
+    /// came out otherwise
+    ReadingsDiffer,
     /// A rule of the web form did not pass (`invalid_` and the rule's code).
     Invalid(FieldErrorCode),
     /// A reason stored before reasons were codes that matched none of them;
@@ -63,7 +66,7 @@ pub enum ReviewReason {
 
 impl ReviewReason {
     /// Every reason, each rule's included.
-    pub const ALL: [ReviewReason; 48] = [
+    pub const ALL: [ReviewReason; 49] = [
         ReviewReason::LowConfidence,
         ReviewReason::RequiredButEmpty,
         ReviewReason::TemporaryHetu,
@@ -85,6 +88,7 @@ impl ReviewReason {
         ReviewReason::PostalCodeUnknown,
         ReviewReason::UnlistedUnconfirmed,
         ReviewReason::NearListedWord,
+        ReviewReason::ReadingsDiffer,
         ReviewReason::Invalid(FieldErrorCode::Required),
         ReviewReason::Invalid(FieldErrorCode::TooLong),
         ReviewReason::Invalid(FieldErrorCode::ControlCharacter),
@@ -137,6 +141,7 @@ impl ReviewReason {
             ReviewReason::PostalCodeUnknown => "postal_code_unknown",
             ReviewReason::UnlistedUnconfirmed => "unlisted_unconfirmed",
             ReviewReason::NearListedWord => "near_listed_word",
+            ReviewReason::ReadingsDiffer => "readings_differ",
             ReviewReason::Invalid(rule) => rule.review_code(),
             ReviewReason::Other => "other",
         }
@@ -201,7 +206,7 @@ mod tests {
         }
         assert_eq!(
             ReviewReason::ALL.len(),
-            22 + FieldErrorCode::ALL.len(),
+            23 + FieldErrorCode::ALL.len(),
             "every rule is a reason"
         );
     }

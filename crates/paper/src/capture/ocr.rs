@@ -22,6 +22,9 @@ pub const FIELD_LANGUAGES: &str = "swe+fin";
 /// Email addresses: the Swedish and Finnish models never learnt `@` (they
 /// read it as `O` or `Q`); the English one did.
 pub const EMAIL_LANGUAGES: &str = "eng";
+/// A second model for digits, trained apart from the fields' own: a
+/// comb's second opinion (`read::comb`). The same as for email.
+pub const OTHER_MODEL: &str = EMAIL_LANGUAGES;
 /// Languages for letters and other mail in the drop box.
 pub const PAGE_LANGUAGES: &str = "swe+fin+eng";
 

@@ -61,6 +61,7 @@ pub const LETTERS_OR_DIGITS: ReviewReason = ReviewReason::LettersOrDigits;
 pub const CLOSE_RUNNER_UP: ReviewReason = ReviewReason::CloseRunnerUp;
 pub const UNLISTED_UNCONFIRMED: ReviewReason = ReviewReason::UnlistedUnconfirmed;
 pub const NEAR_LISTED_WORD: ReviewReason = ReviewReason::NearListedWord;
+pub const READINGS_DIFFER: ReviewReason = ReviewReason::ReadingsDiffer;
 
 /// Reads every field the layout puts on this page (`page.qr.page`), keyed
 /// by field id. Fields of the layout missing from the definition are

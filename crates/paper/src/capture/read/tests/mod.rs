@@ -202,9 +202,13 @@ fn empty_fields_are_told_without_ocr() {
     let fields = form.read();
     // The identity code's three strips and three more of its digits
     // alone; two strips of the phone number, which agree surely enough
-    // to leave out the third; one reading of each line, at Tesseract's
-    // most sure; none of the empty fields.
-    assert_eq!(ocr::calls_on_this_thread() - before, (3 + 3) + 2 + 1 + 1);
+    // to leave out the third, and its second opinion by another model;
+    // one reading of each line, at Tesseract's most sure; none of the
+    // empty fields.
+    assert_eq!(
+        ocr::calls_on_this_thread() - before,
+        (3 + 3) + (2 + 1) + 1 + 1
+    );
     for (id, reading) in &fields {
         assert_eq!(reading.status, FieldStatus::Accepted, "{id}: {reading:?}");
     }
@@ -410,6 +414,37 @@ fn a_reading_with_a_close_runner_up_goes_to_review_with_its_alternatives() {
     assert_eq!(reading.reasons, vec![CLOSE_RUNNER_UP]);
     assert_eq!(reading.alternatives, vec!["65200", "69200"]);
     assert_eq!(text(&reading), Some("64200"), "kept for the reviewer");
+}
+
+/// A date whose second, different reading gave other digits goes to
+/// review with that reading offered; the same date confirmed is accepted.
+#[test]
+fn a_date_is_accepted_only_when_a_second_reading_agrees() {
+    let definition = draw::definition();
+    let field = definition.field("signature_date").unwrap();
+    let read = |problems: &[ReviewReason], alternatives: &[&str]| {
+        let mut seen = Seen::new(ACCEPT_COMB);
+        seen.raw = "21.01.2025".into();
+        seen.doubt(0.95);
+        for problem in problems {
+            seen.problem(*problem);
+        }
+        seen.alternatives = alternatives.iter().map(|a| a.to_string()).collect();
+        judge(field, seen)
+    };
+    let confirmed = read(&[], &[]);
+    assert_eq!(confirmed.status, FieldStatus::Accepted);
+    assert_eq!(text(&confirmed), Some("2025-01-21"));
+
+    let differing = read(&[READINGS_DIFFER], &["29.01.2025"]);
+    assert_eq!(differing.status, FieldStatus::NeedsReview);
+    assert_eq!(differing.reasons, vec![READINGS_DIFFER]);
+    assert_eq!(differing.alternatives, vec!["29.01.2025"]);
+    assert_eq!(
+        text(&differing),
+        Some("2025-01-21"),
+        "kept for the reviewer"
+    );
 }
 
 /// A line printed in a crop of its own, and the readings of it said to
