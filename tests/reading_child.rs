@@ -156,7 +156,10 @@ async fn bombs_are_quarantined_by_a_reading_child_in_bounded_memory(
     let kept = child.idle_children();
     ensure!(kept > 0, "no child was kept for the next file");
     child.close_idle(Duration::from_secs(3600)).await;
-    ensure!(child.idle_children() == kept, "a child idle for less was let go");
+    ensure!(
+        child.idle_children() == kept,
+        "a child idle for less was let go"
+    );
     child.close_idle(Duration::ZERO).await;
     ensure!(child.idle_children() == 0, "an idle child was kept");
 

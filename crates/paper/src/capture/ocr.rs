@@ -363,10 +363,7 @@ fn with_engine<T>(
 ) -> Result<T, OcrError> {
     if let Some(shared) = SHARED.iter().find(|s| s.languages == languages) {
         // A panic in `f` leaves the engine as usable as before it.
-        let mut engine = shared
-            .engine
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut engine = shared.engine.lock().unwrap_or_else(PoisonError::into_inner);
         let engine = match &mut *engine {
             Some(engine) => engine,
             empty => empty.insert(new_engine(languages)?),
