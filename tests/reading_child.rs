@@ -151,8 +151,17 @@ async fn bombs_are_quarantined_by_a_reading_child_in_bounded_memory(
     let mut options = WorkerOptions::new(Duration::from_secs(60), 2);
     options.first_retry = Duration::ZERO;
     let summary = process_batch(&pipeline, &batch, options, |_| {}).await?;
-    // Children are kept between files: let them end, to be waited for.
-    child.close().await;
+    // Children are kept between files, and let go once idle for long
+    // enough (so they end here, to be waited for).
+    let kept = child.idle_children();
+    ensure!(kept > 0, "no child was kept for the next file");
+    child.close_idle(Duration::from_secs(3600)).await;
+    ensure!(
+        child.idle_children() == kept,
+        "a child idle for less was let go"
+    );
+    child.close_idle(Duration::ZERO).await;
+    ensure!(child.idle_children() == 0, "an idle child was kept");
 
     // Kilobytes on Linux: the largest child this process has waited for,
     // and every child it has are reading children.

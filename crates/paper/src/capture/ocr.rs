@@ -1,14 +1,18 @@
-//! Tesseract, the way ARCHITECTURE.md asks: one engine per worker thread,
-//! created on first use and reused for every crop that thread reads, with
-//! OpenMP kept to one thread (`OMP_THREAD_LIMIT=1`) because parallelism
-//! comes from pages and workers, and OpenMP threads inside each engine
-//! would only fight them for the same cores.
+//! Tesseract, the way ARCHITECTURE.md asks: engines created on first use
+//! and reused for every crop, with OpenMP kept to one thread
+//! (`OMP_THREAD_LIMIT=1`) because parallelism comes from pages and workers,
+//! and OpenMP threads inside each engine would only fight them for the
+//! same cores. The engine for the form's fields, busy all through a page,
+//! is one per thread; those used for a moment now and then (an email line,
+//! the text of a letter) are one per process, lent to a thread for one
+//! recognition (see `Shared`).
 //!
 //! The page segmentation mode and the character whitelist are set on every
 //! call, so one engine serves combs, lines and whole pages alike.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
+use std::sync::{Mutex, PoisonError};
 
 use image::GrayImage;
 use tesseract::PageSegMode;
@@ -31,6 +35,9 @@ pub const PAGE_LANGUAGES: &str = "swe+fin+eng";
 /// Registered pages are 203.2 dpi; telling Tesseract so keeps its size
 /// heuristics (noise, minimum x-height) right on small crops.
 const SOURCE_DPI: i32 = (PX_PER_MM * 25.4 + 0.5) as i32;
+/// An image larger than this (a whole page, not a field's crop) is let go
+/// of as soon as it is read.
+const FORGET_ABOVE_PIXELS: u64 = 1_000_000;
 /// White border put around a crop: Tesseract finds glyphs poorly when ink
 /// touches the image edge.
 const MARGIN_PX: u32 = 12;
@@ -69,7 +76,8 @@ pub enum OcrError {
 }
 
 thread_local! {
-    /// This thread's engines, one per language set, created on first use.
+    /// This thread's engines, one per language set not shared (see
+    /// `Shared`), created on first use.
     static ENGINES: RefCell<Vec<(&'static str, TessBaseApi)>> = const { RefCell::new(Vec::new()) };
     /// Recognitions run on this thread; tests use it to prove that empty
     /// fields are decided without OCR.
@@ -249,6 +257,12 @@ fn recognise(
         } else {
             Vec::new()
         };
+        if u64::from(image.width()) * u64::from(image.height()) > FORGET_ABOVE_PIXELS {
+            // The engine keeps a copy of the image and all it found on it
+            // until its next image: 9 MB for a letter at 200 dpi. (A white
+            // pixel passes every check `set_image` makes.)
+            let _ = api.set_image(&[255], 1, 1, 1, 1);
+        }
         Ok(Recognised {
             text,
             confidence,
@@ -319,12 +333,46 @@ fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Runs `f` with this thread's engine for `languages`, creating it first if
-/// needed (loading the models takes tenths of a second: once per thread).
+/// An engine for the whole process, lent to one thread at a time. An
+/// engine holds its models in memory: 12 MB for English alone, 26 MB for
+/// `FIELD_LANGUAGES` and 38 MB for `PAGE_LANGUAGES` (Tesseract 5.3, fast
+/// models). With one per thread for every set, a reading child with two
+/// threads held 170 MB of engines. The sets shared here are each used for
+/// a small part of a page's time (one email line a form; a letter's text,
+/// one page in many), so a thread seldom waits for another.
+struct Shared {
+    languages: &'static str,
+    /// `None` until first used.
+    engine: Mutex<Option<TessBaseApi>>,
+}
+
+static SHARED: [Shared; 2] = [
+    Shared {
+        languages: EMAIL_LANGUAGES,
+        engine: Mutex::new(None),
+    },
+    Shared {
+        languages: PAGE_LANGUAGES,
+        engine: Mutex::new(None),
+    },
+];
+
+/// Runs `f` with an engine for `languages`: the process's one if the set is
+/// shared, else this thread's; made first if needed (loading the models
+/// takes tenths of a second: once per thread or process).
 fn with_engine<T>(
     languages: &'static str,
     f: impl FnOnce(&mut TessBaseApi) -> Result<T, OcrError>,
 ) -> Result<T, OcrError> {
+    if let Some(shared) = SHARED.iter().find(|s| s.languages == languages) {
+        // A panic in `f` leaves the engine as usable as before it.
+        let mut engine = shared.engine.lock().unwrap_or_else(PoisonError::into_inner);
+        let engine = match &mut *engine {
+            Some(engine) => engine,
+            empty => empty.insert(new_engine(languages)?),
+        };
+        return f(engine);
+    }
     ENGINES.with(|engines| {
         let mut engines = engines.borrow_mut();
         let index = match engines.iter().position(|(l, _)| *l == languages) {
@@ -412,6 +460,24 @@ mod tests {
                 "{message}"
             ),
         }
+    }
+
+    #[test]
+    fn the_email_engine_is_one_for_the_process_not_one_per_thread() {
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    let blank = GrayImage::from_pixel(120, 40, image::Luma([255]));
+                    read(&blank, EMAIL_LANGUAGES, Segmentation::Line, "").unwrap();
+                    ENGINES.with(|e| e.borrow().iter().any(|(l, _)| *l == EMAIL_LANGUAGES))
+                })
+            })
+            .collect();
+        for reader in readers {
+            assert!(!reader.join().unwrap(), "a thread made its own engine");
+        }
+        let shared = SHARED.iter().find(|s| s.languages == EMAIL_LANGUAGES);
+        assert!(shared.unwrap().engine.lock().unwrap().is_some());
     }
 
     #[test]

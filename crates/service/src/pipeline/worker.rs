@@ -107,6 +107,7 @@ pub async fn run(pipeline: Pipeline, options: WorkerOptions, until: Until) {
                 }
             }
         }
+        pipeline.reader.close_long_idle().await;
         if let Until::BatchDone(batch) = &until
             && running.is_empty()
         {

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
@@ -77,10 +78,28 @@ impl ReadingChild {
 
     /// Lets the idle children end (their input closes) and waits for them.
     pub async fn close(&self) {
-        let idle = std::mem::take(&mut *self.idle.lock().expect("the idle children"));
-        for child in idle {
+        self.close_idle(Duration::ZERO).await;
+    }
+
+    /// Lets the children end that have been idle for `longer_than` or
+    /// more, and waits for them.
+    pub async fn close_idle(&self, longer_than: Duration) {
+        let ending: Vec<parent::Idle> = {
+            let mut idle = self.idle.lock().expect("the idle children");
+            let (ending, kept) = std::mem::take(&mut *idle)
+                .into_iter()
+                .partition(|child| child.since.elapsed() >= longer_than);
+            *idle = kept;
+            ending
+        };
+        for child in ending {
             child.close().await;
         }
+    }
+
+    /// Children kept between two files.
+    pub fn idle_children(&self) -> usize {
+        self.idle.lock().expect("the idle children").len()
     }
 }
 
@@ -145,7 +164,20 @@ impl Reader {
             child.close().await;
         }
     }
+
+    /// Lets the reading children end that have had no file for
+    /// `IDLE_CHILD_KEPT`: between two bursts of scans a child would hold
+    /// its Tesseract engines (80 to 160 MB) for nothing. The next file
+    /// starts another, which costs it about a second.
+    pub async fn close_long_idle(&self) {
+        if let Reader::Child(child) = self {
+            child.close_idle(IDLE_CHILD_KEPT).await;
+        }
+    }
 }
+
+/// How long a reading child waits for its next file before it is let go.
+pub const IDLE_CHILD_KEPT: Duration = Duration::from_secs(60);
 
 async fn read_here(
     file: FileToRead,

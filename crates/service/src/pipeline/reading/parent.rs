@@ -22,6 +22,8 @@ pub(super) struct Idle {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     threads: u64,
+    /// When it finished its last file (or started).
+    pub(super) since: Instant,
 }
 
 impl Idle {
@@ -64,6 +66,7 @@ fn spawn(child: &ReadingChild, threads: u64) -> std::io::Result<Idle> {
         stdin,
         stdout: BufReader::with_capacity(1 << 20, stdout),
         threads,
+        since: Instant::now(),
     })
 }
 
@@ -173,6 +176,7 @@ pub(super) async fn read_in_child(
     };
     if let Some(end) = ended {
         // Answered in full: kept for the next file.
+        reading.since = Instant::now();
         child.idle.lock().expect("the idle children").push(reading);
         return end;
     }
