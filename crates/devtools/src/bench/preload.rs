@@ -209,11 +209,12 @@ pub async fn preload(url: &str, count: usize) -> anyhow::Result<PreloadReport> {
         tx.commit().await?;
         made += size;
     }
-    // PostgreSQL's autovacuum would have analysed a year's tables; SQLite
-    // gathers no statistics unless told, so its plans are left as the
-    // service would find them.
+    // PostgreSQL's autovacuum would have vacuumed and analysed a year's
+    // tables (vacuumed pages are what let a plan read an index alone);
+    // SQLite gathers no statistics unless told, so its plans are left as
+    // the service would find them.
     if backend == Backend::Postgres {
-        pool.execute("ANALYZE").await?;
+        pool.execute("VACUUM ANALYZE").await?;
     }
     pool.close().await;
     Ok(PreloadReport {
@@ -331,6 +332,7 @@ impl Batch {
                     "result",
                     "closed_at",
                     "closed_by",
+                    "letter_check",
                 ],
             ),
             status_links: Rows::new(
@@ -385,12 +387,14 @@ impl Batch {
         let recent = age < Duration::from_secs(21 * 86_400);
         let status = status_for(rng, channel, recent);
         let id = Uuid::new_v4().to_string();
-        let (fields, hetu, phone) = match first {
-            // The same person's form again: the same fields.
+        let (fields, hetu, phone, letter_check) = match first {
+            // The same person's form again: the same fields (folded into
+            // the first, it waits for no letter of its own).
             Some(first) => (
                 first.fields.clone(),
                 first.hetu.clone(),
                 first.phone.clone(),
+                None,
             ),
             None => person_fields(form, rng, channel, status)?,
         };
@@ -439,7 +443,7 @@ impl Batch {
         }
         // A folded registration has no queue entry of its own.
         if first.is_none() {
-            self.add_callback(rng, &id, status, received_at, caseworkers, now);
+            self.add_callback(rng, &id, status, received_at, letter_check, caseworkers, now);
         }
         Ok(Registered {
             id,
@@ -455,6 +459,7 @@ impl Batch {
         id: &str,
         status: RegistrationStatus,
         received_at: OffsetDateTime,
+        letter_check: Option<&'static str>,
         caseworkers: &[String],
         now: OffsetDateTime,
     ) {
@@ -488,6 +493,7 @@ impl Batch {
             closed.then(|| "registered".to_string()).into(),
             last_call.filter(|_| closed).map(ts).into(),
             closed.then(worker).into(),
+            letter_check.map(str::to_string).into(),
         ]);
         for n in 0..attempts {
             let at = called_at(n);
@@ -533,13 +539,15 @@ fn channel_code(channel: Channel) -> &'static str {
 }
 
 /// A new person's fields as the service stores them (normalised by the
-/// same code as a real submission), with their identity code and phone.
+/// same code as a real submission), with their identity code and phone,
+/// and for one waiting for a letter what the dashboard found of its
+/// address when it looked (as a year's dashboard views would have).
 fn person_fields(
     form: &FormDefinition,
     rng: &mut impl Rng,
     channel: Channel,
     status: RegistrationStatus,
-) -> anyhow::Result<(String, Option<String>, Option<String>)> {
+) -> anyhow::Result<(String, Option<String>, Option<String>, Option<&'static str>)> {
     let person: Jobseeker = synthetic::jobseeker(rng);
     let values: HashMap<String, String> = person
         .web_fields()
@@ -568,5 +576,7 @@ fn person_fields(
             .map(str::to_string)
     };
     let (hetu, phone) = (text("hetu"), text("phone"));
-    Ok((serde_json::to_string(&fields)?, hetu, phone))
+    let letter_check = (status == RegistrationStatus::SendLetter)
+        .then(|| intake_service::letters::letter_check(&fields));
+    Ok((serde_json::to_string(&fields)?, hetu, phone, letter_check))
 }
