@@ -4,6 +4,7 @@
 //! transactions; the service's own insert path is what the benchmarks time.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -20,6 +21,7 @@ use intake_core::form::{Channel, FormDefinition, WEB_FORM_ID};
 use intake_core::i18n::Lang;
 use intake_core::record::normalise::normalise_submission;
 use intake_core::record::{FieldReading, FieldStatus, Provenance, Reference, RegistrationStatus};
+use intake_service::config::Config;
 use intake_service::store::Backend;
 
 /// Registrations made and inserted per transaction.
@@ -40,6 +42,16 @@ const DUPLICATE_SHARE: f64 = 0.05;
 const REMEMBERED: usize = 50_000;
 /// Caseworkers who made the calls of the preloaded registrations.
 const CASEWORKERS: usize = 20;
+/// The offices registrations are made at: those of the default settings,
+/// which the benchmarks serve (an office not in the settings would send
+/// every letter of its registrations to a caseworker).
+static OFFICES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    Config::default()
+        .offices
+        .into_iter()
+        .map(|office| office.id)
+        .collect()
+});
 
 #[derive(Debug)]
 pub struct PreloadReport {
@@ -175,7 +187,7 @@ pub async fn preload(url: &str, count: usize) -> anyhow::Result<PreloadReport> {
     let mut made = 0;
     while made < count {
         let size = CHUNK.min(count - made);
-        let mut batch = Batch::new();
+        let mut batch = Batch::new(&caseworkers, now);
         for _ in 0..size {
             let duplicate = !people.is_empty() && rng.random_bool(DUPLICATE_SHARE);
             let first = duplicate.then(|| people[rng.random_range(0..people.len())].clone());
@@ -185,14 +197,7 @@ pub async fn preload(url: &str, count: usize) -> anyhow::Result<PreloadReport> {
                     break reference;
                 }
             };
-            let made_now = batch.add(
-                &form,
-                &mut rng,
-                reference,
-                first.as_ref(),
-                &caseworkers,
-                now,
-            )?;
+            let made_now = batch.add(&form, &mut rng, reference, first.as_ref())?;
             folded += usize::from(first.is_some());
             // Later forms name a person among the recent ones.
             if first.is_none() {
@@ -288,6 +293,9 @@ async fn add_caseworkers(
 
 /// One transaction's worth of rows.
 struct Batch {
+    /// Who made the calls, and the moment the preload stands at.
+    caseworkers: Vec<String>,
+    now: OffsetDateTime,
     registrations: Rows,
     callbacks: Rows,
     status_links: Rows,
@@ -295,8 +303,10 @@ struct Batch {
 }
 
 impl Batch {
-    fn new() -> Batch {
+    fn new(caseworkers: &[String], now: OffsetDateTime) -> Batch {
         Batch {
+            caseworkers: caseworkers.to_vec(),
+            now,
             registrations: Rows::new(
                 "registrations",
                 &[
@@ -371,9 +381,8 @@ impl Batch {
         rng: &mut impl Rng,
         reference: Reference,
         first: Option<&Registered>,
-        caseworkers: &[String],
-        now: OffsetDateTime,
     ) -> anyhow::Result<Registered> {
+        let now = self.now;
         let ts = intake_service::store::timestamp;
         let channel = if rng.random_bool(0.7) {
             Channel::Web
@@ -417,10 +426,7 @@ impl Batch {
             form.id().into(),
             Cell::Int(i64::from(form.version())),
             channel_code(channel).into(),
-            (*["vaasa", "helsinki", "tampere"]
-                .choose(rng)
-                .expect("offices"))
-            .into(),
+            OFFICES.choose(rng).expect("offices").clone().into(),
             ts(received_at).into(),
             status.as_str().into(),
             Cell::Bool(false),
@@ -443,7 +449,7 @@ impl Batch {
         }
         // A folded registration has no queue entry of its own.
         if first.is_none() {
-            self.add_callback(rng, &id, status, received_at, letter_check, caseworkers, now);
+            self.add_callback(rng, &id, status, received_at, letter_check);
         }
         Ok(Registered {
             id,
@@ -460,9 +466,8 @@ impl Batch {
         status: RegistrationStatus,
         received_at: OffsetDateTime,
         letter_check: Option<&'static str>,
-        caseworkers: &[String],
-        now: OffsetDateTime,
     ) {
+        let now = self.now;
         let ts = intake_service::store::timestamp;
         let attempts: i64 = match status {
             RegistrationStatus::AwaitingReview => 0,
@@ -473,7 +478,7 @@ impl Batch {
         let called_at = |n: i64| received_at + Duration::from_secs(86_400 * (n as u64 + 1));
         let closed = matches!(status, RegistrationStatus::Closed);
         let worker = || {
-            caseworkers
+            self.caseworkers
                 .choose(&mut rand::rng())
                 .expect("caseworkers")
                 .clone()

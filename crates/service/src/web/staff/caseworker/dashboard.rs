@@ -85,8 +85,7 @@ pub async fn dashboard_page(
     let t = chrome.t;
     let (bars, gridlines) = chart(&overview.days, t.channel_web, t.channel_paper);
     let letters_t = letters_texts(staff.lang);
-    let letters =
-        crate::letters::letters_for_caseworker(&state.store, &state.config, now).await?;
+    let letters = crate::letters::letters_for_caseworker(&state.store, &state.config, now).await?;
     let letters_for_caseworker = letters
         .iter()
         .map(|(due, problem)| LetterLine::new(&state, letters_t, staff.lang, due, Some(*problem)))
