@@ -265,6 +265,29 @@ async fn three_failed_calls_lead_to_a_letter_then_letter_sent(
         !listed.contains(holm.reference.as_str()),
         "printable ones are not there"
     );
+    // The first view remembered which addresses print: only the two
+    // others are read again.
+    let offices: Vec<&str> = app.config.offices.iter().map(|o| o.id.as_str()).collect();
+    let mut unknown: Vec<uuid::Uuid> = app
+        .store
+        .letters_not_known_to_print(&offices)
+        .await?
+        .iter()
+        .map(|letter| letter.due.registration.id)
+        .collect();
+    unknown.sort();
+    let mut expected = vec![nieminen.id, wrobel.id];
+    expected.sort();
+    ensure!(unknown == expected, "read again: {unknown:?}");
+    // Seen again, from what the first view found of each address: the same.
+    let again = kaisa.get("/staff/dashboard").await;
+    let listed_again =
+        common::page::between(&again.body, "id=\"letters-for-caseworker\"", "</table>")
+            .ok_or("no letters on the dashboard the second time")?;
+    ensure!(
+        listed_again == listed,
+        "the same letters the second time: {listed_again}"
+    );
     // A caseworker may not print.
     ensure!(
         kaisa.get("/staff/letters").await.status == StatusCode::FORBIDDEN,

@@ -4,15 +4,17 @@
 //! `intake letters` share. A batch is recorded only after its PDF is made,
 //! and the PDF is handed out only after the batch is recorded.
 
+use std::collections::BTreeMap;
+
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use intake_core::calendar::finnish_date;
-use intake_core::record::{FieldStatus, Registration};
+use intake_core::record::{FieldReading, FieldStatus};
 use intake_paper::letter::{self, Letter, Recipient};
 
 use crate::config::Config;
-use crate::store::{DueLetter, LetterHand, Store};
+use crate::store::{DueLetter, LETTER_PRINTABLE, LetterCheck, LetterHand, Store};
 
 /// Why a letter cannot be printed: a caseworker settles it instead. The
 /// codes are stable (they name texts in the locales).
@@ -48,6 +50,62 @@ impl AddressProblem {
 
 const ADDRESS_FIELDS: [&str; 3] = ["street_address", "postal_code", "post_office"];
 
+fn text<'a>(fields: &'a BTreeMap<String, FieldReading>, field: &str) -> &'a str {
+    fields
+        .get(field)
+        .and_then(|f| f.value.as_ref())
+        .and_then(|v| v.as_text())
+        .map_or("", str::trim)
+}
+
+/// Who a letter goes to, if the fields hold a whole address that was
+/// checked.
+fn recipient_of(fields: &BTreeMap<String, FieldReading>) -> Result<Recipient, AddressProblem> {
+    if ADDRESS_FIELDS
+        .iter()
+        .any(|field| text(fields, field).is_empty())
+    {
+        return Err(AddressProblem::Missing);
+    }
+    let unsure = |field: &str| {
+        fields
+            .get(field)
+            .is_some_and(|f| f.status == FieldStatus::NeedsReview)
+    };
+    if ADDRESS_FIELDS.iter().any(|field| unsure(field)) {
+        return Err(AddressProblem::Unsure);
+    }
+    Ok(Recipient {
+        name: person_name(fields),
+        street_address: text(fields, "street_address").to_string(),
+        postal_code: text(fields, "postal_code").to_string(),
+        post_office: text(fields, "post_office").to_string(),
+    })
+}
+
+fn printable(recipient: &Recipient) -> bool {
+    [
+        &recipient.name,
+        &recipient.street_address,
+        &recipient.postal_code,
+        &recipient.post_office,
+    ]
+    .iter()
+    .all(|part| letter::can_print(part))
+}
+
+/// The letter check of a registration's fields: [`LETTER_PRINTABLE`], or the
+/// code of the problem that needs a caseworker whatever the office.
+/// [`letter_for`] fails for fields that print only when the office is
+/// unknown.
+pub fn letter_check(fields: &BTreeMap<String, FieldReading>) -> &'static str {
+    match recipient_of(fields) {
+        Err(problem) => problem.code(),
+        Ok(recipient) if !printable(&recipient) => AddressProblem::Unprintable.code(),
+        Ok(_) => LETTER_PRINTABLE,
+    }
+}
+
 /// The letter of a registration waiting for one, dated `dated`.
 pub fn letter_for(
     config: &Config,
@@ -55,35 +113,11 @@ pub fn letter_for(
     dated: time::Date,
 ) -> Result<Letter, AddressProblem> {
     let registration = &due.registration;
-    let text = |field: &str| registration.text(field).map(str::trim).unwrap_or("");
-    if ADDRESS_FIELDS.iter().any(|field| text(field).is_empty()) {
-        return Err(AddressProblem::Missing);
-    }
-    let unsure = |field: &str| {
-        registration
-            .fields
-            .get(field)
-            .is_some_and(|f| f.status == FieldStatus::NeedsReview)
-    };
-    if ADDRESS_FIELDS.iter().any(|field| unsure(field)) {
-        return Err(AddressProblem::Unsure);
-    }
+    let recipient = recipient_of(&registration.fields)?;
     let office = config
         .office(&registration.office)
         .ok_or(AddressProblem::UnknownOffice)?;
-    let recipient = Recipient {
-        name: person_name(registration),
-        street_address: text("street_address").to_string(),
-        postal_code: text("postal_code").to_string(),
-        post_office: text("post_office").to_string(),
-    };
-    let printed = [
-        &recipient.name,
-        &recipient.street_address,
-        &recipient.postal_code,
-        &recipient.post_office,
-    ];
-    if !printed.iter().all(|part| letter::can_print(part)) {
+    if !printable(&recipient) {
         return Err(AddressProblem::Unprintable);
     }
     Ok(Letter {
@@ -101,13 +135,13 @@ pub fn letter_for(
     })
 }
 
-fn person_name(registration: &Registration) -> String {
-    let parts = [
-        registration.text("first_names"),
-        registration.text("surname"),
-    ];
-    let words: Vec<&str> = parts.into_iter().flatten().map(str::trim).collect();
-    words.join(" ").trim().to_string()
+fn person_name(fields: &BTreeMap<String, FieldReading>) -> String {
+    let words: Vec<&str> = ["first_names", "surname"]
+        .iter()
+        .map(|field| text(fields, field))
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.join(" ")
 }
 
 /// The registrations waiting for a letter, split into those that print
@@ -136,6 +170,38 @@ pub async fn letter_list(
         }
     }
     Ok(list)
+}
+
+/// The pending letters a caseworker must settle, as the letters page
+/// lists them, without reading every pending letter: those whose fields
+/// are known to print are left out unless their office is unknown. The
+/// others are checked again here, and what is found about fields not
+/// looked at before is remembered.
+pub async fn letters_for_caseworker(
+    store: &Store,
+    config: &Config,
+    now: OffsetDateTime,
+) -> Result<Vec<(DueLetter, AddressProblem)>, crate::store::StoreError> {
+    let offices: Vec<&str> = config.offices.iter().map(|o| o.id.as_str()).collect();
+    let unchecked = store.letters_not_known_to_print(&offices).await?;
+    let checks: Vec<LetterCheck> = unchecked
+        .iter()
+        .filter(|letter| letter.check.is_none())
+        .map(|letter| LetterCheck {
+            registration: letter.due.registration.id,
+            stored_fields: &letter.stored_fields,
+            check: letter_check(&letter.due.registration.fields),
+        })
+        .collect();
+    store.record_letter_checks(&checks).await?;
+    Ok(unchecked
+        .into_iter()
+        .filter_map(|letter| {
+            letter_for(config, &letter.due, finnish_date(now))
+                .err()
+                .map(|problem| (letter.due, problem))
+        })
+        .collect())
 }
 
 #[derive(Debug, thiserror::Error)]

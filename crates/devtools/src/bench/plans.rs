@@ -1,9 +1,10 @@
 //! `intake bench plans`: the query plans of every statement a web
-//! submission runs (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on
-//! PostgreSQL), over a preloaded database, so that a plan that walks a
-//! table instead of an index is seen before it costs. The statements are
-//! those of `intake_service::store` (registrations, limits, duplicates),
-//! with the values of one stored registration.
+//! submission runs and of those the staff pages of `intake bench pages`
+//! read by (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL), over
+//! a preloaded database, so that a plan that walks a table instead of an
+//! index is seen before it costs. The statements are those of
+//! `intake_service::store` (registrations, limits, duplicates, callbacks,
+//! letters, review), with the values of one stored registration.
 
 use anyhow::Context;
 use sqlx::{AnyPool, Row};
@@ -29,6 +30,16 @@ enum Sample {
     Time,
     Date,
     Text,
+    /// A queue status.
+    Status,
+    /// Now, and the start of the dashboard's 14 days.
+    Now,
+    Since,
+    Today,
+    /// The start and end of the exported day, 30 days ago.
+    DayStart,
+    DayEnd,
+    Office,
 }
 
 const STATEMENTS: &[Statement] = &[
@@ -114,6 +125,98 @@ const STATEMENTS: &[Statement] = &[
     },
 ];
 
+/// The statements of the staff pages of `intake bench pages`.
+const PAGE_STATEMENTS: &[Statement] = &[
+    Statement {
+        what: "callback queue: one status in due order, a page",
+        sql: "SELECT r.id, r.reference, r.status, r.channel, r.office, r.received_at, r.fields, \
+              r.phone, c.due_on, c.attempts, c.next_call_at, c.first_contact_at, \
+              c.lease_holder, c.lease_until, s.name AS holder_name, \
+              (SELECT COUNT(*) FROM registrations d WHERE d.duplicate_of = r.id \
+                AND d.channel <> r.channel) AS other_channel \
+              FROM callbacks c CROSS JOIN registrations r \
+              LEFT JOIN staff s ON s.id = c.lease_holder \
+              WHERE c.status = $1 AND r.id = c.registration_id AND c.closed_at IS NULL \
+              AND (c.next_call_at IS NULL OR c.next_call_at <= $2) \
+              ORDER BY c.due_on, c.received_at, c.registration_id LIMIT 500",
+        binds: &[Sample::Status, Sample::Now],
+    },
+    Statement {
+        what: "queue search by identity code or phone: the person's registrations",
+        sql: "SELECT DISTINCT COALESCE(duplicate_of, id) FROM registrations \
+              WHERE hetu = $1 OR phone = $1",
+        binds: &[Sample::Hetu],
+    },
+    Statement {
+        what: "...and their queue entries",
+        sql: "SELECT r.id, r.fields, c.due_on FROM callbacks c CROSS JOIN registrations r \
+              WHERE c.status = $1 AND r.id = c.registration_id AND c.closed_at IS NULL \
+              AND c.registration_id IN ($2) \
+              ORDER BY c.due_on, c.received_at, c.registration_id",
+        binds: &[Sample::Status, Sample::Id],
+    },
+    Statement {
+        what: "verification list: every registration awaiting review, oldest first",
+        sql: "SELECT id, reference, office, received_at, fields FROM registrations \
+              WHERE status = 'awaiting_review' ORDER BY received_at, created_at, id",
+        binds: &[],
+    },
+    Statement {
+        what: "dashboard: arrivals per hour and channel",
+        sql: "SELECT substr(received_at, 1, 13), channel, COUNT(*) FROM registrations \
+              WHERE received_at >= $1 AND source_received_at IS NULL \
+              GROUP BY substr(received_at, 1, 13), channel \
+              UNION ALL \
+              SELECT substr(source_received_at, 1, 13), channel, COUNT(*) FROM registrations \
+              WHERE source_received_at >= $1 \
+              GROUP BY substr(source_received_at, 1, 13), channel",
+        binds: &[Sample::Since],
+    },
+    Statement {
+        what: "dashboard: the queue's size (and of the other open statuses)",
+        sql: "SELECT COUNT(*) FROM callbacks WHERE status = $1",
+        binds: &[Sample::Status],
+    },
+    Statement {
+        what: "dashboard: overdue",
+        sql: "SELECT COUNT(*) FROM callbacks WHERE status = $1 AND due_on < $2 \
+              AND first_contact_at IS NULL",
+        binds: &[Sample::Status, Sample::Today],
+    },
+    Statement {
+        what: "dashboard: time to first contact of the period's arrivals",
+        sql: "SELECT received_at, first_contact_at FROM callbacks \
+              WHERE received_at >= $1 AND first_contact_at IS NOT NULL AND status IS NOT NULL",
+        binds: &[Sample::Since],
+    },
+    Statement {
+        what: "dashboard: pending letters not known to print",
+        sql: "SELECT r.id, r.fields, k.letter_check, \
+              (SELECT COUNT(*) FROM call_attempts a WHERE a.registration_id = r.id) AS attempts \
+              FROM callbacks k CROSS JOIN registrations r \
+              WHERE k.status = 'send_letter' AND r.id = k.registration_id \
+              AND (k.letter_check IS NULL OR k.letter_check <> 'printable' \
+              OR k.office NOT IN ($1)) ORDER BY r.received_at, r.reference",
+        binds: &[Sample::Office],
+    },
+    Statement {
+        what: "export: the day's closed registrations",
+        sql: "SELECT r.id, r.fields, c.result, c.closed_at, s.name AS closed_by_name \
+              FROM callbacks c CROSS JOIN registrations r \
+              LEFT JOIN staff s ON s.id = c.closed_by \
+              WHERE r.id = c.registration_id AND r.status = 'closed' AND r.duplicate_of IS NULL \
+              AND c.closed_at >= $1 AND c.closed_at < $2 ORDER BY c.closed_at, r.id",
+        binds: &[Sample::DayStart, Sample::DayEnd],
+    },
+    Statement {
+        what: "export: the forms folded into them",
+        sql: "SELECT d.duplicate_of, d.reference, d.channel \
+              FROM callbacks c CROSS JOIN registrations d \
+              WHERE d.duplicate_of = c.registration_id AND c.closed_at >= $1 AND c.closed_at < $2",
+        binds: &[Sample::DayStart, Sample::DayEnd],
+    },
+];
+
 /// Prints the plan of every statement over a database preloaded with
 /// `preload` registrations. Writes run in a transaction that is rolled back.
 pub async fn run(database: &str, preload_count: usize) -> anyhow::Result<String> {
@@ -126,22 +229,29 @@ pub async fn run(database: &str, preload_count: usize) -> anyhow::Result<String>
     let backend = Backend::from_url(&url)?;
     let pool = preload::connect(&url).await?;
     let mut out = format!("{loaded}\n");
-    for statement in STATEMENTS {
-        let explain = match backend {
-            Backend::Sqlite => format!("EXPLAIN QUERY PLAN {}", statement.sql),
-            Backend::Postgres => format!("EXPLAIN {}", statement.sql),
-        };
-        let sql = match backend {
-            Backend::Sqlite => explain.replace("FALSE", "0"),
-            Backend::Postgres => explain,
-        };
-        out.push_str(&format!("\n-- {}\n{}\n", statement.what, statement.sql));
-        let lines = plan(&pool, backend, &sql, statement.binds).await?;
-        if lines.is_empty() {
-            out.push_str("   (no search: a plain insert)\n");
-        }
-        for line in lines {
-            out.push_str(&format!("   {line}\n"));
+    let sections = [
+        ("a web submission", STATEMENTS),
+        ("the staff pages", PAGE_STATEMENTS),
+    ];
+    for (section, statements) in sections {
+        out.push_str(&format!("\n== {section}\n"));
+        for statement in statements {
+            let explain = match backend {
+                Backend::Sqlite => format!("EXPLAIN QUERY PLAN {}", statement.sql),
+                Backend::Postgres => format!("EXPLAIN {}", statement.sql),
+            };
+            let sql = match backend {
+                Backend::Sqlite => explain.replace("FALSE", "0"),
+                Backend::Postgres => explain,
+            };
+            out.push_str(&format!("\n-- {}\n{}\n", statement.what, statement.sql));
+            let lines = plan(&pool, backend, &sql, statement.binds).await?;
+            if lines.is_empty() {
+                out.push_str("   (no search: a plain insert)\n");
+            }
+            for line in lines {
+                out.push_str(&format!("   {line}\n"));
+            }
         }
     }
     pool.close().await;
@@ -162,6 +272,14 @@ async fn plan(
     )
     .fetch_one(pool)
     .await?;
+    let now = time::OffsetDateTime::now_utc();
+    let today = intake_core::calendar::finnish_date(now);
+    let day = today - time::Duration::days(30);
+    let moment = |date: time::Date| {
+        intake_service::store::timestamp(intake_service::callbacks::schedule::finnish_moment(
+            date, 0, 0,
+        ))
+    };
     let mut query = sqlx::query(sql);
     for sample in binds {
         let value = match sample {
@@ -173,6 +291,13 @@ async fn plan(
             Sample::Time => "2026-12-07T10:00:00.000000Z".to_string(),
             Sample::Date => "2026-12-10".to_string(),
             Sample::Text => "sample".to_string(),
+            Sample::Status => "awaiting_call".to_string(),
+            Sample::Now => intake_service::store::timestamp(now),
+            Sample::Since => moment(today - time::Duration::days(13)),
+            Sample::Today => today.to_string(),
+            Sample::DayStart => moment(day),
+            Sample::DayEnd => moment(day.next_day().expect("dates stay in range")),
+            Sample::Office => "helsinki".to_string(),
         };
         query = query.bind(value);
     }

@@ -4,6 +4,7 @@
 //! transactions; the service's own insert path is what the benchmarks time.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -20,6 +21,7 @@ use intake_core::form::{Channel, FormDefinition, WEB_FORM_ID};
 use intake_core::i18n::Lang;
 use intake_core::record::normalise::normalise_submission;
 use intake_core::record::{FieldReading, FieldStatus, Provenance, Reference, RegistrationStatus};
+use intake_service::config::Config;
 use intake_service::store::Backend;
 
 /// Registrations made and inserted per transaction.
@@ -40,6 +42,16 @@ const DUPLICATE_SHARE: f64 = 0.05;
 const REMEMBERED: usize = 50_000;
 /// Caseworkers who made the calls of the preloaded registrations.
 const CASEWORKERS: usize = 20;
+/// The offices registrations are made at: those of the default settings,
+/// which the benchmarks serve (an office not in the settings would send
+/// every letter of its registrations to a caseworker).
+static OFFICES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    Config::default()
+        .offices
+        .into_iter()
+        .map(|office| office.id)
+        .collect()
+});
 
 #[derive(Debug)]
 pub struct PreloadReport {
@@ -175,7 +187,7 @@ pub async fn preload(url: &str, count: usize) -> anyhow::Result<PreloadReport> {
     let mut made = 0;
     while made < count {
         let size = CHUNK.min(count - made);
-        let mut batch = Batch::new();
+        let mut batch = Batch::new(&caseworkers, now);
         for _ in 0..size {
             let duplicate = !people.is_empty() && rng.random_bool(DUPLICATE_SHARE);
             let first = duplicate.then(|| people[rng.random_range(0..people.len())].clone());
@@ -185,14 +197,7 @@ pub async fn preload(url: &str, count: usize) -> anyhow::Result<PreloadReport> {
                     break reference;
                 }
             };
-            let made_now = batch.add(
-                &form,
-                &mut rng,
-                reference,
-                first.as_ref(),
-                &caseworkers,
-                now,
-            )?;
+            let made_now = batch.add(&form, &mut rng, reference, first.as_ref())?;
             folded += usize::from(first.is_some());
             // Later forms name a person among the recent ones.
             if first.is_none() {
@@ -209,11 +214,12 @@ pub async fn preload(url: &str, count: usize) -> anyhow::Result<PreloadReport> {
         tx.commit().await?;
         made += size;
     }
-    // PostgreSQL's autovacuum would have analysed a year's tables; SQLite
-    // gathers no statistics unless told, so its plans are left as the
-    // service would find them.
+    // PostgreSQL's autovacuum would have vacuumed and analysed a year's
+    // tables (vacuumed pages are what let a plan read an index alone);
+    // SQLite gathers no statistics unless told, so its plans are left as
+    // the service would find them.
     if backend == Backend::Postgres {
-        pool.execute("ANALYZE").await?;
+        pool.execute("VACUUM ANALYZE").await?;
     }
     pool.close().await;
     Ok(PreloadReport {
@@ -287,6 +293,9 @@ async fn add_caseworkers(
 
 /// One transaction's worth of rows.
 struct Batch {
+    /// Who made the calls, and the moment the preload stands at.
+    caseworkers: Vec<String>,
+    now: OffsetDateTime,
     registrations: Rows,
     callbacks: Rows,
     status_links: Rows,
@@ -294,8 +303,10 @@ struct Batch {
 }
 
 impl Batch {
-    fn new() -> Batch {
+    fn new(caseworkers: &[String], now: OffsetDateTime) -> Batch {
         Batch {
+            caseworkers: caseworkers.to_vec(),
+            now,
             registrations: Rows::new(
                 "registrations",
                 &[
@@ -331,6 +342,7 @@ impl Batch {
                     "result",
                     "closed_at",
                     "closed_by",
+                    "letter_check",
                 ],
             ),
             status_links: Rows::new(
@@ -369,9 +381,8 @@ impl Batch {
         rng: &mut impl Rng,
         reference: Reference,
         first: Option<&Registered>,
-        caseworkers: &[String],
-        now: OffsetDateTime,
     ) -> anyhow::Result<Registered> {
+        let now = self.now;
         let ts = intake_service::store::timestamp;
         let channel = if rng.random_bool(0.7) {
             Channel::Web
@@ -385,12 +396,14 @@ impl Batch {
         let recent = age < Duration::from_secs(21 * 86_400);
         let status = status_for(rng, channel, recent);
         let id = Uuid::new_v4().to_string();
-        let (fields, hetu, phone) = match first {
-            // The same person's form again: the same fields.
+        let (fields, hetu, phone, letter_check) = match first {
+            // The same person's form again: the same fields (folded into
+            // the first, it waits for no letter of its own).
             Some(first) => (
                 first.fields.clone(),
                 first.hetu.clone(),
                 first.phone.clone(),
+                None,
             ),
             None => person_fields(form, rng, channel, status)?,
         };
@@ -413,10 +426,7 @@ impl Batch {
             form.id().into(),
             Cell::Int(i64::from(form.version())),
             channel_code(channel).into(),
-            (*["vaasa", "helsinki", "tampere"]
-                .choose(rng)
-                .expect("offices"))
-            .into(),
+            OFFICES.choose(rng).expect("offices").clone().into(),
             ts(received_at).into(),
             status.as_str().into(),
             Cell::Bool(false),
@@ -439,7 +449,7 @@ impl Batch {
         }
         // A folded registration has no queue entry of its own.
         if first.is_none() {
-            self.add_callback(rng, &id, status, received_at, caseworkers, now);
+            self.add_callback(rng, &id, status, received_at, letter_check);
         }
         Ok(Registered {
             id,
@@ -455,9 +465,9 @@ impl Batch {
         id: &str,
         status: RegistrationStatus,
         received_at: OffsetDateTime,
-        caseworkers: &[String],
-        now: OffsetDateTime,
+        letter_check: Option<&'static str>,
     ) {
+        let now = self.now;
         let ts = intake_service::store::timestamp;
         let attempts: i64 = match status {
             RegistrationStatus::AwaitingReview => 0,
@@ -468,7 +478,7 @@ impl Batch {
         let called_at = |n: i64| received_at + Duration::from_secs(86_400 * (n as u64 + 1));
         let closed = matches!(status, RegistrationStatus::Closed);
         let worker = || {
-            caseworkers
+            self.caseworkers
                 .choose(&mut rand::rng())
                 .expect("caseworkers")
                 .clone()
@@ -488,6 +498,7 @@ impl Batch {
             closed.then(|| "registered".to_string()).into(),
             last_call.filter(|_| closed).map(ts).into(),
             closed.then(worker).into(),
+            letter_check.map(str::to_string).into(),
         ]);
         for n in 0..attempts {
             let at = called_at(n);
@@ -533,13 +544,15 @@ fn channel_code(channel: Channel) -> &'static str {
 }
 
 /// A new person's fields as the service stores them (normalised by the
-/// same code as a real submission), with their identity code and phone.
+/// same code as a real submission), with their identity code and phone,
+/// and for one waiting for a letter what the dashboard found of its
+/// address when it looked (as a year's dashboard views would have).
 fn person_fields(
     form: &FormDefinition,
     rng: &mut impl Rng,
     channel: Channel,
     status: RegistrationStatus,
-) -> anyhow::Result<(String, Option<String>, Option<String>)> {
+) -> anyhow::Result<(String, Option<String>, Option<String>, Option<&'static str>)> {
     let person: Jobseeker = synthetic::jobseeker(rng);
     let values: HashMap<String, String> = person
         .web_fields()
@@ -568,5 +581,7 @@ fn person_fields(
             .map(str::to_string)
     };
     let (hetu, phone) = (text("hetu"), text("phone"));
-    Ok((serde_json::to_string(&fields)?, hetu, phone))
+    let letter_check = (status == RegistrationStatus::SendLetter)
+        .then(|| intake_service::letters::letter_check(&fields));
+    Ok((serde_json::to_string(&fields)?, hetu, phone, letter_check))
 }

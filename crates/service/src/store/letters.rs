@@ -24,6 +24,25 @@ pub struct DueLetter {
     pub open_batch: Option<Uuid>,
 }
 
+/// A pending letter not known to print, as read for checking.
+#[derive(Debug, Clone)]
+pub struct UncheckedLetter {
+    pub due: DueLetter,
+    /// What was found of its fields before, if they were looked at.
+    pub check: Option<String>,
+    /// Its fields as stored, so that a check is remembered only of these.
+    pub stored_fields: String,
+}
+
+/// What the letter check found of one registration's fields.
+#[derive(Debug, Clone, Copy)]
+pub struct LetterCheck<'a> {
+    pub registration: Uuid,
+    pub stored_fields: &'a str,
+    /// [`LETTER_PRINTABLE`] or an address problem's code.
+    pub check: &'static str,
+}
+
 /// A download of letters.
 #[derive(Debug, Clone)]
 pub struct LetterBatch {
@@ -58,11 +77,11 @@ pub enum MarkedSent {
     NotFound,
 }
 
-/// Registrations with their calls that did not reach the person (what the
-/// letter says was tried: no answer, busy, voicemail, a wrong number or
-/// person; not a call that reached them), and the open batch holding
-/// their letter.
-fn select_due() -> String {
+/// The columns of a due letter: the registration, its calls that did not
+/// reach the person (what the letter says was tried: no answer, busy,
+/// voicemail, a wrong number or person; not a call that reached them),
+/// and the open batch holding its letter. `r` is the registration.
+fn due_columns() -> String {
     let failed: Vec<String> = CallOutcome::ALL
         .into_iter()
         .filter(|outcome| !outcome.is_contact())
@@ -70,16 +89,19 @@ fn select_due() -> String {
         .collect();
     let failed = failed.join(", ");
     format!(
-        "SELECT r.id, r.reference, r.form_id, r.form_version, r.channel, \
+        "r.id, r.reference, r.form_id, r.form_version, r.channel, \
          r.office, r.received_at, r.status, r.identity_verified, r.fields, r.provenance, \
          (SELECT COUNT(*) FROM call_attempts a WHERE a.registration_id = r.id \
             AND a.outcome IN ({failed})) AS attempts, \
          (SELECT MAX(l.batch_id) FROM letter_batch_letters l JOIN letter_batches b \
             ON b.id = l.batch_id WHERE l.registration_id = r.id AND b.sent_at IS NULL) \
-            AS open_batch \
-         FROM registrations r"
+            AS open_batch"
     )
 }
+
+/// What `callbacks.letter_check` holds for fields that give a letter the
+/// mailroom can print; otherwise the address problem's code.
+pub const LETTER_PRINTABLE: &str = "printable";
 
 const SELECT_BATCH: &str = "SELECT b.id, b.office, b.made_at, b.made_by_name, b.sent_at, \
      b.sent_by_name, (SELECT COUNT(*) FROM letter_batch_letters l WHERE l.batch_id = b.id) \
@@ -90,9 +112,9 @@ impl Store {
     /// received first.
     pub async fn due_letters(&self, office: Option<&str>) -> Result<Vec<DueLetter>, StoreError> {
         let sql = format!(
-            "{} WHERE r.status = $1 AND r.duplicate_of IS NULL \
+            "SELECT {} FROM registrations r WHERE r.status = $1 AND r.duplicate_of IS NULL \
              AND ($2 = '' OR r.office = $2) ORDER BY r.received_at, r.reference",
-            select_due()
+            due_columns()
         );
         let rows = sqlx::query(&sql)
             .bind(RegistrationStatus::SendLetter.as_str())
@@ -102,13 +124,77 @@ impl Store {
         rows.iter().map(due_from_row).collect()
     }
 
+    /// The registrations in "send a letter" whose letter is not known to
+    /// print: fields not checked yet, or with a problem, or of an office
+    /// not among `offices`. Oldest received first, as
+    /// [`Store::due_letters`].
+    pub async fn letters_not_known_to_print(
+        &self,
+        offices: &[&str],
+    ) -> Result<Vec<UncheckedLetter>, StoreError> {
+        // From the partial index of pending letters (callbacks_letter_check),
+        // reading whole rows of these alone.
+        let mut sql = format!(
+            "SELECT {}, k.letter_check FROM callbacks k CROSS JOIN registrations r \
+             WHERE k.status = 'send_letter' AND r.id = k.registration_id",
+            due_columns()
+        );
+        if !offices.is_empty() {
+            let known: Vec<String> = (1..=offices.len()).map(|n| format!("${n}")).collect();
+            sql.push_str(&format!(
+                " AND (k.letter_check IS NULL OR k.letter_check <> '{LETTER_PRINTABLE}' \
+                 OR k.office NOT IN ({}))",
+                known.join(", ")
+            ));
+        }
+        sql.push_str(" ORDER BY r.received_at, r.reference");
+        let mut query = sqlx::query(&sql);
+        for office in offices {
+            query = query.bind(office.to_string());
+        }
+        let rows = query.fetch_all(&self.reader).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(UncheckedLetter {
+                    due: due_from_row(row)?,
+                    check: row.try_get("letter_check")?,
+                    stored_fields: row.try_get("fields")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Remembers what the letter check found of registrations' fields,
+    /// each only if its fields are still those read (a later page of the
+    /// sheet may have changed them meanwhile, which forgets a check).
+    pub async fn record_letter_checks(&self, checks: &[LetterCheck<'_>]) -> Result<(), StoreError> {
+        if checks.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for check in checks {
+            sqlx::query(
+                "UPDATE callbacks SET letter_check = $1 WHERE registration_id = $2 \
+                 AND letter_check IS NULL \
+                 AND (SELECT r.fields FROM registrations r WHERE r.id = $2) = $3",
+            )
+            .bind(check.check)
+            .bind(check.registration.to_string())
+            .bind(check.stored_fields)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The letters of a batch still waiting to be sent, for printing it
     /// again.
     pub async fn batch_letters(&self, batch: Uuid) -> Result<Vec<DueLetter>, StoreError> {
         let sql = format!(
-            "{} JOIN letter_batch_letters k ON k.registration_id = r.id \
+            "SELECT {} FROM registrations r JOIN letter_batch_letters k ON k.registration_id = r.id \
              WHERE k.batch_id = $1 AND r.status = $2 ORDER BY r.received_at, r.reference",
-            select_due()
+            due_columns()
         );
         let rows = sqlx::query(&sql)
             .bind(batch.to_string())

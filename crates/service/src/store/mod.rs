@@ -34,7 +34,9 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 pub use jobs::{ClaimedJob, MAX_ATTEMPTS, QueueCounts, Requeue, Requeued, crashed_reason};
-pub use letters::{DueLetter, LetterBatch, LetterHand, MarkedSent};
+pub use letters::{
+    DueLetter, LETTER_PRINTABLE, LetterBatch, LetterCheck, LetterHand, MarkedSent, UncheckedLetter,
+};
 pub use limits::{LimitKind, RateKey};
 pub use operations::{OperationalCounts, heartbeat_fresh};
 pub(crate) use registrations::hex;

@@ -84,17 +84,17 @@ impl Store {
 
     pub async fn operational_counts(&self) -> Result<OperationalCounts, StoreError> {
         let registrations_by_status = sqlx::query_as(
-            "SELECT r.status, COUNT(*) FROM callbacks c JOIN registrations r \
-             ON r.id = c.registration_id WHERE r.duplicate_of IS NULL \
-             GROUP BY r.status ORDER BY r.status",
+            // A queue entry carries its registration's status, none once
+            // folded into another: counted in the queue index alone.
+            "SELECT status, COUNT(*) FROM callbacks WHERE status IS NOT NULL \
+             GROUP BY status ORDER BY status",
         )
         .fetch_all(&self.reader)
         .await?;
         let today = finnish_date(OffsetDateTime::now_utc()).to_string();
         let (overdue,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM callbacks c JOIN registrations r ON r.id = c.registration_id \
-             WHERE r.duplicate_of IS NULL AND r.status = 'awaiting_call' \
-             AND c.first_contact_at IS NULL AND c.due_on < $1",
+            "SELECT COUNT(*) FROM callbacks WHERE status = 'awaiting_call' \
+             AND due_on < $1 AND first_contact_at IS NULL",
         )
         .bind(&today)
         .fetch_one(&self.reader)

@@ -8,10 +8,10 @@ use sqlx::Row;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::super::audit::AuditAction;
+use super::super::audit::{self, AuditAction};
 use super::super::registrations::registration_from_row;
 use super::super::{Store, StoreError, parse_timestamp, timestamp};
-use super::super::{id_column, staff_did, time_column};
+use super::super::{id_column, time_column};
 use super::{optional_time, parse_channel};
 use crate::callbacks::CloseResult;
 use crate::callbacks::schedule::finnish_moment;
@@ -152,17 +152,16 @@ impl Store {
                 registration,
             });
         }
-        for entry in &closed {
-            staff_did(
-                &mut tx,
-                now,
-                staff,
-                Some(entry.registration.id),
-                AuditAction::Export,
-                format.as_str(),
-            )
-            .await?;
-        }
+        let exported: Vec<Uuid> = closed.iter().map(|c| c.registration.id).collect();
+        audit::record_each(
+            &mut tx,
+            now,
+            Some(staff),
+            &exported,
+            AuditAction::Export,
+            format.as_str(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(closed)
     }
@@ -171,11 +170,18 @@ impl Store {
     pub async fn overview(&self, today: Date, days: u32) -> Result<Overview, StoreError> {
         let first_day = today - Duration::days(i64::from(days.max(1)) - 1);
         let since = timestamp(finnish_moment(first_day, 0, 0));
-        let arrivals: Vec<(String, String)> = sqlx::query_as(
-            // The OR lets each side use its index; COALESCE decides.
-            "SELECT COALESCE(source_received_at, received_at), channel FROM registrations \
-             WHERE (received_at >= $1 OR source_received_at >= $1) \
-             AND COALESCE(source_received_at, received_at) >= $1",
+        // Counted per UTC hour in the database, each side from an index
+        // alone: Finland's offset is whole hours, so an hour falls on one
+        // Finnish day. A registration's own arrival is source_received_at
+        // when an earlier form of the person moved its received_at.
+        let arrivals: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT substr(received_at, 1, 13), channel, COUNT(*) FROM registrations \
+             WHERE received_at >= $1 AND source_received_at IS NULL \
+             GROUP BY substr(received_at, 1, 13), channel \
+             UNION ALL \
+             SELECT substr(source_received_at, 1, 13), channel, COUNT(*) FROM registrations \
+             WHERE source_received_at >= $1 \
+             GROUP BY substr(source_received_at, 1, 13), channel",
         )
         .bind(&since)
         .fetch_all(&self.reader)
@@ -187,12 +193,12 @@ impl Store {
                 paper: 0,
             })
             .collect();
-        for (received_at, channel) in &arrivals {
-            let date = finnish_date(parse_timestamp(received_at)?);
+        for (hour, channel, count) in &arrivals {
+            let date = finnish_date(parse_timestamp(&format!("{hour}:00:00.000000Z"))?);
             if let Some(day) = days.iter_mut().find(|d| d.date == date) {
                 match parse_channel(channel)? {
-                    Channel::Web => day.web += 1,
-                    Channel::Paper => day.paper += 1,
+                    Channel::Web => day.web += count,
+                    Channel::Paper => day.paper += count,
                 }
             }
         }
@@ -204,11 +210,11 @@ impl Store {
         let send_letter = self.count_open("send_letter", None).await?;
         let awaiting_review = self.count_open("awaiting_review", None).await?;
 
+        // A queue entry carries its registration's arrival, and a status
+        // only while not folded into another (callbacks_first_contact).
         let contacts: Vec<(String, String)> = sqlx::query_as(
-            "SELECT r.received_at, c.first_contact_at FROM callbacks c \
-             JOIN registrations r ON r.id = c.registration_id \
-             WHERE r.duplicate_of IS NULL AND c.first_contact_at IS NOT NULL \
-             AND r.received_at >= $1",
+            "SELECT received_at, first_contact_at FROM callbacks \
+             WHERE received_at >= $1 AND first_contact_at IS NOT NULL AND status IS NOT NULL",
         )
         .bind(&since)
         .fetch_all(&self.reader)
@@ -232,14 +238,15 @@ impl Store {
 
 impl Store {
     /// Registrations in the queue with a status; with `overdue_before`, only
-    /// those not spoken to and due before that day.
+    /// those not spoken to and due before that day. Counted in the queue
+    /// index alone: an entry carries its registration's status, none once
+    /// folded into another.
     async fn count_open(
         &self,
         status: &str,
         overdue_before: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let base = "SELECT COUNT(*) FROM callbacks c JOIN registrations r \
-             ON r.id = c.registration_id WHERE r.duplicate_of IS NULL AND r.status = $1";
+        let base = "SELECT COUNT(*) FROM callbacks WHERE status = $1";
         let (n,): (i64,) = match overdue_before {
             None => {
                 sqlx::query_as(base)
@@ -249,7 +256,7 @@ impl Store {
             }
             Some(day) => {
                 sqlx::query_as(&format!(
-                    "{base} AND c.first_contact_at IS NULL AND c.due_on < $2"
+                    "{base} AND due_on < $2 AND first_contact_at IS NULL"
                 ))
                 .bind(status)
                 .bind(day)

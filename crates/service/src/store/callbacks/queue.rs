@@ -114,12 +114,14 @@ impl Store {
                AND d.channel <> r.channel) AS other_channel \
              FROM callbacks c CROSS JOIN registrations r \
              LEFT JOIN staff s ON s.id = c.lease_holder \
-             WHERE r.id = c.registration_id AND r.duplicate_of IS NULL AND r.status = $1",
+             WHERE c.status = $1 AND r.id = c.registration_id",
         );
-        // The queue is walked from its entries in due order (CROSS JOIN
-        // keeps SQLite from starting at the status index, which holds a
-        // year of closed registrations); only a closed registration's
-        // entry has closed_at, so the open ones are a small index.
+        // The queue is walked from its entries of the status in the
+        // page's order (callbacks_status_due), no sort, so the database
+        // stops at the page's end. An entry carries its registration's
+        // status (NULL once folded into another), copied by triggers; the
+        // CROSS JOIN keeps SQLite from starting at the registrations'
+        // status index instead.
         if filter.status != RegistrationStatus::Closed {
             sql.push_str(" AND c.closed_at IS NULL");
         }
@@ -186,7 +188,7 @@ impl Store {
                 }
             }
         }
-        sql.push_str(" ORDER BY c.due_on, r.received_at, r.id");
+        sql.push_str(" ORDER BY c.due_on, c.received_at, c.registration_id");
         // Narrowed in SQL alone, the database stops at the page's end.
         let other_language = filter
             .other_language

@@ -85,9 +85,8 @@ pub async fn dashboard_page(
     let t = chrome.t;
     let (bars, gridlines) = chart(&overview.days, t.channel_web, t.channel_paper);
     let letters_t = letters_texts(staff.lang);
-    let letters = crate::letters::letter_list(&state.store, &state.config, None, now).await?;
+    let letters = crate::letters::letters_for_caseworker(&state.store, &state.config, now).await?;
     let letters_for_caseworker = letters
-        .for_caseworker
         .iter()
         .map(|(due, problem)| LetterLine::new(&state, letters_t, staff.lang, due, Some(*problem)))
         .collect();
