@@ -396,15 +396,20 @@ impl Batch {
         let recent = age < Duration::from_secs(21 * 86_400);
         let status = status_for(rng, channel, recent);
         let id = Uuid::new_v4().to_string();
-        let (fields, hetu, phone, letter_check) = match first {
+        let PersonFields {
+            fields,
+            hetu,
+            phone,
+            letter_check,
+        } = match first {
             // The same person's form again: the same fields (folded into
             // the first, it waits for no letter of its own).
-            Some(first) => (
-                first.fields.clone(),
-                first.hetu.clone(),
-                first.phone.clone(),
-                None,
-            ),
+            Some(first) => PersonFields {
+                fields: first.fields.clone(),
+                hetu: first.hetu.clone(),
+                phone: first.phone.clone(),
+                letter_check: None,
+            },
             None => person_fields(form, rng, channel, status)?,
         };
         let provenance = match channel {
@@ -543,16 +548,25 @@ fn channel_code(channel: Channel) -> &'static str {
     }
 }
 
-/// A new person's fields as the service stores them (normalised by the
-/// same code as a real submission), with their identity code and phone,
-/// and for one waiting for a letter what the dashboard found of its
-/// address when it looked (as a year's dashboard views would have).
+/// A person's fields as stored, with what is looked up by.
+struct PersonFields {
+    /// As the service stores them (JSON).
+    fields: String,
+    hetu: Option<String>,
+    phone: Option<String>,
+    /// For one waiting for a letter: what the dashboard found of its
+    /// address when it looked (as a year's dashboard views would have).
+    letter_check: Option<&'static str>,
+}
+
+/// A new person's fields, normalised by the same code as a real
+/// submission.
 fn person_fields(
     form: &FormDefinition,
     rng: &mut impl Rng,
     channel: Channel,
     status: RegistrationStatus,
-) -> anyhow::Result<(String, Option<String>, Option<String>, Option<&'static str>)> {
+) -> anyhow::Result<PersonFields> {
     let person: Jobseeker = synthetic::jobseeker(rng);
     let values: HashMap<String, String> = person
         .web_fields()
@@ -583,5 +597,10 @@ fn person_fields(
     let (hetu, phone) = (text("hetu"), text("phone"));
     let letter_check = (status == RegistrationStatus::SendLetter)
         .then(|| intake_service::letters::letter_check(&fields));
-    Ok((serde_json::to_string(&fields)?, hetu, phone, letter_check))
+    Ok(PersonFields {
+        fields: serde_json::to_string(&fields)?,
+        hetu,
+        phone,
+        letter_check,
+    })
 }
