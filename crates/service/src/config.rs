@@ -586,6 +586,28 @@ fn default_offices() -> Vec<Office> {
     ]
 }
 
+/// Where the SQLite database was, under the folder the service ran in,
+/// before it followed the data folder.
+const OLD_DEFAULT_DATABASE: &str = "data/intake.db";
+
+/// A site that set only the data folder kept its database in
+/// `data/intake.db` under the folder it ran in. Starting it on a new, empty
+/// database in the data folder would look like a site that lost everyone:
+/// it is refused, with what to do.
+fn check_no_database_left_behind(database: &Path, old: &Path) -> anyhow::Result<()> {
+    if database != old && !database.exists() && old.exists() {
+        anyhow::bail!(
+            "the SQLite database is now kept in the data folder, as {}, which does not exist, \
+             but {} does: move it there (with its -wal and -shm files), \
+             or set DATABASE_URL=sqlite://{} to keep it where it is",
+            database.display(),
+            old.display(),
+            old.display()
+        );
+    }
+    Ok(())
+}
+
 impl Config {
     /// Defaults, then the file (if any), then `INTAKE_*` and `DATABASE_URL`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
@@ -622,8 +644,9 @@ impl Config {
         };
         config.apply_env(&var)?;
         if !database_named && var("DATABASE_URL").is_none() {
-            config.database_url =
-                format!("sqlite://{}", config.data_dir.join("intake.db").display());
+            let database = config.data_dir.join("intake.db");
+            check_no_database_left_behind(&database, Path::new(OLD_DEFAULT_DATABASE))?;
+            config.database_url = format!("sqlite://{}", database.display());
         }
         Ok(config)
     }
@@ -777,6 +800,22 @@ mod tests {
         assert_eq!(config.database_url, "postgres://127.0.0.1/test");
         let error = Config::from_sources(Some("listen = 5"), none).unwrap_err();
         assert!(format!("{error:#}").contains("parsing"), "{error:#}");
+    }
+
+    #[test]
+    fn a_database_left_in_the_old_place_is_not_replaced_by_an_empty_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("data/intake.db");
+        let new = dir.path().join("site/intake.db");
+        assert!(check_no_database_left_behind(&new, &old).is_ok());
+        std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+        std::fs::write(&old, b"").unwrap();
+        let error = check_no_database_left_behind(&new, &old).unwrap_err();
+        assert!(error.to_string().contains("DATABASE_URL"), "{error}");
+        assert!(check_no_database_left_behind(&old, &old).is_ok());
+        std::fs::create_dir_all(new.parent().unwrap()).unwrap();
+        std::fs::write(&new, b"").unwrap();
+        assert!(check_no_database_left_behind(&new, &old).is_ok());
     }
 
     #[test]
