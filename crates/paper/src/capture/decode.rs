@@ -230,6 +230,8 @@ enum Source {
     DrawnPdf {
         renderer: pdf_render::PdfRenderer,
         pages: usize,
+        /// Why the parser refused the file.
+        refused: String,
     },
 }
 
@@ -271,9 +273,11 @@ impl Iterator for Pages {
             Source::Pdf(pdf) => pdf
                 .decode(index, &self.limits)
                 .map_err(|e| e.on_page(number)),
-            Source::DrawnPdf { renderer, .. } => renderer
+            Source::DrawnPdf {
+                renderer, refused, ..
+            } => renderer
                 .render(index, &self.limits)
-                .map(PageContent::Drawn)
+                .and_then(|image| drawn_page_of_a_refused_file(image, refused))
                 .map_err(|e| e.on_page(number)),
         };
         Some(content.map(|content| Page { number, content }))
@@ -359,9 +363,32 @@ fn drawn_only(bytes: Vec<u8>, refused: DecodeError) -> Result<Source, DecodeErro
     }
     let renderer = pdf_render::PdfRenderer::new(std::sync::Arc::new(bytes));
     match renderer.page_count() {
-        Ok(pages) if pages > 0 => Ok(Source::DrawnPdf { renderer, pages }),
+        Ok(pages) if pages > 0 => Ok(Source::DrawnPdf {
+            renderer,
+            pages,
+            refused: match refused {
+                DecodeError::CorruptPdf(reason) => reason,
+                other => other.to_string(),
+            },
+        }),
         _ => Err(refused),
     }
+}
+
+/// A page of a file the parser refused, as drawn. An empty drawing is not
+/// taken for a blank page: what was on it may be in the broken part (an
+/// image whose data is not where the file says is left out, not drawn as
+/// an error), so a person looks at the file.
+fn drawn_page_of_a_refused_file(
+    image: GrayImage,
+    refused: &str,
+) -> Result<PageContent, DecodeError> {
+    if crate::capture::register::has_drawn_ink(&image) {
+        return Ok(PageContent::Drawn(image));
+    }
+    Err(DecodeError::CorruptPdf(format!(
+        "{refused}; drawn as a viewer rebuilds it, the page is empty, so what was on it may be lost"
+    )))
 }
 
 /// As `open`, for a file already in memory (an upload).

@@ -279,8 +279,17 @@ fn a_pdf_without_its_cross_reference_table_is_drawn_as_a_viewer_rebuilds_it() {
     let mut pdf = PdfBuilder::new();
     pdf.text_page("Please call me back");
     let whole = pdf.finish();
-    let xref = find(&whole, b"\nxref").expect("an xref table");
-    let broken = whole[..xref + 1].to_vec();
+    // Cut before the cross-reference table (or stream) and the trailer.
+    let cut = find(&whole, b"startxref").expect("a startxref");
+    let cut = [&b"\nxref"[..], b"\rxref", b"/XRef"]
+        .iter()
+        .filter_map(|marker| find(&whole[..cut], marker))
+        .min()
+        .map_or(cut, |at| {
+            // An xref stream's object starts after the previous `endobj`.
+            find(&whole[..at], b"endobj").map_or(at, |end| end + b"endobj".len())
+        });
+    let broken = whole[..cut].to_vec();
     assert!(
         Document::load_mem(&broken).is_err(),
         "the parser refuses the file"
