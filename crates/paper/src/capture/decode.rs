@@ -22,6 +22,7 @@ mod tests;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use image::{GrayImage, ImageFormat};
 
@@ -326,7 +327,7 @@ pub fn open(path: &Path, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
                 std::io::Seek::rewind(&mut file)?;
                 let mut bytes = Vec::with_capacity(size as usize);
                 file.take(limits.max_file_bytes).read_to_end(&mut bytes)?;
-                drawn_only(bytes, error)?
+                drawn_only(Arc::new(bytes), error)?
             }
         };
         return Ok(Pages {
@@ -354,14 +355,14 @@ pub fn open(path: &Path, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
 /// file the drawing library cannot open either keeps the parser's reason.
 /// Its streams were measured before either parser saw it; the reading
 /// child's address-space limit bounds the rest.
-fn drawn_only(bytes: Vec<u8>, refused: DecodeError) -> Result<Source, DecodeError> {
+fn drawn_only(bytes: Arc<Vec<u8>>, refused: DecodeError) -> Result<Source, DecodeError> {
     if !matches!(
         refused,
         DecodeError::CorruptPdf(_) | DecodeError::EncryptedPdf | DecodeError::NoPages
     ) {
         return Err(refused);
     }
-    let renderer = pdf_render::PdfRenderer::new(std::sync::Arc::new(bytes));
+    let renderer = pdf_render::PdfRenderer::new(bytes);
     match renderer.page_count() {
         Ok(pages) if pages > 0 => Ok(Source::DrawnPdf {
             renderer,
@@ -405,7 +406,8 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &DecodeLimits) -> Result<Pages, Decode
     }
     let (kind, source) = if is_pdf(&bytes) {
         check_pdf(&bytes, limits)?;
-        let source = match pdf::PdfPages::parse(&bytes, limits) {
+        let bytes = Arc::new(bytes);
+        let source = match pdf::PdfPages::parse(bytes.clone(), limits) {
             Ok(pages) => Source::Pdf(Box::new(pages)),
             Err(error) => drawn_only(bytes, error)?,
         };

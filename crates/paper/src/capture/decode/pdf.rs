@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use image::GrayImage;
 
@@ -19,6 +19,7 @@ use super::{
     DecodeError, DecodeLimits, PageContent, check_pixels, pdf_image, pdf_page_alone, pdf_scan,
     unpack,
 };
+use crate::capture::register::has_drawn_ink;
 
 /// An image smaller than this (about 500 x 500 pixels) on a page that also
 /// has text is a logo or a stamp, not a scan of the page: such a page is
@@ -33,6 +34,12 @@ pub(super) struct PdfPages {
     /// The file large image data was left in when the PDF was opened; it is
     /// read from there when its page is.
     file: Option<PathBuf>,
+    /// The file's bytes, when it was parsed from memory.
+    bytes: Option<Arc<Vec<u8>>>,
+    /// The whole file as the drawing library reads it, opened the first
+    /// time a page drawn from the parser's reading comes out empty; `None`
+    /// when it cannot be opened or finds other pages than the parser.
+    viewer: OnceLock<Option<PdfRenderer>>,
 }
 
 /// Marks an image stream whose data was left in the file.
@@ -42,11 +49,16 @@ const DEFER_ABOVE_BYTES: usize = 64 * 1024;
 
 impl PdfPages {
     /// The caller has checked the file's streams (`unpack::check_pdf`).
-    pub(super) fn parse(bytes: &[u8], limits: &DecodeLimits) -> Result<PdfPages, DecodeError> {
+    pub(super) fn parse(
+        bytes: Arc<Vec<u8>>,
+        limits: &DecodeLimits,
+    ) -> Result<PdfPages, DecodeError> {
         let doc = guard(|| {
-            Document::load_mem(bytes).map_err(|e| DecodeError::CorruptPdf(e.to_string()))
+            Document::load_mem(&bytes).map_err(|e| DecodeError::CorruptPdf(e.to_string()))
         })?;
-        PdfPages::from_document(doc, None, limits)
+        let mut pages = PdfPages::from_document(doc, None, limits)?;
+        pages.bytes = Some(bytes);
+        Ok(pages)
     }
 
     /// Opens a PDF on disk, keeping the page tree in memory but leaving large
@@ -80,7 +92,13 @@ impl PdfPages {
                 DecodeError::NoPages
             });
         }
-        Ok(PdfPages { doc, pages, file })
+        Ok(PdfPages {
+            doc,
+            pages,
+            file,
+            bytes: None,
+            viewer: OnceLock::new(),
+        })
     }
 
     pub(super) fn len(&self) -> usize {
@@ -127,8 +145,35 @@ impl PdfPages {
             if !text.trim().is_empty() {
                 return Ok(PageContent::Digital { text, image });
             }
+            if !has_drawn_ink(&image) {
+                // The parser may have read less than a viewer shows: a
+                // content stream without its length, an object it skipped.
+                // A page is blank only if a viewer draws it blank too.
+                if let Some(viewed) = self.as_a_viewer_draws(index, limits) {
+                    return Ok(PageContent::Drawn(viewed));
+                }
+            }
             Ok(PageContent::Drawn(image))
         })
+    }
+
+    /// Page `index` drawn by the drawing library from the whole file with
+    /// its own parser, which rebuilds what is broken as viewers do; `None`
+    /// if it cannot, or if it draws the page empty too.
+    fn as_a_viewer_draws(&self, index: usize, limits: &DecodeLimits) -> Option<GrayImage> {
+        let viewer = self.viewer.get_or_init(|| {
+            let bytes = match (&self.bytes, &self.file) {
+                (Some(bytes), _) => bytes.clone(),
+                // The file's size was checked against the limit on opening.
+                (None, Some(path)) => Arc::new(std::fs::read(path).ok()?),
+                (None, None) => return None,
+            };
+            let viewer = PdfRenderer::new(bytes);
+            // Pages are matched by their place in the file.
+            (viewer.page_count().ok()? == self.pages.len()).then_some(viewer)
+        });
+        let image = viewer.as_ref()?.render(index, limits).ok()?;
+        has_drawn_ink(&image).then_some(image)
     }
 
     /// The page as a viewer shows it. The drawing library is given the

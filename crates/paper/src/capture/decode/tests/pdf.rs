@@ -308,6 +308,61 @@ fn a_pdf_without_its_cross_reference_table_is_drawn_as_a_viewer_rebuilds_it() {
     }
 }
 
+#[test]
+fn a_page_the_parser_reads_empty_but_a_viewer_shows_is_not_blank() {
+    // A content stream without its /Length, as pdf.js's issue1293r.pdf has
+    // it: lopdf keeps the file and loses the page's text, viewers find the
+    // `endstream` and show it.
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 100] \
+         /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        "<< >>\nstream\nBT /F1 20 Tf 10 40 Td (Please call me back) Tj ET\nendstream",
+    ];
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(bytes.len());
+        bytes.extend(format!("{} 0 obj\n{object}\nendobj\n", i + 1).bytes());
+    }
+    let xref = bytes.len();
+    bytes.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+    for offset in offsets {
+        bytes.extend(format!("{offset:010} 00000 n \n").bytes());
+    }
+    let trailer = format!("trailer\n<< /Root 1 0 R /Size {} >>\n", objects.len() + 1);
+    bytes.extend(format!("{trailer}startxref\n{xref}\n%%EOF\n").bytes());
+    let parsed = Document::load_mem(&bytes).expect("the parser keeps the file");
+    let page = *parsed.get_pages().values().next().unwrap();
+    assert!(
+        parsed.get_page_content(page).unwrap_or_default().is_empty(),
+        "the parser reads the page as empty"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-length.pdf");
+    std::fs::write(&path, &bytes).unwrap();
+    let from_disk: Vec<_> = crate::capture::decode::open(&path, &limits())
+        .unwrap()
+        .collect();
+    for pages in [all(bytes), from_disk] {
+        match &pages[..] {
+            [
+                Ok(Page {
+                    content: PageContent::Drawn(image),
+                    ..
+                }),
+            ] => {
+                let ink = image.pixels().filter(|p| p.0[0] < 128).count();
+                assert!(ink > 100, "the text is drawn ({ink} dark pixels)");
+            }
+            other => panic!("expected one drawn page, got {other:?}"),
+        }
+    }
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }
