@@ -606,6 +606,7 @@ fn extract(config: &Config, files: &[PathBuf]) -> anyhow::Result<()> {
             println!("{line}");
         }
     }
+    intake_paper::capture::extract::release_engines();
     anyhow::ensure!(
         unreadable == 0,
         "{unreadable} file(s) or page(s) could not be read"

@@ -357,6 +357,18 @@ static SHARED: [Shared; 2] = [
     },
 ];
 
+/// Lets go of the process's shared engines and this thread's own. Called
+/// on every reading thread before the process ends: Tesseract's model
+/// cache, torn down at exit, warns of a leak on standard error for every
+/// model an engine still holds.
+pub fn release_engines() {
+    for shared in &SHARED {
+        let mut engine = shared.engine.lock().unwrap_or_else(PoisonError::into_inner);
+        engine.take();
+    }
+    ENGINES.with(|engines| engines.borrow_mut().clear());
+}
+
 /// Runs `f` with an engine for `languages`: the process's one if the set is
 /// shared, else this thread's; made first if needed (loading the models
 /// takes tenths of a second: once per thread or process).

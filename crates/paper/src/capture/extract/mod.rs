@@ -26,6 +26,7 @@ use intake_core::record::{FieldReading, FieldStatus};
 
 pub use documents::{MISSING_PAGE_REASON, fill_missing_fields};
 pub use open::{OpenedFile, open_file, read_pages};
+pub use window::release_engines;
 
 use documents::group;
 

@@ -40,8 +40,9 @@ enum PageNews {
 /// Tesseract engines. Not rayon's global pool: a caller that reads several
 /// files in parallel on that pool (the benchmarks do) blocks its threads
 /// waiting for pages, and pages queued behind those waits would never run.
+static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+
 fn page_pool() -> &'static rayon::ThreadPool {
-    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(rayon::current_num_threads())
@@ -49,6 +50,16 @@ fn page_pool() -> &'static rayon::ThreadPool {
             .build()
             .expect("a thread pool can be started")
     })
+}
+
+/// Lets go of every recognition engine, the page threads' own and the
+/// process's shared ones, before the process ends (see
+/// `ocr::release_engines`). The next page read makes them again.
+pub fn release_engines() {
+    if let Some(pool) = POOL.get() {
+        pool.broadcast(|_| ocr::release_engines());
+    }
+    ocr::release_engines();
 }
 
 /// Reads pages on the thread pool through a sliding window: a page is

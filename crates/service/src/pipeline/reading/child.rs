@@ -56,6 +56,7 @@ fn serve() -> Result<(), String> {
         };
         read(&request, catalogue, &mut out)?;
     }
+    intake_paper::capture::extract::release_engines();
     Ok(())
 }
 
