@@ -110,7 +110,7 @@ impl Office {
             printed
                 .iter()
                 .all(|text| intake_paper::letter::can_print(text)),
-            "office `{id}`: its name or address has a letter the letters' fonts cannot print"
+            "office `{id}`: its name or address has a character the letters' font has no glyph for"
         );
         Ok(())
     }
@@ -915,6 +915,24 @@ mod tests {
             good.offices[0].letter_office().address(Lang::Sv),
             "Torget 1, 90100 Uleåborg"
         );
+        // Northern Sámi's letters print; a script the letters' font lacks
+        // does not.
+        let sami = full.replace(
+            "en = \"Oulu\" }\nstreet",
+            "en = \"Oulu Č Đ Ŋ Š Ŧ Ž\" }\nstreet",
+        );
+        let sami: Config = toml::from_str(&format!(
+            "{sami}postal_code = \"90100\"\nphone = \"08 123 4567\"\n"
+        ))
+        .unwrap();
+        sami.check().unwrap();
+        let arabic = full.replace("en = \"Oulu\" }\nstreet", "en = \"أولو\" }\nstreet");
+        let arabic: Config = toml::from_str(&format!(
+            "{arabic}postal_code = \"90100\"\nphone = \"08 123 4567\"\n"
+        ))
+        .unwrap();
+        let error = arabic.check().unwrap_err().to_string();
+        assert!(error.contains("oulu") && error.contains("glyph"), "{error}");
     }
 
     #[test]

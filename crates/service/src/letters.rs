@@ -24,7 +24,8 @@ pub enum AddressProblem {
     Missing,
     /// A part of the address still needs review (sent on unchecked).
     Unsure,
-    /// A letter the standard fonts cannot print, which would print as `?`.
+    /// A name or address with a character the letters' font has no glyph
+    /// for (Arabic or Chinese script, say), which would print as a blank box.
     Unprintable,
     /// The registration's office is not in the settings any more.
     UnknownOffice,

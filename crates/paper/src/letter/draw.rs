@@ -6,11 +6,11 @@
 
 use intake_core::i18n::Lang;
 
+use super::font::{Glyphs, Weight};
 use super::texts::letter_texts;
-use super::{Letter, date_text};
+use super::{Letter, LetterError, date_text};
 use crate::printable::canvas::Canvas;
-use crate::printable::style::Line;
-use crate::printable::text::{Font, wrap};
+use crate::printable::text::wrap_by;
 
 /// The envelope's window, `[x, y, width, height]` in mm from the top left.
 pub const WINDOW_MM: [f64; 4] = [20.0, 45.0, 90.0, 45.0];
@@ -28,6 +28,25 @@ const BODY_BOTTOM: f64 = 280.0;
 /// first, English with Finnish may need the smaller.
 const BODY_SIZES: [f64; 4] = [10.5, 9.5, 8.5, 7.5];
 
+/// A line of text in the letter's font.
+struct Line {
+    weight: Weight,
+    size_pt: f64,
+    text: String,
+    grey: bool,
+}
+
+impl Line {
+    fn new(weight: Weight, size_pt: f64, text: impl Into<String>, grey: bool) -> Line {
+        Line {
+            weight,
+            size_pt,
+            text: text.into(),
+            grey,
+        }
+    }
+}
+
 /// A line placed on the page.
 struct Placed {
     x: f64,
@@ -35,12 +54,20 @@ struct Placed {
     line: Line,
 }
 
-pub fn page(letter: &Letter) -> Result<Vec<u8>, lopdf::Error> {
+/// The page's content stream; the glyphs it sets are added to `glyphs`.
+pub fn page(letter: &Letter, glyphs: &mut Glyphs) -> Result<Vec<u8>, LetterError> {
     let mut canvas = Canvas::new();
-    for placed in head(letter).into_iter().chain(body(letter)) {
-        canvas.text(placed.x, placed.baseline, &placed.line);
+    for Placed { x, baseline, line } in head(letter).into_iter().chain(body(letter)) {
+        let codes = glyphs.encode(line.weight, &line.text)?;
+        let font = (line.weight.resource(), line.size_pt);
+        canvas.glyphs(x, baseline, font, codes, line.grey);
     }
-    canvas.encode()
+    Ok(canvas.encode()?)
+}
+
+/// `text` broken into lines no wider than `max_mm` in `weight` at `size_pt`.
+fn wrap(text: &str, weight: Weight, size_pt: f64, max_mm: f64) -> Vec<String> {
+    wrap_by(text, max_mm, |line| weight.width_mm(line, size_pt))
 }
 
 /// The letterhead, the window's address and the date and reference.
@@ -52,30 +79,35 @@ fn head(letter: &Letter) -> Vec<Placed> {
     at(
         LEFT,
         20.0,
-        Line::new(Font::Bold, 13.0, office.name.get(first), false),
+        Line::new(Weight::Bold, 13.0, office.name.get(first), false),
     );
     at(
         LEFT,
         25.5,
-        Line::new(Font::Regular, 9.0, office.address(first), false),
+        Line::new(Weight::Regular, 9.0, office.address(first), false),
     );
     at(
         LEFT,
         30.0,
-        Line::new(Font::Regular, 9.0, office.phone.clone(), false),
+        Line::new(Weight::Regular, 9.0, office.phone.clone(), false),
     );
 
     // The return line, small, at the top of the window.
     let [_, window_top, window_width, _] = WINDOW_MM;
     let back = format!("{}, {}", office.name.get(first), office.address(first));
-    let back = wrap(&back, Font::Regular, 7.0, window_width - 2.0 * WINDOW_INSET)
-        .into_iter()
-        .next()
-        .unwrap_or_default();
+    let back = wrap(
+        &back,
+        Weight::Regular,
+        7.0,
+        window_width - 2.0 * WINDOW_INSET,
+    )
+    .into_iter()
+    .next()
+    .unwrap_or_default();
     at(
         LEFT,
         window_top + 5.0,
-        Line::new(Font::Regular, 7.0, back, true),
+        Line::new(Weight::Regular, 7.0, back, true),
     );
     let recipient = &letter.recipient;
     let address = [
@@ -89,25 +121,33 @@ fn head(letter: &Letter) -> Vec<Placed> {
     ];
     for (i, text) in address.into_iter().enumerate() {
         let baseline = window_top + 13.0 + 5.0 * i as f64;
-        at(LEFT, baseline, Line::new(Font::Regular, 11.0, text, false));
+        at(
+            LEFT,
+            baseline,
+            Line::new(Weight::Regular, 11.0, text, false),
+        );
     }
 
     for (i, lang) in letter.languages.iter().enumerate() {
         let t = letter_texts(*lang);
         let top = window_top + 5.0 + 11.0 * i as f64;
         let grey = i > 0;
-        at(SIDE_LEFT, top, Line::new(Font::Regular, 9.0, t.date, grey));
+        at(
+            SIDE_LEFT,
+            top,
+            Line::new(Weight::Regular, 9.0, t.date, grey),
+        );
         at(
             SIDE_LEFT + 28.0,
             top,
-            Line::new(Font::Regular, 9.0, date_text(letter.dated), grey),
+            Line::new(Weight::Regular, 9.0, date_text(letter.dated), grey),
         );
         at(
             SIDE_LEFT,
             top + 4.5,
-            Line::new(Font::Regular, 9.0, t.reference, grey),
+            Line::new(Weight::Regular, 9.0, t.reference, grey),
         );
-        let reference = Line::new(Font::Bold, 9.0, letter.reference.clone(), grey);
+        let reference = Line::new(Weight::Bold, 9.0, letter.reference.clone(), grey);
         at(SIDE_LEFT + 28.0, top + 4.5, reference);
     }
     placed
@@ -145,20 +185,24 @@ fn body_at(letter: &Letter, size: f64) -> Vec<Placed> {
             .replace("{office_phone}", &letter.office.phone)
             .replace("{reference}", &letter.reference)
             .replace("{office_address}", &letter.office.address(*lang));
-        let paragraphs: [(Font, f64, String); 8] = [
-            (Font::Bold, size + 3.0, t.title.to_string()),
+        let paragraphs: [(Weight, f64, String); 8] = [
+            (Weight::Bold, size + 3.0, t.title.to_string()),
             (
-                Font::Regular,
+                Weight::Regular,
                 size,
                 t.greeting.replace("{name}", &letter.recipient.name),
             ),
-            (Font::Regular, size, t.received.replace("{date}", &received)),
-            (Font::Regular, size, tried),
-            (Font::Bold, size + 0.5, t.what_now_heading.to_string()),
-            (Font::Regular, size, what_now),
-            (Font::Bold, size + 0.5, t.date_stands_heading.to_string()),
             (
-                Font::Regular,
+                Weight::Regular,
+                size,
+                t.received.replace("{date}", &received),
+            ),
+            (Weight::Regular, size, tried),
+            (Weight::Bold, size + 0.5, t.what_now_heading.to_string()),
+            (Weight::Regular, size, what_now),
+            (Weight::Bold, size + 0.5, t.date_stands_heading.to_string()),
+            (
+                Weight::Regular,
                 size,
                 t.date_stands.replace("{date}", &received),
             ),
@@ -186,13 +230,13 @@ fn body_at(letter: &Letter, size: f64) -> Vec<Placed> {
         placed.push(Placed {
             x: LEFT,
             baseline: y,
-            line: Line::new(Font::Regular, size, t.closing, false),
+            line: Line::new(Weight::Regular, size, t.closing, false),
         });
         y += leading;
         placed.push(Placed {
             x: LEFT,
             baseline: y,
-            line: Line::new(Font::Regular, size, letter.office.name.get(*lang), false),
+            line: Line::new(Weight::Regular, size, letter.office.name.get(*lang), false),
         });
     }
     placed

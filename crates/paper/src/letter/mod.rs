@@ -1,9 +1,11 @@
 //! The letter sent when the phone fails: one A4 page per person, in their
 //! service language, the address placed for a C5/DL window envelope. All
 //! pending letters print as one PDF, one letter per page, with the paper
-//! form's fonts and drawing code.
+//! form's drawing code and an embedded font that has the letters of names
+//! from all over Europe (see [`font`]).
 
 mod draw;
+mod font;
 #[cfg(test)]
 mod tests;
 mod texts;
@@ -15,8 +17,6 @@ use intake_core::i18n::{Lang, Text};
 
 use crate::printable::canvas::pt;
 use crate::printable::layout::{PAGE_HEIGHT_MM, PAGE_WIDTH_MM};
-use crate::printable::pdf::resources;
-use crate::printable::text::win_ansi;
 pub use texts::{LetterTexts, letter_texts};
 
 /// The office the letter comes from, as its settings give it.
@@ -78,12 +78,11 @@ pub fn languages_for(service_language: Option<&str>) -> Vec<Lang> {
     }
 }
 
-/// Whether the standard fonts print `text` as written: a letter that would
-/// print `?` in a name or address goes to a person instead.
+/// Whether the letter's font prints `text` as written: every character has
+/// a glyph in it. A letter whose name or address has one it lacks (Arabic,
+/// Chinese, ...) goes to a person instead of printing a blank box.
 pub fn can_print(text: &str) -> bool {
-    text.chars()
-        .zip(win_ansi(text))
-        .all(|(c, byte)| byte != b'?' || c == '?')
+    font::has_glyphs(text)
 }
 
 /// The day in the letter: 7.12.2026 in all three languages.
@@ -97,6 +96,11 @@ pub enum LetterError {
     NoLetters,
     #[error("cannot write the PDF: {0}")]
     Pdf(#[from] lopdf::Error),
+    /// Text that [`can_print`] refuses reached the page anyway.
+    #[error("the letter font has no glyph for U+{:04X}", u32::from(*.0))]
+    NoGlyph(char),
+    #[error("cannot embed the letter font: {0}")]
+    Font(#[from] subsetter::Error),
 }
 
 /// All `letters` as one PDF, each on a page of its own.
@@ -106,8 +110,9 @@ pub fn render(letters: &[Letter]) -> Result<Vec<u8>, LetterError> {
     }
     let mut doc = Document::with_version("1.7");
     let page_tree = doc.new_object_id();
-    let resources = resources(&mut doc);
-    let resources_id = doc.add_object(resources);
+    // The fonts hold the glyphs of every page, so they come after them.
+    let resources_id = doc.new_object_id();
+    let mut glyphs = font::Glyphs::new();
     let media_box: Vec<Object> = vec![
         0.into(),
         0.into(),
@@ -116,7 +121,7 @@ pub fn render(letters: &[Letter]) -> Result<Vec<u8>, LetterError> {
     ];
     let mut page_ids = Vec::new();
     for letter in letters {
-        let content = draw::page(letter)?;
+        let content = draw::page(letter, &mut glyphs)?;
         let content_id = doc.add_object(Stream::new(lopdf::Dictionary::new(), content));
         let page_id = doc.add_object(dictionary! {
             "Type" => "Page",
@@ -127,6 +132,14 @@ pub fn render(letters: &[Letter]) -> Result<Vec<u8>, LetterError> {
         });
         page_ids.push(Object::from(page_id));
     }
+    let fonts = glyphs.add_fonts(&mut doc)?;
+    doc.objects.insert(
+        resources_id,
+        Object::Dictionary(dictionary! {
+            "Font" => fonts,
+            "ProcSet" => vec!["PDF".into(), "Text".into()],
+        }),
+    );
     let count = page_ids.len() as i64;
     doc.objects.insert(
         page_tree,

@@ -73,16 +73,34 @@ impl Canvas {
 
     /// A line of text with its baseline's left end at (x, baseline).
     pub fn text(&mut self, x: f64, baseline: f64, line: &Line) {
-        let grey = if line.grey { GREY } else { 0.0 };
+        let shown = Object::String(win_ansi(&line.text), StringFormat::Literal);
+        let font = line.font.resource();
+        self.show(x, baseline, (font, line.size_pt), shown, line.grey);
+    }
+
+    /// Text already encoded for the font resource `font` (two-byte glyph
+    /// codes for an embedded font), its baseline's left end at (x, baseline).
+    pub fn glyphs(&mut self, x: f64, baseline: f64, font: (&str, f64), codes: Vec<u8>, grey: bool) {
+        let shown = Object::String(codes, StringFormat::Hexadecimal);
+        self.show(x, baseline, font, shown, grey);
+    }
+
+    fn show(
+        &mut self,
+        x: f64,
+        baseline: f64,
+        (font, size_pt): (&str, f64),
+        shown: Object,
+        grey: bool,
+    ) {
+        let grey = if grey { GREY } else { 0.0 };
         self.ops.push(op("BT", vec![]));
         self.ops.push(op("g", vec![(grey as f32).into()]));
-        let font = Object::Name(line.font.resource().into());
-        self.ops
-            .push(op("Tf", vec![font, (line.size_pt as f32).into()]));
+        let font = Object::Name(font.into());
+        self.ops.push(op("Tf", vec![font, (size_pt as f32).into()]));
         let at = vec![pt(x).into(), pt(PAGE_HEIGHT_MM - baseline).into()];
         self.ops.push(op("Td", at));
-        let bytes = Object::String(win_ansi(&line.text), StringFormat::Literal);
-        self.ops.push(op("Tj", vec![bytes]));
+        self.ops.push(op("Tj", vec![shown]));
         self.ops.push(op("ET", vec![]));
     }
 

@@ -140,7 +140,7 @@ fn check(
 }
 
 /// The standard fonts, WinAnsi-encoded so that å, ä and ö print.
-pub(crate) fn resources(doc: &mut Document) -> Dictionary {
+fn resources(doc: &mut Document) -> Dictionary {
     let mut fonts = Dictionary::new();
     for font in Font::ALL {
         let id = doc.add_object(dictionary! {

@@ -76,6 +76,11 @@ pub fn win_ansi(text: &str) -> Vec<u8> {
 /// Breaks `text` into lines no wider than `max_mm`; a single word wider than
 /// that keeps its own line rather than being cut.
 pub fn wrap(text: &str, font: Font, size_pt: f64, max_mm: f64) -> Vec<String> {
+    wrap_by(text, max_mm, |line| font.width_mm(line, size_pt))
+}
+
+/// [`wrap`] for any font: `width_mm` measures a line as it will be set.
+pub fn wrap_by(text: &str, max_mm: f64, width_mm: impl Fn(&str) -> f64) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
@@ -84,7 +89,7 @@ pub fn wrap(text: &str, font: Font, size_pt: f64, max_mm: f64) -> Vec<String> {
         } else {
             format!("{current} {word}")
         };
-        if current.is_empty() || font.width_mm(&candidate, size_pt) <= max_mm {
+        if current.is_empty() || width_mm(&candidate) <= max_mm {
             current = candidate;
         } else {
             lines.push(std::mem::replace(&mut current, word.to_string()));
