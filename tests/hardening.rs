@@ -62,6 +62,10 @@ fn main() {
         ("metrics_show_the_pages_another_process_read", |b| {
             Box::pin(metrics_show_the_pages_another_process_read(b))
         }),
+        (
+            "a_sign_in_finding_every_password_check_taken_is_told_busy",
+            |b| Box::pin(a_sign_in_finding_every_password_check_taken_is_told_busy(b)),
+        ),
     ];
     common::run_on_both_backends(cases)
 }
@@ -886,6 +890,113 @@ async fn metrics_show_the_pages_another_process_read(backend: Backend) -> Result
     }
     let seconds = sample(&metrics, "intake_page_read_seconds_sum").unwrap_or(0.0);
     ensure!(seconds > 0.0, "the reading time is summed: {seconds}");
+    app.finish().await;
+    Ok(())
+}
+
+/// A route that takes every password check slot, says so, and gives
+/// them back when released.
+fn password_checks_taken() -> (
+    axum::Router<intake_service::web::AppState>,
+    tokio::sync::mpsc::Receiver<()>,
+    std::sync::Arc<tokio::sync::Notify>,
+) {
+    use axum::extract::State;
+    use intake_service::web::AppState;
+
+    let (entered, taken) = tokio::sync::mpsc::channel::<()>(1);
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
+    let held = release.clone();
+    let routes = axum::Router::new().route(
+        "/test/take-password-checks",
+        get(move |State(state): State<AppState>| {
+            let (entered, held) = (entered.clone(), held.clone());
+            async move {
+                let all = state.config.staff.password_checks_at_once;
+                let _taken = state.hashing.clone().acquire_many_owned(all).await;
+                let _ = entered.send(()).await;
+                held.notified().await;
+                "released"
+            }
+        }),
+    );
+    (routes, taken, release)
+}
+
+/// Every password check is taken: a sign-in waits the configured time,
+/// then is answered 503 without a check (a wrong password is not found
+/// wrong, nor counted); once a check is free, sign-ins work again.
+async fn a_sign_in_finding_every_password_check_taken_is_told_busy(
+    backend: Backend,
+) -> Result<(), Failed> {
+    const PASSWORD: &str = "a long enough password";
+    let (routes, mut taken, release) = password_checks_taken();
+    let app = TestApp::spawn_custom(
+        &backend,
+        "127.0.0.1:0",
+        |c| {
+            c.scanning.process = false;
+            c.staff.password_check_wait_ms = 200;
+        },
+        routes,
+    )
+    .await;
+    let store = &app.store;
+    store
+        .add_user(
+            "kaisa",
+            intake_service::accounts::Role::Caseworker,
+            PASSWORD.into(),
+        )
+        .await?;
+    let holder = tokio::spawn(reqwest::get(format!(
+        "{}/test/take-password-checks",
+        app.base
+    )));
+    tokio::time::timeout(GUARD, taken.recv())
+        .await
+        .map_err(|_| "the checks were never taken")?
+        .ok_or("the route ended")?;
+
+    for password in [PASSWORD, "wrong password!"] {
+        let busy = common::page::sign_in_attempt(&app, "kaisa", password, &[]).await?;
+        ensure!(
+            busy.status == StatusCode::SERVICE_UNAVAILABLE,
+            "no check free: {}",
+            busy.status
+        );
+        ensure!(
+            !busy
+                .set_cookie
+                .iter()
+                .any(|c| c.starts_with("intake_staff=")),
+            "no session"
+        );
+    }
+    let (_, metrics) = app.get("/metrics").await;
+    ensure!(
+        sample(&metrics, "intake_sign_in_failures_total") == Some(0.0),
+        "the wrong password was never checked, so not counted: {:?}",
+        sample(&metrics, "intake_sign_in_failures_total")
+    );
+
+    release.notify_one();
+    let released = tokio::time::timeout(GUARD, holder)
+        .await
+        .map_err(|_| "the checks were never given back")???;
+    ensure!(released.status() == StatusCode::OK, "{}", released.status());
+    let wrong = common::page::sign_in_attempt(&app, "kaisa", "wrong password!", &[]).await?;
+    ensure!(
+        wrong.status == StatusCode::UNAUTHORIZED,
+        "checked again: {}",
+        wrong.status
+    );
+    let signed_in = common::page::sign_in_attempt(&app, "kaisa", PASSWORD, &[]).await?;
+    ensure!(
+        signed_in.status == StatusCode::SEE_OTHER,
+        "signed in: {}",
+        signed_in.status
+    );
     app.finish().await;
     Ok(())
 }
