@@ -889,7 +889,8 @@ async fn metrics_show_the_pages_another_process_read(backend: Backend) -> Result
         );
     }
     let seconds = sample(&metrics, "intake_page_read_seconds_sum").unwrap_or(0.0);
-    ensure!(seconds > 0.0, "the reading time is summed: {seconds}");
+    let timed = seconds > 0.0;
+    ensure!(timed, "the reading time is summed: {seconds}");
     app.finish().await;
     Ok(())
 }
