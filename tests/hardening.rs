@@ -49,12 +49,23 @@ fn main() {
         ("a_stopping_worker_hands_its_job_back", |b| {
             Box::pin(a_stopping_worker_hands_its_job_back(b))
         }),
+        (
+            "a_worker_stopped_mid_file_hands_the_file_back_at_once",
+            |b| Box::pin(a_worker_stopped_mid_file_hands_the_file_back_at_once(b)),
+        ),
         ("health_and_readiness", |b| {
             Box::pin(health_and_readiness(b))
         }),
         ("metrics_count_and_need_loopback_or_the_token", |b| {
             Box::pin(metrics_count_and_need_loopback_or_the_token(b))
         }),
+        ("metrics_show_the_pages_another_process_read", |b| {
+            Box::pin(metrics_show_the_pages_another_process_read(b))
+        }),
+        (
+            "a_sign_in_finding_every_password_check_taken_is_told_busy",
+            |b| Box::pin(a_sign_in_finding_every_password_check_taken_is_told_busy(b)),
+        ),
     ];
     common::run_on_both_backends(cases)
 }
@@ -552,6 +563,126 @@ async fn a_stopping_worker_hands_its_job_back(backend: Backend) -> Result<(), Fa
     Ok(())
 }
 
+/// `intake worker` told to stop (SIGTERM) while a reading child is inside
+/// a file (the child's test hook holds it there): the job is queued again
+/// at once, though its lease had an hour to run, and the stop costs no
+/// attempt.
+async fn a_worker_stopped_mid_file_hands_the_file_back_at_once(
+    backend: Backend,
+) -> Result<(), Failed> {
+    use intake_service::pipeline::import::{ImportRequest, store_batch};
+    use intake_service::store::{BatchEntry, FileState};
+
+    let app = TestApp::spawn_with(&backend, |c| c.scanning.process = false).await;
+    let store = &app.store;
+    let pile = tempfile::tempdir()?;
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/samples/002-printed.jpg"),
+        pile.path().join("hold-me.jpg"),
+    )?;
+    let pipeline = intake_service::pipeline::Pipeline::new(store.clone(), &app.config)?;
+    let request = ImportRequest {
+        paths: vec![pile.path().to_owned()],
+        office: "vaasa".into(),
+        received_on: time::macros::date!(2026 - 11 - 20),
+        scanned_by: "test".into(),
+    };
+    let batch = store_batch(&pipeline, &request, BatchEntry::Import).await?;
+    let file = store.batch_files(batch.id).await?[0].id;
+
+    let config = app.config.data_dir.join("worker.toml");
+    std::fs::write(&config, "[scanning]\nlease_seconds = 3600\nworkers = 1\n")?;
+    let log_path = app.config.data_dir.join("worker.log");
+    let log = std::fs::File::create(&log_path)?;
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+        .env_remove("DATABASE_URL")
+        .env_remove("INTAKE_CONFIG")
+        .env_remove("INTAKE_DROP_DIR")
+        .env("INTAKE_DATA_DIR", &app.config.data_dir)
+        .env(
+            "INTAKE_FORMS_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/forms"),
+        )
+        .env("RUST_LOG", "intake=info")
+        .env(intake_service::pipeline::reading::TEST_HOLD_ON, "hold-me")
+        .arg("--config")
+        .arg(&config)
+        .args(["worker", "--database"])
+        .arg(&app.config.database_url)
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()?;
+    let said = || std::fs::read_to_string(&log_path).unwrap_or_default();
+
+    // Inside the file: the child has opened it (its page count is
+    // recorded) and holds there, its lease an hour long.
+    let inside = tokio::time::timeout(GUARD, async {
+        loop {
+            let opened = store.scan_file(file).await.ok().flatten()?.page_count;
+            if opened.is_some() {
+                return Some(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    if !matches!(inside, Ok(Some(()))) {
+        let _ = worker.kill();
+        let _ = worker.wait();
+        return Err(format!("the worker never opened the file:\n{}", said()).into());
+    }
+    let counts = store.queue_counts().await?;
+    ensure!(counts.running == 1, "the job is running: {counts:?}");
+    ensure!(
+        store.claim_job("other", GUARD).await?.is_none(),
+        "the job is leased while the file is read"
+    );
+
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()?;
+    ensure!(term.success(), "SIGTERM sent");
+    let stopped = tokio::time::timeout(GUARD, tokio::task::spawn_blocking(move || worker.wait()))
+        .await
+        .map_err(|_| format!("the worker did not stop:\n{}", said()))???;
+    ensure!(
+        stopped.success(),
+        "the worker stops cleanly: {stopped}\n{}",
+        said()
+    );
+
+    let counts = store.queue_counts().await?;
+    ensure!(
+        counts.queued == 1 && counts.running == 0 && counts.dead == 0,
+        "handed back: {counts:?}\n{}",
+        said()
+    );
+    ensure!(
+        store.job_attempts_of_batch(batch.id).await? == [0],
+        "the stop cost no attempt"
+    );
+    let held = store.scan_file(file).await?.ok_or("the file")?;
+    ensure!(
+        held.state != FileState::Quarantined && held.reason.is_none(),
+        "no crash is recorded: {held:?}"
+    );
+    ensure!(
+        store.latest_heartbeat().await?.is_none(),
+        "the stopped worker's heartbeat is gone"
+    );
+    let again = store
+        .claim_job("other", Duration::from_secs(3600))
+        .await?
+        .ok_or("claimable at once, long before the hour's lease ends")?;
+    ensure!(
+        again.file_id == file && again.attempts == 1,
+        "the same file, as its first attempt: {}",
+        again.attempts
+    );
+    app.finish().await;
+    Ok(())
+}
+
 async fn health_and_readiness(backend: Backend) -> Result<(), Failed> {
     // A web node without a worker of its own.
     let app = TestApp::spawn_with(&backend, |c| c.scanning.process = false).await;
@@ -697,6 +828,175 @@ async fn metrics_count_and_need_loopback_or_the_token(backend: Backend) -> Resul
         open.status() == StatusCode::OK,
         "with the token: {}",
         open.status()
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// `serve --no-processing` beside a worker elsewhere: the server's
+/// `/metrics` counts the pages the worker read, and times each.
+async fn metrics_show_the_pages_another_process_read(backend: Backend) -> Result<(), Failed> {
+    use intake_service::pipeline::import::{ImportRequest, store_batch};
+    use intake_service::pipeline::worker::{self, Until, WorkerOptions};
+    use intake_service::store::BatchEntry;
+
+    let app = TestApp::spawn_with(&backend, |c| c.scanning.process = false).await;
+    let pile = tempfile::tempdir()?;
+    for name in ["002-printed.jpg", "009-printed.png"] {
+        std::fs::copy(
+            format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR")),
+            pile.path().join(name),
+        )?;
+    }
+    // The worker's own pipeline and connections, as in `intake worker`:
+    // nothing of it is shared with the server but the database.
+    let store = intake_service::store::Store::connect(&app.config.database_url).await?;
+    let pipeline = intake_service::pipeline::Pipeline::new(store.clone(), &app.config)?;
+    let request = ImportRequest {
+        paths: vec![pile.path().to_owned()],
+        office: "vaasa".into(),
+        received_on: time::macros::date!(2026 - 11 - 20),
+        scanned_by: "test".into(),
+    };
+    let batch = store_batch(&pipeline, &request, BatchEntry::Import).await?;
+    let options = WorkerOptions::new(Duration::from_secs(60), 1);
+    tokio::time::timeout(
+        Duration::from_secs(300),
+        worker::run(pipeline, options, Until::BatchDone(batch.id)),
+    )
+    .await
+    .map_err(|_| "the worker did not finish the batch")?;
+    store.close().await;
+    let pages = app.store.batch_pages(batch.id).await?.len() as f64;
+    ensure!(pages == 2.0, "both pages recorded: {pages}");
+
+    let (status, metrics) = app.get("/metrics").await;
+    ensure!(status == StatusCode::OK, "{status}");
+    ensure!(
+        sample(&metrics, "intake_pages_read_total") == Some(pages),
+        "pages read: {:?}",
+        sample(&metrics, "intake_pages_read_total")
+    );
+    // Both were read from their images, so each is a time sample.
+    for series in [
+        "intake_page_read_seconds_count",
+        "intake_page_read_seconds_bucket{le=\"+Inf\"}",
+    ] {
+        ensure!(
+            sample(&metrics, series) == Some(pages),
+            "{series}: {:?}",
+            sample(&metrics, series)
+        );
+    }
+    let seconds = sample(&metrics, "intake_page_read_seconds_sum").unwrap_or(0.0);
+    let timed = seconds > 0.0;
+    ensure!(timed, "the reading time is summed: {seconds}");
+    app.finish().await;
+    Ok(())
+}
+
+/// A route that takes every password check slot, says so, and gives
+/// them back when released.
+fn password_checks_taken() -> (
+    axum::Router<intake_service::web::AppState>,
+    tokio::sync::mpsc::Receiver<()>,
+    std::sync::Arc<tokio::sync::Notify>,
+) {
+    use axum::extract::State;
+    use intake_service::web::AppState;
+
+    let (entered, taken) = tokio::sync::mpsc::channel::<()>(1);
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
+    let held = release.clone();
+    let routes = axum::Router::new().route(
+        "/test/take-password-checks",
+        get(move |State(state): State<AppState>| {
+            let (entered, held) = (entered.clone(), held.clone());
+            async move {
+                let all = state.config.staff.password_checks_at_once;
+                let _taken = state.hashing.clone().acquire_many_owned(all).await;
+                let _ = entered.send(()).await;
+                held.notified().await;
+                "released"
+            }
+        }),
+    );
+    (routes, taken, release)
+}
+
+/// Every password check is taken: a sign-in waits the configured time,
+/// then is answered 503 without a check (a wrong password is not found
+/// wrong, nor counted); once a check is free, sign-ins work again.
+async fn a_sign_in_finding_every_password_check_taken_is_told_busy(
+    backend: Backend,
+) -> Result<(), Failed> {
+    const PASSWORD: &str = "a long enough password";
+    let (routes, mut taken, release) = password_checks_taken();
+    let app = TestApp::spawn_custom(
+        &backend,
+        "127.0.0.1:0",
+        |c| {
+            c.scanning.process = false;
+            c.staff.password_check_wait_ms = 200;
+        },
+        routes,
+    )
+    .await;
+    let store = &app.store;
+    store
+        .add_user(
+            "kaisa",
+            intake_service::accounts::Role::Caseworker,
+            PASSWORD.into(),
+        )
+        .await?;
+    let holder = tokio::spawn(reqwest::get(format!(
+        "{}/test/take-password-checks",
+        app.base
+    )));
+    tokio::time::timeout(GUARD, taken.recv())
+        .await
+        .map_err(|_| "the checks were never taken")?
+        .ok_or("the route ended")?;
+
+    for password in [PASSWORD, "wrong password!"] {
+        let busy = common::page::sign_in_attempt(&app, "kaisa", password, &[]).await?;
+        ensure!(
+            busy.status == StatusCode::SERVICE_UNAVAILABLE,
+            "no check free: {}",
+            busy.status
+        );
+        ensure!(
+            !busy
+                .set_cookie
+                .iter()
+                .any(|c| c.starts_with("intake_staff=")),
+            "no session"
+        );
+    }
+    let (_, metrics) = app.get("/metrics").await;
+    ensure!(
+        sample(&metrics, "intake_sign_in_failures_total") == Some(0.0),
+        "the wrong password was never checked, so not counted: {:?}",
+        sample(&metrics, "intake_sign_in_failures_total")
+    );
+
+    release.notify_one();
+    let released = tokio::time::timeout(GUARD, holder)
+        .await
+        .map_err(|_| "the checks were never given back")???;
+    ensure!(released.status() == StatusCode::OK, "{}", released.status());
+    let wrong = common::page::sign_in_attempt(&app, "kaisa", "wrong password!", &[]).await?;
+    ensure!(
+        wrong.status == StatusCode::UNAUTHORIZED,
+        "checked again: {}",
+        wrong.status
+    );
+    let signed_in = common::page::sign_in_attempt(&app, "kaisa", PASSWORD, &[]).await?;
+    ensure!(
+        signed_in.status == StatusCode::SEE_OTHER,
+        "signed in: {}",
+        signed_in.status
     );
     app.finish().await;
     Ok(())

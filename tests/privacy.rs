@@ -35,6 +35,9 @@ fn main() {
         ("retention_removes_exactly_what_is_due", |b| {
             Box::pin(retention_removes_exactly_what_is_due(b))
         }),
+        ("retention_removes_a_verified_paper_scan_when_due", |b| {
+            Box::pin(retention_removes_a_verified_paper_scan_when_due(b))
+        }),
         ("a_subject_export_holds_their_data_and_scans", |b| {
             Box::pin(a_subject_export_holds_their_data_and_scans(b))
         }),
@@ -390,7 +393,7 @@ async fn triage_item(
         .await?;
     let recorded = app
         .store
-        .record_other_page(&file, &batch, 1, text, Some(&image), "test")
+        .record_other_page(&file, &batch, 1, text, Some(&image), common::TEST_READER)
         .await?;
     let PageRecorded::Triage(id) = recorded else {
         return Err(format!("not a triage item: {recorded:?}").into());
@@ -408,6 +411,162 @@ async fn triage_item(
         pipeline.blobs.folder_path(&file.path),
         pipeline.blobs.folder_path(&image),
     ))
+}
+
+/// A paper registration read from a file of its own with its phone number
+/// flagged, then checked by `staff` at `checked_at`. Returns its original
+/// and page image.
+async fn verified_paper(
+    app: &TestApp,
+    pipeline: &Pipeline,
+    staff: &intake_service::store::staff::StaffMember,
+    (hetu, surname, serial): (&str, &str, &str),
+    checked_at: time::OffsetDateTime,
+) -> Result<(PathBuf, PathBuf), Failed> {
+    use intake_core::form::{Channel, FormDefinition};
+    use intake_core::record::{FieldStatus, ReviewReason};
+    use intake_service::store::review::{FieldDecision, Review, Reviewed, review_fingerprint};
+    use intake_service::store::{FormPage, ReadBy};
+
+    let form = FormDefinition::load_by_id(Some(Path::new(FORMS)), intake_service::WEB_FORM_ID)?;
+    let inputs: std::collections::HashMap<String, String> = [
+        ("hetu", hetu),
+        ("surname", surname),
+        ("first_names", "AINO"),
+        ("phone", "0401234567"),
+        ("service_language", "fi"),
+        ("situation", "unemployed"),
+        ("contact_consent", "yes"),
+        ("signed", "yes"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut fields =
+        intake_core::record::normalise::normalise_submission(&form, Channel::Paper, &inputs)
+            .map_err(|e| format!("paper fields: {e:?}"))?;
+    let phone = fields.get_mut("phone").ok_or("a phone field")?;
+    phone.status = FieldStatus::NeedsReview;
+    phone.reasons = vec![ReviewReason::LowConfidence];
+    let read_phone = phone.value.clone();
+
+    let batch: ScanBatch = app
+        .store
+        .create_batch("vaasa", date!(2026 - 04 - 03), "test", BatchEntry::Import)
+        .await?;
+    let scan = tempfile::NamedTempFile::new()?;
+    std::fs::write(scan.path(), format!("%PDF-1.4 {serial}"))?;
+    let file = pipeline.admit_path(&batch, scan.path()).await?;
+    let image = pipeline
+        .blobs
+        .save_page_image(file.id, 1, image::GrayImage::new(8, 8))
+        .await?;
+    let page = FormPage {
+        file: &file,
+        batch: &batch,
+        page: 1,
+        by: ReadBy {
+            worker: "test",
+            took: None,
+        },
+        form: form.id(),
+        version: form.version(),
+        serial,
+        form_page: 1,
+        image_path: Some(image.clone()),
+    };
+    let recorded = app.store.record_form_page(page, |_| fields.clone()).await?;
+    let PageRecorded::NewRegistration(id) = recorded else {
+        return Err(format!("not a new registration: {recorded:?}").into());
+    };
+    app.store
+        .finish_file(file.id, FileState::Done, None)
+        .await?;
+    let stored = app.store.registration(id).await?.ok_or("stored")?;
+    let review = Review {
+        registration: id,
+        seen: review_fingerprint(&stored.fields),
+        staff_id: staff.id,
+        staff_name: staff.name.clone(),
+        decisions: vec![FieldDecision {
+            field: "phone".into(),
+            value: read_phone,
+        }],
+    };
+    let reviewed = app.store.apply_review(&review, &form, checked_at).await?;
+    ensure!(
+        matches!(reviewed, Reviewed::Queued { .. }),
+        "verified: {reviewed:?}"
+    );
+    Ok((
+        pipeline.blobs.folder_path(&file.path),
+        pipeline.blobs.folder_path(&image),
+    ))
+}
+
+/// `verified_paper_days` after its check, a paper registration's original
+/// and page images go; one checked more recently keeps them.
+async fn retention_removes_a_verified_paper_scan_when_due(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let config = app.config.clone();
+    let days = i64::from(config.retention.verified_paper_days);
+    let pipeline = pipeline(&app)?;
+    let staff = app
+        .store
+        .add_user(
+            "verifier",
+            intake_service::accounts::Role::Mailroom,
+            "a long enough password".into(),
+        )
+        .await?;
+    let now = time::OffsetDateTime::now_utc();
+    let (early_original, early_image) = verified_paper(
+        &app,
+        &pipeline,
+        &staff,
+        ("131052-308T", "NIEMINEN", "PHT2C4PYXA"),
+        now,
+    )
+    .await?;
+    // Checked a month later (a clock moved on).
+    let (late_original, late_image) = verified_paper(
+        &app,
+        &pipeline,
+        &staff,
+        ("020394-456N", "KORHONEN", "PHT2C4PYXB"),
+        now + time::Duration::days(30),
+    )
+    .await?;
+    let all = [&early_original, &early_image, &late_original, &late_image];
+    ensure!(all.iter().all(|p| p.exists()), "stored: {all:?}");
+
+    // Not yet due for either: both keep their scans.
+    let before = now + time::Duration::days(days - 1);
+    let removed = intake_service::privacy::purge(&pipeline, &config, before, false, false).await?;
+    ensure!(removed.iter().all(|o| o.count == 0), "{removed:?}");
+    ensure!(all.iter().all(|p| p.exists()), "nothing due yet");
+
+    // Due for the first only.
+    let after = now + time::Duration::days(days + 10);
+    let removed = intake_service::privacy::purge(&pipeline, &config, after, false, false).await?;
+    let counts: Vec<(&str, usize)> = removed
+        .iter()
+        .filter(|o| o.count > 0)
+        .map(|o| (o.rule.code(), o.count))
+        .collect();
+    ensure!(counts == [("verified_paper_scans", 1)], "{counts:?}");
+    ensure!(
+        !early_original.exists() && !early_image.exists(),
+        "the scan checked {} days ago is gone",
+        days + 10
+    );
+    ensure!(
+        late_original.exists() && late_image.exists(),
+        "the scan checked {} days ago stays",
+        days - 20
+    );
+    app.finish().await;
+    Ok(())
 }
 
 /// With short settings and a clock moved on, a dry run lists what is due

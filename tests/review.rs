@@ -951,7 +951,7 @@ async fn triage_item(
     let file: ScanFile = pipeline.admit_path(&batch, letter.path()).await?;
     let recorded = app
         .store
-        .record_other_page(&file, &batch, 1, text, None, "test")
+        .record_other_page(&file, &batch, 1, text, None, common::TEST_READER)
         .await?;
     match recorded {
         intake_service::store::PageRecorded::Triage(id) => Ok((id, batch)),

@@ -63,6 +63,9 @@ fn main() {
             "a_file_that_kills_its_reading_child_costs_that_file_only",
             |b| Box::pin(a_file_that_kills_its_reading_child_costs_that_file_only(b)),
         ),
+        ("serve_and_import_write_side_by_side", |b| {
+            Box::pin(serve_and_import_write_side_by_side(b))
+        }),
     ];
     run_on_both_backends(cases)
 }
@@ -1302,6 +1305,121 @@ async fn a_file_that_kills_its_reading_child_costs_that_file_only(
         counts.dead == 1 && counts.queued == 0 && counts.running == 0,
         "{counts:?}"
     );
+    app.finish().await;
+    Ok(())
+}
+
+/// `intake import` in a process of its own writes its batch while the
+/// server stores web registrations on the same database (on SQLite, one
+/// file written by two processes): neither gets an error, and every row is
+/// there.
+async fn serve_and_import_write_side_by_side(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn_with(&backend, |c| {
+        c.scanning.process = false;
+        c.limits.per_ip_hour = 10_000;
+        c.limits.per_ip_day = 10_000;
+        c.limits.per_network_hour = 10_000;
+        c.limits.per_network_day = 10_000;
+        c.limits.global_day = 10_000;
+    })
+    .await;
+    let pile = tempfile::tempdir()?;
+    for name in ["002-printed.jpg", "009-printed.png"] {
+        std::fs::copy(sample(name), pile.path().join(name))?;
+    }
+    let said = app.config.data_dir.join("import.log");
+    let log = std::fs::File::create(&said)?;
+    let mut import = intake_command(&app)
+        .args([
+            "import",
+            "--office",
+            "mustasaari",
+            "--received",
+            "2026-04-03",
+        ])
+        .args(["--scanned-by", "test", "--json", "--database"])
+        .arg(&app.config.database_url)
+        .arg(pile.path())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()?;
+
+    // Web registrations, one after another, for as long as the import runs.
+    let mut references = Vec::new();
+    let mut during = 0;
+    let status = loop {
+        let fields = common::valid_fields(&app.form_token("fi").await);
+        let (status, page) = app.post("/fi", &common::borrowed(&fields)).await;
+        ensure!(
+            status.is_success(),
+            "a web registration is stored: {status}"
+        );
+        references.push(common::reference(&page).ok_or("a reference")?);
+        match import.try_wait()? {
+            None => during += 1,
+            Some(status) => break status,
+        }
+        ensure!(
+            references.len() < 5_000,
+            "the import never ended:\n{}",
+            std::fs::read_to_string(&said)?
+        );
+    };
+    let output = std::fs::read_to_string(&said)?;
+    ensure!(status.success(), "import failed: {output}");
+    ensure!(
+        during >= 3,
+        "web registrations were stored while the import ran: {during}"
+    );
+    // Tesseract's own complaints at exit are not the import's.
+    let logged: String = output
+        .lines()
+        .filter(|line| !line.starts_with("ObjectCache("))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let lowered = logged.to_lowercase();
+    ensure!(
+        !logged.contains("WARN")
+            && !logged.contains("ERROR")
+            && !lowered.contains("locked")
+            && !lowered.contains("busy"),
+        "the import met no contention: {logged}"
+    );
+
+    let summary: serde_json::Value = serde_json::from_str(logged.lines().last().unwrap_or(""))
+        .map_err(|e| format!("the summary is the last line ({e}): {logged}"))?;
+    ensure!(
+        summary["quarantined"].as_array().is_some_and(Vec::is_empty),
+        "nothing quarantined: {summary}"
+    );
+    let store = &app.store;
+    let batch = batch_id(&summary)?;
+    let files = store.batch_files(batch).await?;
+    ensure!(
+        files.len() == 2 && files.iter().all(|f| f.state == FileState::Done),
+        "every file read: {files:?}"
+    );
+    let pages: u32 = files.iter().filter_map(|f| f.page_count).sum();
+    ensure!(
+        store.batch_pages(batch).await?.len() == pages as usize,
+        "every page recorded once"
+    );
+    let counted = ["forms", "other", "blank"]
+        .iter()
+        .map(|k| summary[k].as_u64().unwrap_or(0))
+        .sum::<u64>();
+    ensure!(counted == u64::from(pages), "{summary} for {pages} pages");
+    ensure!(
+        !store.batch_registrations(batch).await?.is_empty(),
+        "the forms are registrations"
+    );
+    for reference in &references {
+        let parsed = intake_core::record::Reference::parse(reference).ok_or("a reference")?;
+        ensure!(
+            store.registration_by_reference(&parsed).await?.is_some(),
+            "web registration {reference} is stored"
+        );
+    }
     app.finish().await;
     Ok(())
 }

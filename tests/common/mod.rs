@@ -24,6 +24,12 @@ use tempfile::TempDir;
 pub const SECRET: &str = "test secret, not for production";
 pub const API_TOKEN: &str = "test-api-token";
 
+/// A page a test records itself: by "test", and not read.
+pub const TEST_READER: intake_service::store::ReadBy<'static> = intake_service::store::ReadBy {
+    worker: "test",
+    took: None,
+};
+
 #[derive(Debug, Clone)]
 pub enum Backend {
     Sqlite,

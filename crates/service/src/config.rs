@@ -259,8 +259,11 @@ pub struct StaffSettings {
     /// guessing from many addresses. High, so that strangers cannot easily
     /// keep a member out.
     pub max_failed_per_name: u32,
-    /// Password checks at once (each holds about 19 MiB): more wait.
+    /// Password checks at once (each holds about 19 MiB): more wait...
     pub password_checks_at_once: u32,
+    /// ...this many milliseconds at most, then are told the service is
+    /// busy (503) without a check.
+    pub password_check_wait_ms: u64,
     /// Whether cookies are marked `Secure`. Unset: they are, except for a
     /// client on loopback (development over plain HTTP); `false` only for
     /// a test network without TLS.
@@ -281,6 +284,7 @@ impl Default for StaffSettings {
             max_failed_per_address: 30,
             max_failed_per_name: 100,
             password_checks_at_once: 2,
+            password_check_wait_ms: 10_000,
             secure_cookies: None,
             lease_minutes: 20,
             max_call_attempts: 3,

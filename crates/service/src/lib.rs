@@ -62,7 +62,7 @@ impl Application {
                 tokens,
                 secret: Arc::new(secret),
                 hashing: Arc::new(hashing),
-                metrics: pipeline.metrics.clone(),
+                metrics: metrics::Metrics::default(),
                 pipeline,
             },
             extra_routes: axum::Router::new(),

@@ -1,13 +1,16 @@
-//! Counters this process keeps for `/metrics`: submissions accepted and
-//! refused by reason, sign-in failures, and pages read with a histogram of
-//! seconds per page. What lives in the database (queues, jobs, backlog) is
-//! counted there when `/metrics` is asked; these are since the process
-//! started, as Prometheus counters are.
+//! What `/metrics` shows besides the database's gauges: counters this
+//! process keeps (submissions accepted and refused by reason, sign-in
+//! failures; since the process started, as Prometheus counters are), and
+//! pages read with a histogram of seconds per page, which the database
+//! keeps as each page is recorded, so that a server shows the pages its
+//! worker processes read, wherever they run.
 
 use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use crate::store::PageReadTotal;
 
 /// Why the public form refused a submission; stable codes for the labels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,8 +71,77 @@ impl Refused {
     }
 }
 
-/// Upper bounds of the seconds-per-page buckets.
-const PAGE_BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0];
+/// Upper bounds of the seconds-per-page buckets, with their labels (also
+/// the keys of the database's totals).
+const PAGE_BUCKETS: [(f64, &str); 10] = [
+    (0.1, "0.1"),
+    (0.25, "0.25"),
+    (0.5, "0.5"),
+    (1.0, "1"),
+    (2.0, "2"),
+    (4.0, "4"),
+    (8.0, "8"),
+    (15.0, "15"),
+    (30.0, "30"),
+    (60.0, "60"),
+];
+/// Above every bound.
+const ABOVE_ALL: &str = "+Inf";
+/// A page that was not read: counted, but no time sample.
+const UNTIMED: &str = "untimed";
+
+/// The bucket a page's reading time goes in.
+pub fn page_bucket(took: Option<Duration>) -> &'static str {
+    let Some(took) = took else { return UNTIMED };
+    let seconds = took.as_secs_f64();
+    PAGE_BUCKETS
+        .iter()
+        .find(|(bound, _)| seconds <= *bound)
+        .map_or(ABOVE_ALL, |(_, label)| label)
+}
+
+/// Pages read in all, and the histogram of seconds per page, from the
+/// database's totals per bucket. A bucket this build does not know (its
+/// bounds changed) counts above every bound.
+pub fn write_pages(out: &mut String, totals: &[PageReadTotal]) {
+    counter(
+        out,
+        "intake_pages_read_total",
+        "Pages of scanned files recorded (forms, other pages, blanks, pages that failed).",
+        totals.iter().map(|t| t.pages.max(0) as u64).sum(),
+    );
+    let _ = writeln!(
+        out,
+        "# HELP intake_page_read_seconds Time one page took to read on its thread, in seconds.\n\
+         # TYPE intake_page_read_seconds histogram"
+    );
+    let in_bucket = |label: &str| {
+        totals
+            .iter()
+            .filter(|t| t.bucket == label)
+            .map(|t| t.pages.max(0) as u64)
+            .sum::<u64>()
+    };
+    let mut cumulative = 0;
+    for (_, label) in PAGE_BUCKETS {
+        cumulative += in_bucket(label);
+        let _ = writeln!(
+            out,
+            "intake_page_read_seconds_bucket{{le=\"{label}\"}} {cumulative}"
+        );
+    }
+    let timed = totals.iter().filter(|t| t.bucket != UNTIMED);
+    let (count, micros) = timed.fold((0u64, 0u64), |(n, m), t| {
+        (n + t.pages.max(0) as u64, m + t.micros.max(0) as u64)
+    });
+    let _ = writeln!(
+        out,
+        "intake_page_read_seconds_bucket{{le=\"+Inf\"}} {count}\n\
+         intake_page_read_seconds_sum {}\n\
+         intake_page_read_seconds_count {count}",
+        micros as f64 / 1e6
+    );
+}
 
 #[derive(Default)]
 struct Counters {
@@ -78,13 +150,9 @@ struct Counters {
     resubmitted: AtomicU64,
     refused: [AtomicU64; Refused::ALL.len()],
     sign_in_failures: AtomicU64,
-    pages: AtomicU64,
-    /// Per bucket (not cumulative), the last for above every bound.
-    page_buckets: [AtomicU64; PAGE_BUCKETS.len() + 1],
-    page_micros: AtomicU64,
 }
 
-/// Shared by the web pages and the scan worker of one process.
+/// Shared by the web pages of one process.
 #[derive(Clone, Default)]
 pub struct Metrics(Arc<Counters>);
 
@@ -104,22 +172,6 @@ impl Metrics {
 
     pub fn sign_in_failed(&self) {
         self.0.sign_in_failures.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// A page recorded, with what its reading took on its thread (`None`
-    /// for a page that was not read: a digital form, a text page, a page
-    /// that could not be decoded; it counts, but is no time sample).
-    pub fn page_recorded(&self, took: Option<Duration>) {
-        self.0.pages.fetch_add(1, Ordering::Relaxed);
-        let Some(took) = took else { return };
-        let seconds = took.as_secs_f64();
-        let bucket = PAGE_BUCKETS
-            .iter()
-            .position(|bound| seconds <= *bound)
-            .unwrap_or(PAGE_BUCKETS.len());
-        self.0.page_buckets[bucket].fetch_add(1, Ordering::Relaxed);
-        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        self.0.page_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
     /// The counters in Prometheus text format.
@@ -157,33 +209,6 @@ impl Metrics {
             "Staff sign-ins refused.",
             get(&c.sign_in_failures),
         );
-        counter(
-            out,
-            "intake_pages_read_total",
-            "Pages of scanned files recorded (forms, other pages, blanks, pages that failed).",
-            get(&c.pages),
-        );
-        let _ = writeln!(
-            out,
-            "# HELP intake_page_read_seconds Time one page took to read on its thread, in seconds.\n\
-             # TYPE intake_page_read_seconds histogram"
-        );
-        let mut cumulative = 0;
-        for (bound, count) in PAGE_BUCKETS.iter().zip(&c.page_buckets) {
-            cumulative += get(count);
-            let _ = writeln!(
-                out,
-                "intake_page_read_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
-            );
-        }
-        cumulative += get(&c.page_buckets[PAGE_BUCKETS.len()]);
-        let _ = writeln!(
-            out,
-            "intake_page_read_seconds_bucket{{le=\"+Inf\"}} {cumulative}\n\
-             intake_page_read_seconds_sum {}\n\
-             intake_page_read_seconds_count {cumulative}",
-            get(&c.page_micros) as f64 / 1e6
-        );
     }
 }
 
@@ -207,21 +232,41 @@ mod tests {
 
     #[test]
     fn the_page_histogram_is_cumulative() {
+        let total = |took: Option<Duration>, pages, micros| PageReadTotal {
+            bucket: page_bucket(took).into(),
+            pages,
+            micros,
+        };
+        let totals = [
+            total(Some(Duration::from_millis(50)), 1, 50_000),
+            total(Some(Duration::from_millis(700)), 2, 1_400_000),
+            total(Some(Duration::from_secs(120)), 1, 120_000_000),
+            // Digital pages: counted, no time sample.
+            total(None, 3, 0),
+            // A bucket of other bounds: above every bound here.
+            PageReadTotal {
+                bucket: "0.3".into(),
+                pages: 1,
+                micros: 300_000,
+            },
+        ];
+        let mut out = String::new();
+        write_pages(&mut out, &totals);
+        assert!(out.contains("intake_page_read_seconds_bucket{le=\"0.1\"} 1\n"));
+        assert!(out.contains("intake_page_read_seconds_bucket{le=\"1\"} 3\n"));
+        assert!(out.contains("intake_page_read_seconds_bucket{le=\"60\"} 3\n"));
+        assert!(out.contains("intake_page_read_seconds_bucket{le=\"+Inf\"} 5\n"));
+        assert!(out.contains("intake_page_read_seconds_count 5\n"));
+        assert!(out.contains("intake_page_read_seconds_sum 121.75\n"));
+        assert!(out.contains("intake_pages_read_total 8\n"));
+    }
+
+    #[test]
+    fn refusals_are_counted_by_reason() {
         let metrics = Metrics::default();
-        metrics.page_recorded(Some(Duration::from_millis(50)));
-        metrics.page_recorded(Some(Duration::from_millis(700)));
-        metrics.page_recorded(Some(Duration::from_secs(120)));
-        // A digital page: counted, no time sample.
-        metrics.page_recorded(None);
         metrics.refused(Refused::GlobalDay);
         let mut out = String::new();
         metrics.write(&mut out);
-        assert!(out.contains("intake_page_read_seconds_bucket{le=\"0.1\"} 1\n"));
-        assert!(out.contains("intake_page_read_seconds_bucket{le=\"1\"} 2\n"));
-        assert!(out.contains("intake_page_read_seconds_bucket{le=\"60\"} 2\n"));
-        assert!(out.contains("intake_page_read_seconds_bucket{le=\"+Inf\"} 3\n"));
-        assert!(out.contains("intake_page_read_seconds_count 3\n"));
-        assert!(out.contains("intake_pages_read_total 4\n"));
         assert!(out.contains("intake_submissions_refused_total{reason=\"global_day\"} 1\n"));
         assert!(out.contains("intake_submissions_refused_total{reason=\"automated\"} 0\n"));
     }

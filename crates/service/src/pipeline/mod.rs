@@ -31,8 +31,6 @@ pub struct Pipeline {
     pub blobs: Arc<Blobs>,
     pub catalogue: FormCatalogue,
     pub options: ReadOptions,
-    /// Pages read, for `/metrics`.
-    pub metrics: crate::metrics::Metrics,
     /// In this process unless told otherwise: the service reads in a child
     /// process (`with_reader`), which a library test cannot start.
     pub reader: Reader,
@@ -56,7 +54,6 @@ impl Pipeline {
                     config.scanning.page_timeout_seconds.max(1),
                 )),
             },
-            metrics: crate::metrics::Metrics::default(),
             reader: Reader::InProcess,
         })
     }

@@ -18,7 +18,8 @@ use super::Pipeline;
 use super::reading::{FileToRead, ReadEnd, ReadEvent};
 use super::sheet::merge_page;
 use crate::store::{
-    ClaimedJob, FileState, FormPage, MAX_ATTEMPTS, ScanBatch, ScanFile, StoreError, crashed_reason,
+    ClaimedJob, FileState, FormPage, MAX_ATTEMPTS, ReadBy, ScanBatch, ScanFile, StoreError,
+    crashed_reason,
 };
 use intake_paper::capture::extract::{PageOutcome, PageRead};
 
@@ -295,16 +296,7 @@ async fn read_file(
         let Some(event) = event else { break };
         let recorded = match event {
             ReadEvent::Opened(pages) => store.set_page_count(file.id, pages).await,
-            ReadEvent::Page(page) => {
-                // What its reading took on its thread; a page that was not
-                // read (a digital form, text, an error) is no sample.
-                let took = (page.seconds > 0.0).then(|| Duration::from_secs_f64(page.seconds));
-                let recorded = record_page(pipeline, options, &file, &batch, page).await;
-                if recorded.is_ok() {
-                    pipeline.metrics.page_recorded(took);
-                }
-                recorded
-            }
+            ReadEvent::Page(page) => record_page(pipeline, options, &file, &batch, page).await,
         };
         if let Err(error) = recorded {
             failure = Some(error);
@@ -383,12 +375,17 @@ async fn record_page(
     page: PageRead,
 ) -> Result<(), StoreError> {
     let store = &pipeline.store;
-    let worker = options.id.as_str();
+    // What its reading took on its thread; a page that was not read (a
+    // digital form, text, an error) is no time sample.
+    let by = ReadBy {
+        worker: options.id.as_str(),
+        took: (page.seconds > 0.0).then(|| Duration::from_secs_f64(page.seconds)),
+    };
     let outcome = match page.outcome {
         Ok(outcome) => outcome,
         Err(reason) => {
             store
-                .record_plain_page(file.id, page.number, Some(&reason), worker)
+                .record_plain_page(file.id, page.number, Some(&reason), by)
                 .await?;
             return Ok(());
         }
@@ -396,20 +393,13 @@ async fn record_page(
     match outcome {
         PageOutcome::Blank => {
             store
-                .record_plain_page(file.id, page.number, None, worker)
+                .record_plain_page(file.id, page.number, None, by)
                 .await?;
         }
         PageOutcome::Other { text, image } => {
             let image_path = save_image(pipeline, file.id, page.number, image).await;
             store
-                .record_other_page(
-                    file,
-                    batch,
-                    page.number,
-                    &text,
-                    image_path.as_deref(),
-                    worker,
-                )
+                .record_other_page(file, batch, page.number, &text, image_path.as_deref(), by)
                 .await?;
         }
         PageOutcome::Form {
@@ -426,7 +416,7 @@ async fn record_page(
                 file,
                 batch,
                 page: page.number,
-                worker,
+                by,
                 form: &form,
                 version,
                 serial: &serial,

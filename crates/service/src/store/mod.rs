@@ -38,12 +38,12 @@ pub use letters::{
     DueLetter, LETTER_PRINTABLE, LetterBatch, LetterCheck, LetterHand, MarkedSent, UncheckedLetter,
 };
 pub use limits::{LimitKind, RateKey};
-pub use operations::{OperationalCounts, heartbeat_fresh};
+pub use operations::{OperationalCounts, PageReadTotal, heartbeat_fresh};
 pub(crate) use registrations::hex;
 pub use registrations::{NewRegistration, StatusView, Submission, SubmissionKey};
 pub use scanning::{
     Admission, BatchEntry, BatchProgress, BatchSummary, FileState, FormPage, PageRecord,
-    PageRecorded, QuarantineEntry, ScanBatch, ScanFile, SheetSoFar, StoredOriginal,
+    PageRecorded, QuarantineEntry, ReadBy, ScanBatch, ScanFile, SheetSoFar, StoredOriginal,
 };
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");

@@ -22,6 +22,18 @@ pub struct OperationalCounts {
     pub open_triage: i64,
     pub jobs_by_state: Vec<(String, i64)>,
     pub quarantined_files: i64,
+    /// Pages read by every worker, per bucket of seconds per page.
+    pub pages_read: Vec<PageReadTotal>,
+}
+
+/// The pages recorded whose reading time fell in one bucket, and that
+/// time in all (see migration 0015).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageReadTotal {
+    /// The bucket's upper bound as Prometheus labels it, or `untimed`.
+    pub bucket: String,
+    pub pages: i64,
+    pub micros: i64,
 }
 
 impl Store {
@@ -117,7 +129,20 @@ impl Store {
             sqlx::query_as("SELECT COUNT(*) FROM scan_files WHERE state = 'quarantined'")
                 .fetch_one(&self.reader)
                 .await?;
+        let pages_read = sqlx::query_as::<_, (String, i64, i64)>(
+            "SELECT bucket, pages, micros FROM page_read_totals ORDER BY bucket",
+        )
+        .fetch_all(&self.reader)
+        .await?
+        .into_iter()
+        .map(|(bucket, pages, micros)| PageReadTotal {
+            bucket,
+            pages,
+            micros,
+        })
+        .collect();
         Ok(OperationalCounts {
+            pages_read,
             registrations_by_status,
             overdue,
             review_backlog,

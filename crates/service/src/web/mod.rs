@@ -41,7 +41,7 @@ pub struct AppState {
     pub secret: Arc<Vec<u8>>,
     /// Password checks running at once (argon2 takes ~19 MiB each).
     pub hashing: Arc<tokio::sync::Semaphore>,
-    /// This process's counters for `/metrics` (shared with the worker).
+    /// This process's counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
 }
 

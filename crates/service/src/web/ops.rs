@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use super::AppState;
 use super::transport::Transport;
-use crate::metrics::gauge;
+use crate::metrics::{gauge, write_pages};
 use crate::pipeline::worker::HEARTBEAT_EVERY;
 use crate::store::heartbeat_fresh;
 
@@ -160,6 +160,7 @@ async fn metrics(
         counts.quarantined_files,
     );
     state.metrics.write(&mut out);
+    write_pages(&mut out, &counts.pages_read);
     (
         StatusCode::OK,
         [(

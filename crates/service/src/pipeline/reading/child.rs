@@ -22,6 +22,11 @@ use intake_paper::capture::extract::{FormCatalogue, ReadOptions, open_file};
 /// Tesseract bug would.
 pub const TEST_ABORT_ON: &str = "INTAKE_TEST_ABORT_ON";
 
+/// Test hook, honoured here only: a child whose file's name contains this
+/// variable's value reads nothing once the file is open, as a long reading
+/// would, until it is killed or its parent is gone.
+pub const TEST_HOLD_ON: &str = "INTAKE_TEST_HOLD_ON";
+
 /// The request is a path and some numbers; more is not a request.
 const MAX_REQUEST_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -116,11 +121,11 @@ fn read(
     };
     let pages = opened.page_count();
     sent(wire::write_message(out, &Message::Opened { pages }));
-    if let Some(marker) = std::env::var_os(TEST_ABORT_ON)
-        && !marker.is_empty()
-        && request.name.contains(&*marker.to_string_lossy())
-    {
+    if test_hook_names(TEST_ABORT_ON, &request.name) {
         std::process::abort();
+    }
+    if test_hook_names(TEST_HOLD_ON, &request.name) {
+        hold_while_the_parent_lives();
     }
 
     let skip: HashSet<u32> = request.skip.iter().copied().collect();
@@ -138,6 +143,22 @@ fn read(
         .unwrap_or(0);
     sent(wire::write_message(out, &Message::Finished { peak_rss_kb }));
     Ok(())
+}
+
+/// Whether the test hook `variable` is set and the file's name holds it.
+fn test_hook_names(variable: &str, name: &str) -> bool {
+    std::env::var_os(variable)
+        .is_some_and(|marker| !marker.is_empty() && name.contains(&*marker.to_string_lossy()))
+}
+
+/// Sleeps until the parent is gone (then this child is another's), so that
+/// a held child never outlives the worker that started it.
+fn hold_while_the_parent_lives() -> ! {
+    let parent = std::os::unix::process::parent_id();
+    while std::os::unix::process::parent_id() == parent {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::process::exit(1);
 }
 
 fn cpu_seconds_used() -> u64 {

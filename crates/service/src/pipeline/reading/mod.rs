@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use intake_paper::capture::extract::{FormCatalogue, PageRead, ReadOptions, open_file};
 
-pub use child::{TEST_ABORT_ON, run as run_child};
+pub use child::{TEST_ABORT_ON, TEST_HOLD_ON, run as run_child};
 
 /// The hidden command of `intake` that reads one file in a child process.
 pub const READ_FILE_COMMAND: &str = "read-file";

@@ -9,5 +9,5 @@ mod sheets;
 
 pub use batches::{BatchEntry, BatchProgress, BatchSummary, QuarantineEntry, ScanBatch};
 pub use files::{Admission, FileState, ScanFile, StoredOriginal};
-pub use pages::{PageRecord, PageRecorded};
+pub use pages::{PageRecord, PageRecorded, ReadBy};
 pub use sheets::{FormPage, SheetSoFar};

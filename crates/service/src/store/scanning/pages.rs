@@ -1,6 +1,8 @@
 //! Every page is recorded exactly once, so a job run again after a crash
 //! skips what it did; pages that are not our form become triage items.
 
+use std::time::Duration;
+
 use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -8,6 +10,15 @@ use uuid::Uuid;
 use super::super::{Store, StoreError, timestamp};
 use super::super::{id_column, optional_id, parse_id};
 use super::{ScanBatch, ScanFile};
+
+/// Who recorded a page, and what its reading took on its thread: `None`
+/// for a page that was not read (a digital form, a text page, a page that
+/// could not be decoded). Counted for `/metrics` with the page.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadBy<'a> {
+    pub worker: &'a str,
+    pub took: Option<Duration>,
+}
 
 /// What recording a page did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +79,7 @@ impl Store {
         page: u32,
         text: &str,
         image_path: Option<&str>,
-        worker: &str,
+        by: ReadBy<'_>,
     ) -> Result<PageRecorded, StoreError> {
         let mut tx = self.begin_write().await?;
         if page_recorded(&mut tx, file.id, page).await? {
@@ -124,7 +135,7 @@ impl Store {
                 outcome: "other",
                 triage: Some(triage),
                 image_path,
-                ..PageRow::noted(file.id, page, worker)
+                ..PageRow::noted(file.id, page, by)
             },
         )
         .await?;
@@ -138,12 +149,12 @@ impl Store {
         file: Uuid,
         page: u32,
         failure: Option<&str>,
-        worker: &str,
+        by: ReadBy<'_>,
     ) -> Result<PageRecorded, StoreError> {
         let row = PageRow {
             outcome: if failure.is_some() { "failed" } else { "blank" },
             reason: failure,
-            ..PageRow::noted(file, page, worker)
+            ..PageRow::noted(file, page, by)
         };
         let mut tx = self.begin_write().await?;
         if page_recorded(&mut tx, file, page).await? {
@@ -221,14 +232,14 @@ pub(super) struct PageRow<'a> {
     pub(super) form_page: Option<u32>,
     pub(super) image_path: Option<&'a str>,
     pub(super) reason: Option<&'a str>,
-    pub(super) worker: &'a str,
+    pub(super) by: ReadBy<'a>,
     /// A form page with another person on it than the sheet's first
     /// registration: that registration (the sheet was photocopied).
     pub(super) copy_of: Option<Uuid>,
 }
 
 impl<'a> PageRow<'a> {
-    fn noted(file: Uuid, page: u32, worker: &'a str) -> PageRow<'a> {
+    fn noted(file: Uuid, page: u32, by: ReadBy<'a>) -> PageRow<'a> {
         PageRow {
             file,
             page,
@@ -239,7 +250,7 @@ impl<'a> PageRow<'a> {
             form_page: None,
             image_path: None,
             reason: None,
-            worker,
+            by,
             copy_of: None,
         }
     }
@@ -263,9 +274,30 @@ pub(super) async fn insert_page(
     .bind(row.form_page.map(i64::from))
     .bind(row.image_path)
     .bind(row.reason)
-    .bind(row.worker)
+    .bind(row.by.worker)
     .bind(timestamp(OffsetDateTime::now_utc()))
     .bind(row.copy_of.map(|id| id.to_string()))
+    .execute(&mut **tx)
+    .await?;
+    count_page_read(tx, row.by.took).await
+}
+
+/// Adds a page to the totals of `/metrics`, in the transaction that
+/// records it: counted once, whichever process reads it.
+async fn count_page_read(
+    tx: &mut Transaction<'_, Any>,
+    took: Option<Duration>,
+) -> Result<(), StoreError> {
+    let micros = took.map_or(0, |took| {
+        i64::try_from(took.as_micros()).unwrap_or(i64::MAX)
+    });
+    sqlx::query(
+        "INSERT INTO page_read_totals (bucket, pages, micros) VALUES ($1, 1, $2) \
+         ON CONFLICT (bucket) DO UPDATE SET pages = page_read_totals.pages + 1, \
+         micros = page_read_totals.micros + excluded.micros",
+    )
+    .bind(crate::metrics::page_bucket(took))
+    .bind(micros)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::super::duplicates::{WrittenIdentity, birth_date_column};
 use super::super::registrations::{SELECT_REGISTRATION, registration_from_row};
 use super::super::{Backend, Store, StoreError, is_unique_violation, timestamp};
-use super::pages::{PageRow, insert_page, page_recorded};
+use super::pages::{PageRow, ReadBy, insert_page, page_recorded};
 use super::{PageRecorded, ScanBatch, ScanFile};
 use intake_core::calendar;
 use intake_core::record::{
@@ -26,7 +26,7 @@ pub struct FormPage<'a> {
     pub file: &'a ScanFile,
     pub batch: &'a ScanBatch,
     pub page: u32,
-    pub worker: &'a str,
+    pub by: ReadBy<'a>,
     pub form: &'a str,
     pub version: u32,
     pub serial: &'a str,
@@ -170,7 +170,7 @@ impl Store {
                 form_page: Some(page.form_page),
                 image_path: page.image_path.as_deref(),
                 reason: None,
-                worker: page.worker,
+                by: page.by,
                 copy_of,
             },
         )

@@ -52,9 +52,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
 const SIGN_IN_PURPOSE: &str = "staff-sign-in";
 /// The pre-session cookie the sign-in form is bound to.
 pub const PRE_SESSION_COOKIE: &str = "intake_sign_in";
-/// How long a sign-in waits for a free password check before it is told
-/// to come back.
-const HASHING_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Template)]
 #[template(path = "staff/sign_in.html")]
@@ -228,9 +225,10 @@ pub async fn sign_in(
     // a decoy when there is no usable account), and on failure one count.
     let paused = state.store.sign_in_paused(&keys, settings, now).await?;
     let record = state.store.staff_for_sign_in(&name).await?;
-    let Ok(permit) =
-        tokio::time::timeout(HASHING_WAIT, state.hashing.clone().acquire_owned()).await
-    else {
+    // How long a sign-in waits for a free password check before it is
+    // told to come back.
+    let wait = Duration::from_millis(settings.password_check_wait_ms);
+    let Ok(permit) = tokio::time::timeout(wait, state.hashing.clone().acquire_owned()).await else {
         return refuse(t.sign_in_busy, StatusCode::SERVICE_UNAVAILABLE);
     };
     let stored = record.as_ref().map(|r| r.password_hash.clone());
