@@ -32,6 +32,10 @@ fn main() {
         ("every_staff_route_refuses_the_wrong_people", |b| {
             Box::pin(every_staff_route_refuses_the_wrong_people(b))
         }),
+        (
+            "a_proxy_on_this_machine_not_named_trusted_gets_secure_cookies",
+            |b| Box::pin(a_proxy_on_this_machine_not_named_trusted_gets_secure_cookies(b)),
+        ),
         ("sign_in_sets_a_safe_cookie_and_sign_out_ends_it", |b| {
             Box::pin(sign_in_sets_a_safe_cookie_and_sign_out_ends_it(b))
         }),
@@ -357,6 +361,36 @@ async fn every_staff_route_refuses_the_wrong_people(backend: Backend) -> Result<
         "staff pages are not cached"
     );
     app.finish().await;
+    Ok(())
+}
+
+/// A reverse proxy on the same machine, left out of `trusted_proxies`:
+/// every request comes from loopback, but the browsers are elsewhere, so
+/// the cookie is still `Secure`. A browser on this machine, which sends no
+/// forwarding header, gets a plain one for development over HTTP.
+async fn a_proxy_on_this_machine_not_named_trusted_gets_secure_cookies(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    let local = sign_in_attempt(&app, "kaisa", PASSWORD, &[]).await?;
+    let cookie = local.set_cookie.first().ok_or("no cookie")?;
+    ensure!(
+        !cookie.contains("Secure"),
+        "a browser on this machine: {cookie}"
+    );
+    for header in [
+        ("x-forwarded-for", "198.51.100.7"),
+        ("forwarded", "for=198.51.100.7;proto=https"),
+    ] {
+        let proxied = sign_in_attempt(&app, "kaisa", PASSWORD, &[header]).await?;
+        let cookie = proxied.set_cookie.first().ok_or("no cookie")?;
+        ensure!(
+            cookie.contains("; Secure"),
+            "through a proxy ({}): {cookie}",
+            header.0
+        );
+    }
     Ok(())
 }
 

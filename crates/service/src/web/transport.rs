@@ -20,6 +20,9 @@ pub struct Transport {
     pub client: IpAddr,
     /// A trusted proxy says the client spoke HTTPS to it.
     pub https: bool,
+    /// The request names a client it was forwarded for: it came through
+    /// a proxy, trusted or not.
+    pub forwarded: bool,
 }
 
 impl Transport {
@@ -38,17 +41,22 @@ impl Transport {
         Transport {
             client: abuse::client_address(peer, headers, trusted),
             https,
+            forwarded: ["forwarded", "x-forwarded-for", "x-forwarded-proto"]
+                .iter()
+                .any(|name| headers.contains_key(*name)),
         }
     }
 
     /// Cookies are `Secure` unless configured otherwise, except for a
-    /// client on this machine (development over plain HTTP).
+    /// browser on this machine (development over plain HTTP). A request
+    /// forwarded by a proxy on this machine that is not among the trusted
+    /// ones comes from loopback too, but its client is elsewhere.
     pub fn secure_cookies(&self, state: &AppState) -> bool {
         state
             .config
             .staff
             .secure_cookies
-            .unwrap_or(self.https || !self.client.is_loopback())
+            .unwrap_or(self.https || self.forwarded || !self.client.is_loopback())
     }
 }
 
@@ -74,6 +82,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Transport {
             .unwrap_or(Transport {
                 client: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
                 https: false,
+                forwarded: false,
             }))
     }
 }
