@@ -152,6 +152,12 @@ impl PdfPages {
                 if let Some(viewed) = self.as_a_viewer_draws(index, limits) {
                     return Ok(PageContent::Drawn(viewed));
                 }
+                // Viewers also draw what is typed in a form field or a
+                // text box that came without a drawing of its own.
+                let text = annotation_text(doc, page_id);
+                if !text.is_empty() {
+                    return Ok(PageContent::Digital { text, image });
+                }
             }
             Ok(PageContent::Drawn(image))
         })
@@ -387,4 +393,47 @@ fn page_text(doc: &Document, page_id: ObjectId, number: u32) -> String {
         return String::new();
     }
     doc.extract_text(&[number]).unwrap_or_default()
+}
+
+/// Text a viewer shows in the page's annotations although the file draws
+/// none for it: the values of form fields (a PDF form filled in with
+/// `NeedAppearances`, which asks the viewer to draw them) and the text of
+/// free-text boxes. Empty when there is none.
+fn annotation_text(doc: &Document, page_id: ObjectId) -> String {
+    let Ok(annotations) = doc.get_page_annotations(page_id) else {
+        return String::new();
+    };
+    let mut lines = Vec::new();
+    for annotation in annotations {
+        let subtype = get(doc, annotation, b"Subtype").and_then(|o| o.as_name().ok());
+        let shown = match subtype {
+            Some(b"Widget") => field_value(doc, annotation),
+            Some(b"FreeText") => get(doc, annotation, b"Contents").cloned(),
+            _ => None,
+        };
+        let text = match shown {
+            Some(Object::Name(name)) if name != b"Off" => String::from_utf8_lossy(&name).into(),
+            Some(value @ Object::String(..)) => {
+                lopdf::decode_text_string(&value).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        if !text.trim().is_empty() {
+            lines.push(text.trim().to_string());
+        }
+    }
+    lines.join("\n")
+}
+
+/// A widget's field value (`/V`), its own or inherited from the fields
+/// above it.
+fn field_value(doc: &Document, widget: &Dictionary) -> Option<Object> {
+    let mut field = widget;
+    for _ in 0..MAX_FORM_DEPTH * 4 {
+        if let Some(value) = get(doc, field, b"V") {
+            return Some(value.clone());
+        }
+        field = get(doc, field, b"Parent").and_then(|o| o.as_dict().ok())?;
+    }
+    None
 }

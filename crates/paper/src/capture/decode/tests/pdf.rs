@@ -363,6 +363,68 @@ fn a_page_the_parser_reads_empty_but_a_viewer_shows_is_not_blank() {
     }
 }
 
+#[test]
+fn text_in_form_fields_and_text_boxes_without_a_drawing_is_not_blank() {
+    // As pdf.js's annotation-tx.pdf and bug1865341.pdf: a field's value or
+    // a free-text box's text that the file leaves for the viewer to draw.
+    // A third page has only a field left empty and a ticked-off box: blank.
+    let mut pdf = PdfBuilder::new();
+    let empty = |pdf: &mut PdfBuilder| pdf.doc.add_object(Stream::new(dictionary! {}, Vec::new()));
+    let field = pdf.doc.add_object(dictionary! {
+        "FT" => "Tx", "T" => Object::string_literal("name"),
+        "V" => lopdf::text_string("Maija Meikäläinen"),
+    });
+    let widget = pdf.doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "Widget", "Parent" => field,
+        "Rect" => vec![72.into(), 700.into(), 300.into(), 720.into()],
+    });
+    let note = pdf.doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "FreeText",
+        "Rect" => vec![72.into(), 600.into(), 300.into(), 640.into()],
+        "Contents" => Object::string_literal("Please call me back"),
+    });
+    let unfilled = pdf.doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "Widget", "FT" => "Tx",
+        "Rect" => vec![72.into(), 700.into(), 300.into(), 720.into()],
+    });
+    let unticked = pdf.doc.add_object(dictionary! {
+        "Type" => "Annot", "Subtype" => "Widget", "FT" => "Btn", "V" => "Off",
+        "Rect" => vec![72.into(), 600.into(), 90.into(), 618.into()],
+    });
+    for annots in [vec![widget], vec![note], vec![unfilled, unticked]] {
+        let content = empty(&mut pdf);
+        pdf.page(content, dictionary! {});
+        let page = pdf.kids.last().unwrap().as_reference().unwrap();
+        let annots: Vec<Object> = annots.into_iter().map(Object::from).collect();
+        pdf.doc
+            .get_dictionary_mut(page)
+            .unwrap()
+            .set("Annots", annots);
+    }
+    let pages = all(pdf.finish());
+    let texts: Vec<Option<&str>> = pages
+        .iter()
+        .map(|page| match page {
+            Ok(Page {
+                content: PageContent::Digital { text, .. },
+                ..
+            }) => Some(text.as_str()),
+            Ok(Page {
+                content: PageContent::Drawn(image),
+                ..
+            }) => {
+                assert!(!crate::capture::register::has_drawn_ink(image));
+                None
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [Some("Maija Meikäläinen"), Some("Please call me back"), None]
+    );
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }
