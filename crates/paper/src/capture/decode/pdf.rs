@@ -155,7 +155,10 @@ impl PdfPages {
                 // Viewers also draw what is typed in a form field or a
                 // text box that came without a drawing of its own.
                 let text = annotation_text(doc, page_id);
-                if !text.is_empty() {
+                if !text.is_empty() || shows_text(doc, page_id) {
+                    // Text in a font that cannot be drawn here (not
+                    // embedded, no map to characters): a viewer may show
+                    // it, so a person looks at the page.
                     return Ok(PageContent::Digital { text, image });
                 }
             }
@@ -436,4 +439,30 @@ fn field_value(doc: &Document, widget: &Dictionary) -> Option<Object> {
         field = get(doc, field, b"Parent").and_then(|o| o.as_dict().ok())?;
     }
     None
+}
+
+/// Whether the page's own content shows any text that is not invisible
+/// (rendering mode 3, the hidden text layer of a scan read by OCR).
+fn shows_text(doc: &Document, page_id: ObjectId) -> bool {
+    let Ok(content) = doc.get_and_decode_page_content(page_id) else {
+        return false;
+    };
+    let mut invisible = false;
+    content.operations.iter().any(|op| {
+        let shown = |o: &Object| match o {
+            Object::String(bytes, _) => !bytes.is_empty(),
+            Object::Array(items) => items
+                .iter()
+                .any(|i| matches!(i, Object::String(b, _) if !b.is_empty())),
+            _ => false,
+        };
+        match op.operator.as_str() {
+            "Tr" => {
+                invisible = op.operands.first().and_then(|o| o.as_i64().ok()) == Some(3);
+                false
+            }
+            "Tj" | "TJ" | "'" | "\"" => !invisible && op.operands.iter().any(shown),
+            _ => false,
+        }
+    })
 }

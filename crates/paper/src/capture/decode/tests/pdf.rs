@@ -313,27 +313,14 @@ fn a_page_the_parser_reads_empty_but_a_viewer_shows_is_not_blank() {
     // A content stream without its /Length, as pdf.js's issue1293r.pdf has
     // it: lopdf keeps the file and loses the page's text, viewers find the
     // `endstream` and show it.
-    let objects = [
+    let bytes = raw_pdf(&[
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 100] \
          /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         "<< >>\nstream\nBT /F1 20 Tf 10 40 Td (Please call me back) Tj ET\nendstream",
-    ];
-    let mut bytes = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, object) in objects.iter().enumerate() {
-        offsets.push(bytes.len());
-        bytes.extend(format!("{} 0 obj\n{object}\nendobj\n", i + 1).bytes());
-    }
-    let xref = bytes.len();
-    bytes.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
-    for offset in offsets {
-        bytes.extend(format!("{offset:010} 00000 n \n").bytes());
-    }
-    let trailer = format!("trailer\n<< /Root 1 0 R /Size {} >>\n", objects.len() + 1);
-    bytes.extend(format!("{trailer}startxref\n{xref}\n%%EOF\n").bytes());
+    ]);
     let parsed = Document::load_mem(&bytes).expect("the parser keeps the file");
     let page = *parsed.get_pages().values().next().unwrap();
     assert!(
@@ -359,6 +346,96 @@ fn a_page_the_parser_reads_empty_but_a_viewer_shows_is_not_blank() {
                 assert!(ink > 100, "the text is drawn ({ink} dark pixels)");
             }
             other => panic!("expected one drawn page, got {other:?}"),
+        }
+    }
+}
+
+/// A stream object with `content` and its length.
+fn stream(content: &str) -> String {
+    format!(
+        "<< /Length {} >>\nstream\n{content}\nendstream",
+        content.len()
+    )
+}
+
+/// Pages without their pixels, for a failure's message.
+fn describe(pages: &[Result<Page, DecodeError>]) -> Vec<String> {
+    pages
+        .iter()
+        .map(|page| match page {
+            Ok(Page { content, .. }) => match content {
+                PageContent::Image(_) => "image".to_string(),
+                PageContent::Drawn(image) => format!(
+                    "drawn, ink: {}",
+                    crate::capture::register::has_drawn_ink(image)
+                ),
+                PageContent::Digital { text, .. } => format!("digital: {text:?}"),
+            },
+            Err(error) => format!("error: {error}"),
+        })
+        .collect()
+}
+
+/// A PDF of `objects`, numbered from 1, written as given (a test may
+/// break them as a PDF writer would), with a correct cross-reference table.
+fn raw_pdf(objects: &[&str]) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(bytes.len());
+        bytes.extend(format!("{} 0 obj\n{object}\nendobj\n", i + 1).bytes());
+    }
+    let xref = bytes.len();
+    bytes.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+    for offset in offsets {
+        bytes.extend(format!("{offset:010} 00000 n \n").bytes());
+    }
+    let trailer = format!("trailer\n<< /Root 1 0 R /Size {} >>\n", objects.len() + 1);
+    bytes.extend(format!("{trailer}startxref\n{xref}\n%%EOF\n").bytes());
+    bytes
+}
+
+#[test]
+fn text_in_a_font_that_cannot_be_drawn_is_not_blank() {
+    // As pdf.js's issue19695.pdf: glyph numbers of a Calibri that is not
+    // embedded and has no map to characters. Nothing draws it here and no
+    // text can be read, but a viewer may show it: a person looks.
+    let font = |hidden: &str| {
+        raw_pdf(&[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 50] \
+             /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+            "<< /Type /Font /Subtype /Type0 /BaseFont /Calibri /Encoding /Identity-H \
+             /DescendantFonts [6 0 R] >>",
+            &stream(&format!(
+                "BT {hidden} /F1 20 Tf 10 20 Td <03AC03ED03F0> Tj ET"
+            )),
+            "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Calibri \
+             /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> \
+             /FontDescriptor 7 0 R >>",
+            "<< /Type /FontDescriptor /FontName /Calibri /Flags 32 /ItalicAngle 0 \
+             /Ascent 750 /Descent -250 /CapHeight 0 /StemV 0 /FontBBox [-503 -312 1240 1026] >>",
+        ])
+    };
+    for (hidden, expect_text) in [("", true), ("3 Tr", false)] {
+        let pages = all(font(hidden));
+        match &pages[..] {
+            [
+                Ok(Page {
+                    content: PageContent::Digital { image, .. },
+                    ..
+                }),
+            ] if expect_text => {
+                assert!(!crate::capture::register::has_drawn_ink(image));
+            }
+            [
+                Ok(Page {
+                    content: PageContent::Drawn(_),
+                    ..
+                }),
+            ] if !expect_text => {}
+            other => panic!("with {hidden:?}: got {:?}", describe(other)),
         }
     }
 }
