@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{
-    Backend, Case, TestApp, borrowed, files_under, reference, run_on_both_backends, status_path,
-};
+use common::{Backend, Case, TestApp, borrowed, files_under, reference, run_cases, status_path};
 use intake_core::record::Reference;
 use intake_service::pipeline::Pipeline;
 use intake_service::pipeline::drop_folder::DropFolder;
@@ -41,8 +39,20 @@ fn main() {
         ("a_subject_export_holds_their_data_and_scans", |b| {
             Box::pin(a_subject_export_holds_their_data_and_scans(b))
         }),
+        ("retention_sweeps_blobs_no_row_names", |b| {
+            Box::pin(retention_sweeps_blobs_no_row_names(b))
+        }),
     ];
-    run_on_both_backends(cases)
+    // Blobs in the database are for PostgreSQL only.
+    let postgres: Vec<(&'static str, Case)> = cases
+        .iter()
+        .copied()
+        .chain([(
+            "retention_removes_blobs_from_the_database_store",
+            (|b| Box::pin(retention_removes_blobs_from_the_database_store(b))) as Case,
+        )])
+        .collect();
+    run_cases(cases, &postgres)
 }
 
 /// The app without a scan worker or hourly retention of its own.
@@ -414,15 +424,15 @@ async fn triage_item(
 }
 
 /// A paper registration read from a file of its own with its phone number
-/// flagged, then checked by `staff` at `checked_at`. Returns its original
-/// and page image.
+/// flagged, then checked by `staff` at `checked_at`. Returns the keys of
+/// its original and page image.
 async fn verified_paper(
     app: &TestApp,
     pipeline: &Pipeline,
     staff: &intake_service::store::staff::StaffMember,
     (hetu, surname, serial): (&str, &str, &str),
     checked_at: time::OffsetDateTime,
-) -> Result<(PathBuf, PathBuf), Failed> {
+) -> Result<(String, String), Failed> {
     use intake_core::form::{Channel, FormDefinition};
     use intake_core::record::{FieldStatus, ReviewReason};
     use intake_service::store::review::{FieldDecision, Review, Reviewed, review_fingerprint};
@@ -498,10 +508,7 @@ async fn verified_paper(
         matches!(reviewed, Reviewed::Queued { .. }),
         "verified: {reviewed:?}"
     );
-    Ok((
-        pipeline.blobs.folder_path(&file.path),
-        pipeline.blobs.folder_path(&image),
-    ))
+    Ok((file.path, image))
 }
 
 /// `verified_paper_days` after its check, a paper registration's original
@@ -520,23 +527,33 @@ async fn retention_removes_a_verified_paper_scan_when_due(backend: Backend) -> R
         )
         .await?;
     let now = time::OffsetDateTime::now_utc();
-    let (early_original, early_image) = verified_paper(
-        &app,
-        &pipeline,
-        &staff,
-        ("131052-308T", "NIEMINEN", "PHT2C4PYXA"),
-        now,
-    )
-    .await?;
+    let in_folder = |(original, image): (String, String)| {
+        (
+            pipeline.blobs.folder_path(&original),
+            pipeline.blobs.folder_path(&image),
+        )
+    };
+    let (early_original, early_image) = in_folder(
+        verified_paper(
+            &app,
+            &pipeline,
+            &staff,
+            ("131052-308T", "NIEMINEN", "PHT2C4PYXA"),
+            now,
+        )
+        .await?,
+    );
     // Checked a month later (a clock moved on).
-    let (late_original, late_image) = verified_paper(
-        &app,
-        &pipeline,
-        &staff,
-        ("020394-456N", "KORHONEN", "PHT2C4PYXB"),
-        now + time::Duration::days(30),
-    )
-    .await?;
+    let (late_original, late_image) = in_folder(
+        verified_paper(
+            &app,
+            &pipeline,
+            &staff,
+            ("020394-456N", "KORHONEN", "PHT2C4PYXB"),
+            now + time::Duration::days(30),
+        )
+        .await?,
+    );
     let all = [&early_original, &early_image, &late_original, &late_image];
     ensure!(all.iter().all(|p| p.exists()), "stored: {all:?}");
 
@@ -668,7 +685,9 @@ async fn retention_removes_exactly_what_is_due(backend: Backend) -> Result<(), F
                 ("verified_paper_scans", 1),
                 ("closed_triage_items", 1),
                 ("status_links", 1),
-                ("drop_folder_copies", 1)
+                ("drop_folder_copies", 1),
+                ("orphan_originals", 0),
+                ("orphan_page_images", 0)
             ],
         "{counts:?}"
     );
@@ -709,7 +728,7 @@ async fn retention_removes_exactly_what_is_due(backend: Backend) -> Result<(), F
     ensure!(
         audited[0].detail
             == "removed: closed_registrations=1 verified_paper_scans=1 closed_triage_items=1 \
-                status_links=1 drop_folder_copies=1",
+                status_links=1 drop_folder_copies=1 orphan_originals=0 orphan_page_images=0",
         "{}",
         audited[0].detail
     );
@@ -888,6 +907,236 @@ async fn a_subject_export_holds_their_data_and_scans(backend: Backend) -> Result
         .filter(|e| e.action == "subject_export")
         .count();
     ensure!(exports == 1, "the export is audited");
+    app.finish().await;
+    Ok(())
+}
+
+/// Makes a stored file look `days` old.
+fn age(path: &Path, days: u64) -> Result<(), Failed> {
+    let file = std::fs::File::options().write(true).open(path)?;
+    file.set_modified(std::time::SystemTime::now() - Duration::from_secs(days * 86_400))?;
+    Ok(())
+}
+
+/// A file handed in whose row was never written (a crash came between).
+async fn orphan_original(pipeline: &Pipeline, text: &str) -> Result<String, Failed> {
+    let scan = tempfile::NamedTempFile::new()?;
+    std::fs::write(scan.path(), format!("%PDF-1.4 {text}"))?;
+    Ok(pipeline.blobs.store_file(scan.path()).await?.path)
+}
+
+/// A page image whose page's row was never written.
+async fn orphan_page_image(pipeline: &Pipeline) -> Result<String, Failed> {
+    Ok(pipeline
+        .blobs
+        .save_page_image(uuid::Uuid::new_v4(), 1, image::GrayImage::new(8, 8))
+        .await?)
+}
+
+/// An original and a page image that no row names, and an upload's
+/// temporary, all two days old, go (listed by a dry run first); a young
+/// orphan, and blobs that rows name as old as they are, stay.
+async fn retention_sweeps_blobs_no_row_names(backend: Backend) -> Result<(), Failed> {
+    let app = app(&backend).await;
+    let pipeline = pipeline(&app)?;
+    let blobs = &pipeline.blobs;
+    let (_, named_original, named_image) = triage_item(&app, &pipeline, "A question", None).await?;
+    let orphan = orphan_original(&pipeline, "an orphan").await?;
+    let young = orphan_original(&pipeline, "a young orphan").await?;
+    let orphan_image = orphan_page_image(&pipeline).await?;
+    let young_image = orphan_page_image(&pipeline).await?;
+    let part = app
+        .config
+        .data_dir
+        .join("originals/incoming")
+        .join(format!("{}.part", uuid::Uuid::new_v4()));
+    std::fs::write(&part, b"half an upload")?;
+    let old = [
+        blobs.folder_path(&orphan),
+        blobs.folder_path(&orphan_image),
+        part.clone(),
+        named_original.clone(),
+        named_image.clone(),
+    ];
+    for path in &old {
+        age(path, 2)?;
+    }
+
+    let out = intake(&app, &["purge", "--dry-run"])?;
+    ensure!(out.contains("orphan_originals would remove 2"), "{out}");
+    ensure!(out.contains("orphan_page_images would remove 1"), "{out}");
+    ensure!(
+        out.contains(&format!("  folder {orphan}\n"))
+            && out.contains(&format!("  folder {orphan_image}\n"))
+            && out.contains(".part\n"),
+        "the dry run lists them: {out}"
+    );
+    ensure!(
+        !out.contains(&young) && !out.contains(&young_image),
+        "{out}"
+    );
+    ensure!(old.iter().all(|p| p.exists()), "a dry run removes nothing");
+
+    let now = time::OffsetDateTime::now_utc();
+    let removed = intake_service::privacy::purge(&pipeline, &app.config, now, false, false).await?;
+    let counts: Vec<(&str, usize)> = removed
+        .iter()
+        .filter(|o| o.count > 0)
+        .map(|o| (o.rule.code(), o.count))
+        .collect();
+    ensure!(
+        counts == [("orphan_originals", 2), ("orphan_page_images", 1)],
+        "{counts:?}"
+    );
+    for path in &old[..3] {
+        ensure!(!path.exists(), "{} is gone", path.display());
+    }
+    ensure!(
+        !blobs
+            .folder_path(&orphan_image)
+            .parent()
+            .ok_or("a folder")?
+            .exists(),
+        "the orphan image's empty folder went too"
+    );
+    for key in [&young, &young_image] {
+        ensure!(blobs.exists(key).await?, "the young orphan {key} stays");
+    }
+    ensure!(
+        named_original.exists() && named_image.exists(),
+        "what a row names stays, however old"
+    );
+    let audited = app
+        .store
+        .audit_of_action(intake_service::store::audit::AuditAction::RetentionPurge)
+        .await?;
+    ensure!(
+        audited[0]
+            .detail
+            .ends_with("orphan_originals=2 orphan_page_images=1"),
+        "the run is audited with counts: {}",
+        audited[0].detail
+    );
+    let again = intake_service::privacy::purge(&pipeline, &app.config, now, false, false).await?;
+    ensure!(again.iter().all(|o| o.count == 0), "{again:?}");
+    app.finish().await;
+    Ok(())
+}
+
+/// With `blobs = "database"`: a verified paper scan due goes from the
+/// database store, original and page image, with an original and a page
+/// image no row names that are two days old; the scan not due yet and a
+/// young orphan stay, and nothing was ever in the data folder.
+async fn retention_removes_blobs_from_the_database_store(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn_with(&backend, |config| {
+        config.scanning.process = false;
+        config.scanning.settle_seconds = 0;
+        config.blobs = intake_service::config::BlobStore::Database;
+    })
+    .await;
+    let config = app.config.clone();
+    let days = i64::from(config.retention.verified_paper_days);
+    let pipeline = pipeline(&app)?;
+    let blobs = &pipeline.blobs;
+    let staff = app
+        .store
+        .add_user(
+            "verifier",
+            intake_service::accounts::Role::Mailroom,
+            "a long enough password".into(),
+        )
+        .await?;
+    let now = time::OffsetDateTime::now_utc();
+    let (due_original, due_image) = verified_paper(
+        &app,
+        &pipeline,
+        &staff,
+        ("131052-308T", "NIEMINEN", "PHT2C4PYXA"),
+        now,
+    )
+    .await?;
+    let (kept_original, kept_image) = verified_paper(
+        &app,
+        &pipeline,
+        &staff,
+        ("020394-456N", "KORHONEN", "PHT2C4PYXB"),
+        now + time::Duration::days(30),
+    )
+    .await?;
+    let orphan = orphan_original(&pipeline, "an orphan").await?;
+    let orphan_image = orphan_page_image(&pipeline).await?;
+    let young_image = orphan_page_image(&pipeline).await?;
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&config.database_url)
+        .await?;
+    for key in [&orphan, &orphan_image, &kept_original, &kept_image] {
+        sqlx::query("UPDATE blobs SET stored_at = '2000-01-01T00:00:00.000000Z' WHERE key = $1")
+            .bind(key)
+            .execute(&pool)
+            .await?;
+    }
+
+    let after = now + time::Duration::days(days + 10);
+    let listed = intake_service::privacy::purge(&pipeline, &config, after, true, false).await?;
+    let ids = |code: &str| -> Vec<String> {
+        listed
+            .iter()
+            .find(|o| o.rule.code() == code)
+            .map(|o| o.ids.clone())
+            .unwrap_or_default()
+    };
+    ensure!(
+        ids("orphan_originals") == [format!("database {orphan}")]
+            && ids("orphan_page_images") == [format!("database {orphan_image}")]
+            && ids("verified_paper_scans").len() == 1,
+        "{listed:?}"
+    );
+    for key in [&due_original, &due_image, &orphan, &orphan_image] {
+        ensure!(blobs.exists(key).await?, "a dry run keeps {key}");
+    }
+
+    let removed = intake_service::privacy::purge(&pipeline, &config, after, false, false).await?;
+    let counts: Vec<(&str, usize)> = removed
+        .iter()
+        .filter(|o| o.count > 0)
+        .map(|o| (o.rule.code(), o.count))
+        .collect();
+    ensure!(
+        counts
+            == [
+                ("verified_paper_scans", 1),
+                ("orphan_originals", 1),
+                ("orphan_page_images", 1)
+            ],
+        "{counts:?}"
+    );
+    let mut kept = vec![kept_original, kept_image, young_image];
+    kept.sort();
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT key FROM blobs ORDER BY key")
+        .fetch_all(&pool)
+        .await?;
+    let stored: Vec<String> = stored.into_iter().map(|(k,)| k).collect();
+    ensure!(
+        stored == kept,
+        "the due scan and the old orphans are gone from the database, the rest stay: {stored:?}"
+    );
+    let (loose,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM blob_chunks c \
+         WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.content_id = c.content_id)",
+    )
+    .fetch_one(&pool)
+    .await?;
+    ensure!(loose == 0, "{loose} chunks outlived their blobs");
+    pool.close().await;
+    let in_folder: Vec<PathBuf> = files_under(&config.data_dir)
+        .into_iter()
+        .filter(|p| {
+            p.starts_with(config.data_dir.join("originals"))
+                || p.starts_with(config.data_dir.join("pages"))
+        })
+        .collect();
+    ensure!(in_folder.is_empty(), "the data folder holds {in_folder:?}");
     app.finish().await;
     Ok(())
 }

@@ -335,6 +335,11 @@ pub struct Retention {
     /// after they were moved there (the original is kept under
     /// `originals/`).
     pub drop_copy_days: u32,
+    /// An original or page image that no row names (a crash came between
+    /// storing it and writing its row) goes once it is this many days
+    /// old. A day is far longer than any upload or reading takes, so one
+    /// whose row is still to be written is never taken.
+    pub orphan_blob_days: u32,
     /// Whether `serve` and `worker` run the rules every hour.
     pub automatic: bool,
 }
@@ -347,6 +352,7 @@ impl Default for Retention {
             closed_triage_days: 90,
             status_link_days: 90,
             drop_copy_days: 30,
+            orphan_blob_days: 1,
             automatic: true,
         }
     }
@@ -743,8 +749,14 @@ impl Config {
                 && r.verified_paper_days >= 1
                 && r.closed_triage_days >= 1
                 && r.status_link_days >= 1
-                && r.drop_copy_days >= 1,
+                && r.drop_copy_days >= 1
+                && r.orphan_blob_days >= 1,
             "retention: closed_months and every *_days must be at least 1"
+        );
+        anyhow::ensure!(
+            u64::from(r.orphan_blob_days) * 86_400 > self.http.upload_seconds,
+            "retention.orphan_blob_days must be longer than http.upload_seconds: \
+             an upload's original would be swept before its row is written"
         );
         Ok(())
     }
@@ -886,6 +898,13 @@ mod tests {
         assert_eq!(Config::default().retention.closed_months, 24);
         let none: Config = toml::from_str("[retention]\nstatus_link_days = 0").unwrap();
         assert!(none.check().unwrap_err().to_string().contains("retention"));
+        assert_eq!(config.retention.orphan_blob_days, 1);
+        let none: Config = toml::from_str("[retention]\norphan_blob_days = 0").unwrap();
+        assert!(none.check().unwrap_err().to_string().contains("retention"));
+        // An upload allowed two days would have its original swept first.
+        let slow: Config = toml::from_str("[http]\nupload_seconds = 172800").unwrap();
+        let error = slow.check().unwrap_err().to_string();
+        assert!(error.contains("orphan_blob_days"), "{error}");
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub use export::{ExportReport, subject_export};
 pub struct RuleOutcome {
     pub rule: RetentionRule,
     pub count: usize,
-    /// References, or ids of files and triage items: nothing of a person.
+    /// References, ids of files and triage items, or the keys of blobs no
+    /// row names (a content hash, a file id): nothing of a person.
     pub ids: Vec<String>,
 }
 
@@ -223,6 +224,20 @@ pub async fn purge(
         ids: Vec::new(),
     });
 
+    // Aged on the real clock whatever `now` says (a test's, or a dry run's
+    // look ahead): a blob whose row is being written now is never taken.
+    let orphan_cutoff = days_before(now.min(OffsetDateTime::now_utc()), rules.orphan_blob_days);
+    let orphans = pipeline
+        .blobs
+        .sweep_orphans(store, orphan_cutoff, dry_run)
+        .await
+        .context("originals and page images that no row names")?;
+    outcomes.push(outcome(RetentionRule::OrphanOriginals, orphans.originals));
+    outcomes.push(outcome(
+        RetentionRule::OrphanPageImages,
+        orphans.page_images,
+    ));
+
     let removed_any = outcomes.iter().any(|o| o.count > 0);
     if audit_empty || (removed_any && !dry_run) {
         let counts: Vec<String> = outcomes
@@ -309,12 +324,14 @@ impl Retention {
     pub fn describe(&self) -> String {
         format!(
             "closed or withdrawn registrations after {} months; verified paper scans after {} days; \
-             closed triage items after {} days; status links after {} days; drop-folder copies after {} days",
+             closed triage items after {} days; status links after {} days; drop-folder copies after {} days; \
+             originals and page images no row names after {} days",
             self.closed_months,
             self.verified_paper_days,
             self.closed_triage_days,
             self.status_link_days,
-            self.drop_copy_days
+            self.drop_copy_days,
+            self.orphan_blob_days
         )
     }
 }

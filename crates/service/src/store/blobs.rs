@@ -11,6 +11,10 @@ use uuid::Uuid;
 
 use super::{Backend, Store, StoreError, timestamp};
 
+mod orphans;
+
+pub use orphans::BlobKind;
+
 /// The size of a stored chunk: large enough that a row's overhead does not
 /// count, small enough that a few writers and readers at once hold little.
 pub const CHUNK_BYTES: usize = 256 * 1024;
@@ -212,24 +216,31 @@ impl DatabaseBlobWriter {
             }
         };
         // Another upload of the same bytes may have committed meanwhile (or
-        // be about to: the insert waits for it): then its copy stands.
-        let inserted = sqlx::query(
+        // be about to: the insert waits for it): then its copy stands, with
+        // this moment as its `stored_at`, so the orphan sweep (which takes
+        // only blobs stored a day before and named by no row) cannot take
+        // it before the caller writes the row that names it.
+        let row = sqlx::query(
             "INSERT INTO blobs (key, content_id, size, sha256, stored_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (key) DO UPDATE SET stored_at = EXCLUDED.stored_at \
+             RETURNING content_id",
         )
         .bind(&key)
         .bind(&self.content_id)
         .bind(self.size as i64)
         .bind(&sha256)
         .bind(timestamp(OffsetDateTime::now_utc()))
-        .execute(&mut *self.transaction)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            self.transaction.commit().await?;
-        } else {
-            self.transaction.rollback().await?;
+        .fetch_one(&mut *self.transaction)
+        .await?;
+        let kept: String = row.try_get("content_id")?;
+        if kept != self.content_id {
+            sqlx::query("DELETE FROM blob_chunks WHERE content_id = $1")
+                .bind(&self.content_id)
+                .execute(&mut *self.transaction)
+                .await?;
         }
+        self.transaction.commit().await?;
         Ok(StoredBlob {
             key,
             sha256,

@@ -1,7 +1,8 @@
 //! Files on local disk under the data folder: originals stored unchanged,
 //! named by their SHA-256, and the page images the staff pages show. A
 //! blob is on disk (fsynced, renamed into place) before its row is
-//! written, so a row never points at bytes that are not there.
+//! written, so a row never points at bytes that are not there; one left
+//! without its row by a crash is swept by the retention run (`orphans`).
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
@@ -81,7 +82,16 @@ impl FolderBlobs {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
         }
-        let mut out = BufWriter::new(File::create(&path)?);
+        // Its folder may have been taken as empty just now (the orphan
+        // sweep, when it removed the file's last unnamed image): made again.
+        let file = match File::create(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(path.parent().expect("a page image is in a folder"))?;
+                File::create(&path)?
+            }
+            file => file?,
+        };
+        let mut out = BufWriter::new(file);
         encode_page_image(&mut out, image)?;
         out.flush()?;
         Ok(relative)
@@ -155,27 +165,26 @@ impl FolderWriter {
     }
 
     /// Makes the bytes durable and gives them their name. An original
-    /// stored before is kept as it was; a key given is replaced.
+    /// stored before is replaced by these same bytes, so its file is as
+    /// young as its latest storing: the orphan sweep, which takes only
+    /// files a day old that no row names, cannot take it before the
+    /// caller writes the row that names it. A key given is replaced too.
     pub fn finish(mut self, name: BlobName<'_>) -> io::Result<StoredBlob> {
         let file = self.file.take().expect("finish is called once");
         let file = file.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
         let sha256 = format!("{:x}", std::mem::take(&mut self.hasher).finalize());
-        let (key, replace) = match name {
-            BlobName::Original => (original_key(&sha256), false),
-            BlobName::Key(key) => (key.to_string(), true),
+        let key = match name {
+            BlobName::Original => original_key(&sha256),
+            BlobName::Key(key) => key.to_string(),
         };
         let path = self.root.join(&key);
         let folder = path.parent().expect("the path has a folder");
         fs::create_dir_all(folder)?;
-        if !replace && path.exists() {
-            fs::remove_file(&self.temporary)?;
-        } else {
-            fs::rename(&self.temporary, &path)?;
-            // The rename itself is durable only once its folder is synced.
-            File::open(folder)?.sync_all()?;
-        }
+        fs::rename(&self.temporary, &path)?;
+        // The rename itself is durable only once its folder is synced.
+        File::open(folder)?.sync_all()?;
         Ok(StoredBlob {
             key,
             sha256,

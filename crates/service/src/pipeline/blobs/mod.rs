@@ -10,10 +10,12 @@
 //! missing from the first place looked at is found in the second, and one
 //! moved between the two looks is found in the third. So the service keeps
 //! serving during a migration, with no marker to keep in step. Removal
-//! (retention, erasure) removes from both, so it reaches every copy.
+//! (retention, erasure) removes from both, so it reaches every copy, and
+//! the retention run sweeps both of blobs no row names (`orphans`).
 
 mod folder;
 pub mod migrate;
+mod orphans;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use uuid::Uuid;
 
 pub use self::folder::FolderBlobs;
 use self::folder::{FolderWriter, encode_page_image, page_image_key};
+pub use self::orphans::Orphans;
 use crate::config::{BlobStore, Config};
 use crate::store::blobs::{
     BlobName, CHUNK_BYTES, DatabaseBlobReader, DatabaseBlobWriter, DatabaseBlobs, StoredBlob,
@@ -437,8 +440,14 @@ impl BlobWriter {
 /// file row with the same bytes, so it has a life of its own, and the
 /// writes of the rows (group commit, the store's own transactions) stay as
 /// they are. A crash between the two leaves an original that no row names,
-/// as the folder store can; it is harmless, and stored again (kept as it
-/// is) when the file is handed in again. Never the other way round.
+/// as the folder store can (and a page image saved before its page's row,
+/// likewise); never the other way round. Such an orphan is harmless, and
+/// the retention run (`intake purge`, hourly in `serve` and `worker`)
+/// removes it from every store once it is older than
+/// `retention.orphan_blob_days`. Storing the same bytes again makes an
+/// original young once more (the folder store renames the new copy into
+/// place, the database store sets its `stored_at`), so the sweep never
+/// takes one whose row is about to be written.
 pub struct OriginalWriter(BlobWriter);
 
 impl OriginalWriter {

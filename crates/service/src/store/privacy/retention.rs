@@ -21,15 +21,21 @@ pub enum RetentionRule {
     ClosedTriage,
     StatusLinks,
     DropCopies,
+    /// Originals no row names (a crash between storing and recording).
+    OrphanOriginals,
+    /// Page images no page's row names.
+    OrphanPageImages,
 }
 
 impl RetentionRule {
-    pub const ALL: [RetentionRule; 5] = [
+    pub const ALL: [RetentionRule; 7] = [
         RetentionRule::ClosedRegistrations,
         RetentionRule::VerifiedPaper,
         RetentionRule::ClosedTriage,
         RetentionRule::StatusLinks,
         RetentionRule::DropCopies,
+        RetentionRule::OrphanOriginals,
+        RetentionRule::OrphanPageImages,
     ];
 
     pub fn code(self) -> &'static str {
@@ -39,6 +45,8 @@ impl RetentionRule {
             RetentionRule::ClosedTriage => "closed_triage_items",
             RetentionRule::StatusLinks => "status_links",
             RetentionRule::DropCopies => "drop_folder_copies",
+            RetentionRule::OrphanOriginals => "orphan_originals",
+            RetentionRule::OrphanPageImages => "orphan_page_images",
         }
     }
 }
