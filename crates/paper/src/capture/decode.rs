@@ -27,7 +27,7 @@ use std::sync::Arc;
 use image::{GrayImage, ImageFormat};
 
 pub use pdf_render::RENDER_DPI;
-pub use unpack::{check_all_but_images, check_pdf};
+pub use unpack::{check_all_but_images, check_pdf, encrypted_with_object_streams};
 
 /// How big an input may be. Scans of A4 at 300 dpi are under 9 million
 /// pixels; the defaults leave room for A3 and 600 dpi without letting one
@@ -318,6 +318,14 @@ pub fn open(path: &Path, limits: &DecodeLimits) -> Result<Pages, DecodeError> {
             .take(limits.max_file_bytes)
             .read_to_end(&mut bytes)?;
         check_pdf(&bytes, limits)?;
+        if encrypted_with_object_streams(&bytes) {
+            return Ok(Pages {
+                kind: FileKind::Pdf,
+                source: drawn_only(Arc::new(bytes), DecodeError::EncryptedPdf)?,
+                next: 0,
+                limits: *limits,
+            });
+        }
         drop(bytes);
         // A PDF's page images stay on disk until their page is read: a
         // 300-page scan does not sit in memory.
@@ -407,9 +415,13 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &DecodeLimits) -> Result<Pages, Decode
     let (kind, source) = if is_pdf(&bytes) {
         check_pdf(&bytes, limits)?;
         let bytes = Arc::new(bytes);
-        let source = match pdf::PdfPages::parse(bytes.clone(), limits) {
-            Ok(pages) => Source::Pdf(Box::new(pages)),
-            Err(error) => drawn_only(bytes, error)?,
+        let source = if encrypted_with_object_streams(&bytes) {
+            drawn_only(bytes, DecodeError::EncryptedPdf)?
+        } else {
+            match pdf::PdfPages::parse(bytes.clone(), limits) {
+                Ok(pages) => Source::Pdf(Box::new(pages)),
+                Err(error) => drawn_only(bytes, error)?,
+            }
         };
         (FileKind::Pdf, source)
     } else {

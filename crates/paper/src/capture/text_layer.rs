@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 
 use lopdf::{Document, ObjectId};
 
-use crate::capture::decode::{DecodeLimits, check_all_but_images, check_pdf};
+use crate::capture::decode::{
+    DecodeLimits, check_all_but_images, check_pdf, encrypted_with_object_streams,
+};
 
 use crate::printable::layout::{BoxMm, grow};
 use crate::printable::{FieldKind, Layout, QrPayload};
@@ -59,6 +61,9 @@ impl TextLayer {
     /// unpack past the limits: the page decoder says why.
     pub fn open(bytes: &[u8], limits: &DecodeLimits) -> Option<TextLayer> {
         check_pdf(bytes, limits).ok()?;
+        if encrypted_with_object_streams(bytes) {
+            return None;
+        }
         let doc = guard(|| Document::load_mem(bytes).ok())?;
         if doc.is_encrypted() {
             return None;

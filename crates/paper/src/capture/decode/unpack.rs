@@ -278,6 +278,15 @@ pub fn check_all_but_images(doc: &Document, limits: &DecodeLimits) -> Result<(),
     Ok(())
 }
 
+/// Whether the file is encrypted and keeps objects in object streams.
+/// lopdf unpacks such a file's object streams after decrypting them, where
+/// they cannot be measured first, so only the drawing library reads it
+/// (as viewers do: most such files are restricted by an owner password
+/// alone); the reading child's address-space limit bounds it.
+pub fn encrypted_with_object_streams(bytes: &[u8]) -> bool {
+    memmem::find(bytes, b"/Encrypt").is_some() && memmem::find(bytes, b"/ObjStm").is_some()
+}
+
 /// Checks the streams of a PDF in its raw bytes, before lopdf parses it
 /// (lopdf unpacks object streams as it loads). Each `stream` keyword's
 /// data is unpacked from there as far as it goes, the layers found by
@@ -287,13 +296,6 @@ pub fn check_all_but_images(doc: &Document, limits: &DecodeLimits) -> Result<(),
 /// `max_stream_bytes`. A stream packed twice over with Flate is refused
 /// too: no producer we read does that.
 pub fn check_pdf(bytes: &[u8], limits: &DecodeLimits) -> Result<(), DecodeError> {
-    if memmem::find(bytes, b"/Encrypt").is_some() && memmem::find(bytes, b"/ObjStm").is_some() {
-        // lopdf unpacks an encrypted file's object streams after
-        // decrypting them, where they cannot be measured first.
-        return Err(DecodeError::Unsupported(
-            "the PDF is encrypted and uses object streams, which is not read here".into(),
-        ));
-    }
     for at in memmem::find_iter(bytes, b"stream") {
         if bytes[..at].ends_with(b"end") {
             continue;

@@ -55,12 +55,15 @@ pub fn open_file(
         // Before lopdf parses it (it unpacks object streams as it loads): a
         // decompression bomb is refused here with its reason.
         decode::check_pdf(&bytes, &options.limits).map_err(|e| e.to_string())?;
-        let forms = digital_forms(&bytes, catalogue);
-        if !forms.is_empty() {
-            return Ok(opened(Opened::Digital(forms)));
+        // lopdf may not parse such a file at all (see the page decoder).
+        if !decode::encrypted_with_object_streams(&bytes) {
+            let forms = digital_forms(&bytes, catalogue);
+            if !forms.is_empty() {
+                return Ok(opened(Opened::Digital(forms)));
+            }
+            // No fields filled: perhaps filled and flattened into page text.
+            text_layer = TextLayer::open(&bytes, &options.limits);
         }
-        // No fields filled: perhaps filled and flattened into page text.
-        text_layer = TextLayer::open(&bytes, &options.limits);
     }
     let pages = decode::open(path, &options.limits).map_err(|e| e.to_string())?;
     Ok(opened(Opened::Scanned(

@@ -598,6 +598,39 @@ fn a_password_protected_pdf_is_named_as_such() {
     assert_eq!(image(&read[0]).dimensions(), (300, 300));
 }
 
+/// An encrypted file whose objects sit in object streams is drawn by the
+/// drawing library alone, which decrypts it as viewers do (lopdf would
+/// unpack its object streams unmeasured). Restricted by an owner password
+/// only, its page is read; with a password to open it, it is refused as
+/// such.
+#[test]
+fn an_encrypted_pdf_with_object_streams_is_drawn_as_a_viewer_opens_it() {
+    // The check finds object streams by their name anywhere in the bytes:
+    // a comment after the end of the file names one and moves nothing.
+    let with_object_streams = |mut bytes: Vec<u8>| {
+        assert!(Document::load_mem(&bytes).unwrap().is_encrypted());
+        bytes.extend_from_slice(b"%/ObjStm\n");
+        assert!(crate::capture::decode::encrypted_with_object_streams(
+            &bytes
+        ));
+        bytes
+    };
+    let read = all(with_object_streams(encrypted("")));
+    match &read[..] {
+        [
+            Ok(Page {
+                content: PageContent::Drawn(image),
+                ..
+            }),
+        ] => assert!(mean(image) < 40.0, "the dark page is drawn"),
+        other => panic!("{:?}", describe(other)),
+    }
+    let error = open_bytes(with_object_streams(encrypted("secret")), &limits())
+        .err()
+        .unwrap();
+    assert!(matches!(error, DecodeError::EncryptedPdf), "{error}");
+}
+
 /// A PDF opened from disk leaves its page images in the file until each
 /// page is read, and gives the same pages as one read whole into memory.
 #[test]
