@@ -26,6 +26,9 @@ fn main() {
         ("the_command_line_prints_and_marks_sent", |b| {
             Box::pin(the_command_line_prints_and_marks_sent(b))
         }),
+        ("marking_sent_skips_a_letter_no_longer_waiting", |b| {
+            Box::pin(marking_sent_skips_a_letter_no_longer_waiting(b))
+        }),
     ];
     common::run_on_both_backends(cases)
 }
@@ -557,6 +560,84 @@ async fn the_command_line_prints_and_marks_sent(backend: Backend) -> Result<(), 
     );
     let twice = tokio::task::block_in_place(|| intake(&["mark-sent", &batch]));
     ensure!(!twice.status.success(), "a batch is marked sent once");
+    app.finish().await;
+    Ok(())
+}
+
+/// A batch whose letters are written and closed set-based: one withdrawn
+/// after printing is skipped, the other closes; each printed letter and
+/// each close is audited for its own registration.
+async fn marking_sent_skips_a_letter_no_longer_waiting(backend: Backend) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    add_user(&app, "kaisa", Role::Caseworker).await?;
+    let kaisa = Browser::sign_in(&app, "kaisa").await?;
+    let mut waiting = Vec::new();
+    for (surname, phone) in [("Öberg", "040 123 0001"), ("Ek", "040 123 0002")] {
+        let who = Person {
+            surname,
+            first_names: "Åsa",
+            phone,
+            language: "sv",
+            office: "vaasa",
+            address: VAASA,
+        };
+        let registration = register(&app, &who).await?;
+        three_failed_calls(&kaisa, &registration).await?;
+        waiting.push(registration);
+    }
+    let hand = intake_service::store::LetterHand {
+        staff: None,
+        name: "mailroom".into(),
+    };
+    let ids: Vec<_> = waiting.iter().map(|r| r.id).collect();
+    let now = OffsetDateTime::now_utc();
+    let batch = app
+        .store
+        .record_letter_batch(Some("vaasa"), &ids, &hand, now)
+        .await?;
+    let made = app.store.letter_batch(batch).await?.ok_or("the batch")?;
+    ensure!(
+        made.letters == 2,
+        "both letters in the batch: {}",
+        made.letters
+    );
+    ensure!(app.store.withdraw(ids[1]).await?, "withdrawn meanwhile");
+    let marked = app.store.mark_letter_batch_sent(batch, &hand, now).await?;
+    ensure!(
+        marked
+            == intake_service::store::MarkedSent::Done {
+                closed: 1,
+                skipped: 1
+            },
+        "one closed, one skipped: {marked:?}"
+    );
+    ensure!(
+        status_of(&app, &waiting[0]).await? == RegistrationStatus::Closed,
+        "the waiting one closed"
+    );
+    ensure!(
+        status_of(&app, &waiting[1]).await? == RegistrationStatus::Withdrawn,
+        "the withdrawn one stays withdrawn"
+    );
+    for (registration, closes) in [(&waiting[0], 1), (&waiting[1], 0)] {
+        let log = app.store.audit_for_registration(registration.id).await?;
+        let count = |action: &str| log.iter().filter(|e| e.action == action).count();
+        ensure!(count("letter_print") == 1, "its printing audited once");
+        ensure!(
+            count("close") == closes,
+            "closes audited: {}",
+            count("close")
+        );
+    }
+    let detail = app
+        .store
+        .callback_detail(ids[0], OffsetDateTime::now_utc())
+        .await?
+        .ok_or("detail")?;
+    ensure!(
+        detail.result.map(|r| r.as_str()) == Some("letter_sent") && detail.closed_at.is_some(),
+        "its queue entry closed as letter sent"
+    );
     app.finish().await;
     Ok(())
 }

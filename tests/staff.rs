@@ -75,6 +75,9 @@ fn main() {
         ("the_queue_shows_and_filters_by_the_other_language", |b| {
             Box::pin(the_queue_shows_and_filters_by_the_other_language(b))
         }),
+        ("queue_filters_give_the_rows_of_reading_every_entry", |b| {
+            Box::pin(queue_filters_give_the_rows_of_reading_every_entry(b))
+        }),
         (
             "a_person_without_an_identity_code_is_matched_by_birth_date",
             |b| {
@@ -1598,6 +1601,157 @@ async fn the_queue_shows_and_filters_by_the_other_language(backend: Backend) -> 
         filtered
             .contains("id=\"other_language\" name=\"other_language\" type=\"text\" value=\"arab\""),
         "the filter keeps what was typed"
+    );
+    app.finish().await;
+    Ok(())
+}
+
+/// The queue narrowed in SQL by language, another language or a name gives
+/// exactly the rows, in the same order, of reading every entry of the
+/// status and checking each (as the queue did before, issue 14): names and
+/// languages with å, ä and ö in either case, over several statuses.
+async fn queue_filters_give_the_rows_of_reading_every_entry(
+    backend: Backend,
+) -> Result<(), Failed> {
+    let app = TestApp::spawn(&backend).await;
+    let people: [(&str, &str, &'static str, Option<&'static str>); 10] = [
+        ("Åström", "Åsa", "sv", None),
+        ("Öhman", "Örjan Äke", "sv", None),
+        ("Ärlig", "Pekka", "fi", None),
+        ("Mäkelä", "Liisa", "fi", None),
+        ("Haddad", "Ömer", "other", Some("Arabia")),
+        ("KIVELÄ", "Kaarina", "fi", None),
+        ("Ahmadi", "Ali", "other", Some("Dari, ÄIDINKIELI")),
+        ("Lindqvist", "Björn", "sv", None),
+        ("Virtanen", "Matti", "fi", None),
+        ("Östman", "Ida", "other", Some("arabia")),
+    ];
+    let received = OffsetDateTime::now_utc() - Duration::days(3);
+    let mut ids = Vec::new();
+    for (n, (surname, first_names, language, other)) in people.into_iter().enumerate() {
+        let mut who = person(surname, &format!("040 400 {n:04}"));
+        who.first_names = first_names.into();
+        who.language = language;
+        who.other_language = other;
+        let at = received + Duration::minutes(i64::try_from(n)?);
+        // Every third one waits for its identity code to be checked.
+        let registration = register_paper(&app, &who, at, n % 3 == 2).await?;
+        ids.push(registration.id);
+    }
+    ensure!(app.store.withdraw(ids[1]).await?, "withdrawn");
+    ensure!(app.store.withdraw(ids[6]).await?, "withdrawn");
+
+    let fold = intake_core::record::validate::fold_for_compare;
+    let now = OffsetDateTime::now_utc();
+    let searches = [
+        "åström",
+        "ÅSTRÖM",
+        "åsa åström",
+        "Åström  Åsa",
+        "ö",
+        "Ö",
+        "äke",
+        "kivelä",
+        "Kivelä Kaa",
+        "mäk",
+        "ärl",
+        "björn",
+        "ida öst",
+        "i",
+        "k",
+        "a",
+        "nobody",
+        "%",
+        "_",
+    ];
+    let mut compared = 0;
+    for status in [
+        RegistrationStatus::AwaitingCall,
+        RegistrationStatus::AwaitingReview,
+        RegistrationStatus::Withdrawn,
+    ] {
+        let every = QueueFilter {
+            status,
+            include_later: true,
+            ..QueueFilter::default()
+        };
+        let all = app.store.queue(&every, now).await?;
+        ensure!(!all.is_empty(), "{status:?} has entries");
+        for language in [None, Some("fi"), Some("sv"), Some("other")] {
+            for other in [
+                None,
+                Some("arab"),
+                Some("äidin"),
+                Some("ÄIDINKIELI"),
+                Some("DARI,"),
+            ] {
+                for search in std::iter::once(None).chain(searches.map(Some)) {
+                    let filter = QueueFilter {
+                        language: language.map(str::to_string),
+                        other_language: other.map(str::to_string),
+                        search: search.map(str::to_string),
+                        ..every.clone()
+                    };
+                    let found: Vec<_> = app
+                        .store
+                        .queue(&filter, now)
+                        .await?
+                        .into_iter()
+                        .map(|e| e.id)
+                        .collect();
+                    let wanted: Vec<_> = all
+                        .iter()
+                        .filter(|e| language.is_none() || e.service_language.as_deref() == language)
+                        .filter(|e| {
+                            other.is_none_or(|term| {
+                                e.other_language
+                                    .as_deref()
+                                    .is_some_and(|w| fold(w).contains(&fold(term)))
+                            })
+                        })
+                        .filter(|e| {
+                            search.is_none_or(|term| {
+                                let term = fold(term);
+                                fold(&format!("{} {}", e.surname, e.first_names)).contains(&term)
+                                    || fold(&format!("{} {}", e.first_names, e.surname))
+                                        .contains(&term)
+                            })
+                        })
+                        .map(|e| e.id)
+                        .collect();
+                    ensure!(
+                        found == wanted,
+                        "{status:?} language {language:?} other {other:?} search {search:?}: \
+                         {} rows, wanted {}",
+                        found.len(),
+                        wanted.len()
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    ensure!(compared > 0, "compared");
+    // The filters do find people, by letters in either case.
+    let swedes = QueueFilter {
+        language: Some("sv".into()),
+        search: Some("ÅSTRÖM".into()),
+        ..QueueFilter::default()
+    };
+    let found = app.store.queue(&swedes, now).await?;
+    ensure!(
+        found.iter().map(|e| e.id).collect::<Vec<_>>() == vec![ids[0]],
+        "Åström found by ÅSTRÖM among the Swedish speakers"
+    );
+    let arabic = QueueFilter {
+        other_language: Some("ARAB".into()),
+        status: RegistrationStatus::AwaitingCall,
+        ..QueueFilter::default()
+    };
+    let found = app.store.queue(&arabic, now).await?;
+    ensure!(
+        found.iter().map(|e| e.id).collect::<Vec<_>>() == vec![ids[4], ids[9]],
+        "both who wrote Arabic, in due order"
     );
     app.finish().await;
     Ok(())

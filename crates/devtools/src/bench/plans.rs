@@ -40,6 +40,9 @@ enum Sample {
     DayStart,
     DayEnd,
     Office,
+    /// A service language, and a pattern of a name search.
+    Language,
+    Pattern,
 }
 
 const STATEMENTS: &[Statement] = &[
@@ -142,6 +145,70 @@ const PAGE_STATEMENTS: &[Statement] = &[
         binds: &[Sample::Status, Sample::Now],
     },
     Statement {
+        what: "callback queue of one service language (callbacks_status_language)",
+        sql: "SELECT r.id, r.reference, r.status, r.channel, r.office, r.received_at, r.fields, \
+              r.phone, c.due_on, c.received_at AS queue_received_at, c.attempts, \
+              c.next_call_at, c.first_contact_at, c.lease_holder, c.lease_until, \
+              s.name AS holder_name, \
+              (SELECT COUNT(*) FROM registrations d WHERE d.duplicate_of = r.id \
+                AND d.channel <> r.channel) AS other_channel \
+              FROM callbacks c CROSS JOIN registrations r \
+              LEFT JOIN staff s ON s.id = c.lease_holder \
+              WHERE c.status = $1 AND r.id = c.registration_id AND c.closed_at IS NULL \
+              AND c.language = $2 AND (c.next_call_at IS NULL OR c.next_call_at <= $3) \
+              ORDER BY c.due_on, c.received_at, c.registration_id LIMIT 500",
+        binds: &[Sample::Status, Sample::Language, Sample::Now],
+    },
+    Statement {
+        what: "callback queue by another language written (callbacks_other_language; \
+               ILIKE on PostgreSQL)",
+        sql: "SELECT r.id, r.reference, r.status, r.channel, r.office, r.received_at, r.fields, \
+              r.phone, c.due_on, c.received_at AS queue_received_at, c.attempts, \
+              c.next_call_at, c.first_contact_at, c.lease_holder, c.lease_until, \
+              s.name AS holder_name, \
+              (SELECT COUNT(*) FROM registrations d WHERE d.duplicate_of = r.id \
+                AND d.channel <> r.channel) AS other_channel \
+              FROM callbacks c CROSS JOIN registrations r \
+              LEFT JOIN staff s ON s.id = c.lease_holder \
+              WHERE c.status = $1 AND r.id = c.registration_id AND c.closed_at IS NULL \
+              AND (c.next_call_at IS NULL OR c.next_call_at <= $2) \
+              AND c.other_language IS NOT NULL AND c.other_language LIKE $3 ESCAPE '\\' \
+              ORDER BY c.due_on, c.received_at, c.registration_id LIMIT 500",
+        binds: &[Sample::Status, Sample::Now, Sample::Pattern],
+    },
+    Statement {
+        what: "queue search by name: the entries' copies of the names, in queue order \
+               (ILIKE on PostgreSQL)",
+        sql: "SELECT r.id, r.reference, r.status, r.channel, r.office, r.received_at, r.fields, \
+              r.phone, c.due_on, c.received_at AS queue_received_at, c.attempts, \
+              c.next_call_at, c.first_contact_at, c.lease_holder, c.lease_until, \
+              s.name AS holder_name, \
+              (SELECT COUNT(*) FROM registrations d WHERE d.duplicate_of = r.id \
+                AND d.channel <> r.channel) AS other_channel \
+              FROM callbacks c CROSS JOIN registrations r \
+              LEFT JOIN staff s ON s.id = c.lease_holder \
+              WHERE c.status = $1 AND r.id = c.registration_id AND c.closed_at IS NULL \
+              AND (c.next_call_at IS NULL OR c.next_call_at <= $2) \
+              AND (c.names IS NULL OR c.names LIKE $3 ESCAPE '\\') \
+              ORDER BY c.due_on, c.received_at, c.registration_id LIMIT 500",
+        binds: &[Sample::Status, Sample::Now, Sample::Pattern],
+    },
+    Statement {
+        what: "...its next page, after the last row read",
+        sql: "SELECT c.registration_id FROM callbacks c \
+              WHERE c.status = $1 AND c.closed_at IS NULL \
+              AND (c.names IS NULL OR c.names LIKE $2 ESCAPE '\\') \
+              AND (c.due_on, c.received_at, c.registration_id) > ($3, $4, $5) \
+              ORDER BY c.due_on, c.received_at, c.registration_id LIMIT 500",
+        binds: &[
+            Sample::Status,
+            Sample::Pattern,
+            Sample::Date,
+            Sample::Time,
+            Sample::Id,
+        ],
+    },
+    Statement {
         what: "queue search by identity code or phone: the person's registrations",
         sql: "SELECT DISTINCT COALESCE(duplicate_of, id) FROM registrations \
               WHERE hetu = $1 OR phone = $1",
@@ -242,7 +309,7 @@ pub async fn run(database: &str, preload_count: usize) -> anyhow::Result<String>
             };
             let sql = match backend {
                 Backend::Sqlite => explain.replace("FALSE", "0"),
-                Backend::Postgres => explain,
+                Backend::Postgres => explain.replace(" LIKE ", " ILIKE "),
             };
             out.push_str(&format!("\n-- {}\n{}\n", statement.what, statement.sql));
             let lines = plan(&pool, backend, &sql, statement.binds).await?;
@@ -298,6 +365,8 @@ async fn plan(
             Sample::DayStart => moment(day),
             Sample::DayEnd => moment(day.next_day().expect("dates stay in range")),
             Sample::Office => "helsinki".to_string(),
+            Sample::Language => "sv".to_string(),
+            Sample::Pattern => "%str%m%".to_string(),
         };
         query = query.bind(value);
     }

@@ -103,6 +103,10 @@ fn due_columns() -> String {
 /// mailroom can print; otherwise the address problem's code.
 pub const LETTER_PRINTABLE: &str = "printable";
 
+/// Rows of one multi-row statement of a batch: well within both backends'
+/// bounds on parameters.
+const LETTERS_PER_INSERT: usize = 200;
+
 const SELECT_BATCH: &str = "SELECT b.id, b.office, b.made_at, b.made_by_name, b.sent_at, \
      b.sent_by_name, (SELECT COUNT(*) FROM letter_batch_letters l WHERE l.batch_id = b.id) \
      AS letters FROM letter_batches b";
@@ -227,18 +231,23 @@ impl Store {
         .bind(&by.name)
         .execute(&mut *tx)
         .await?;
-        for registration in registrations {
-            sqlx::query(
-                "INSERT INTO letter_batch_letters (batch_id, registration_id) VALUES ($1, $2)",
-            )
-            .bind(id.to_string())
-            .bind(registration.to_string())
-            .execute(&mut *tx)
-            .await?;
-            let detail = format!("batch {id} made, by {}", by.name);
-            let action = AuditAction::LetterPrint;
-            audit::record(&mut tx, now, by.staff, Some(*registration), action, &detail).await?;
+        for chunk in registrations.chunks(LETTERS_PER_INSERT) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|n| format!("($1, ${})", n + 2))
+                .collect();
+            let sql = format!(
+                "INSERT INTO letter_batch_letters (batch_id, registration_id) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(id.to_string());
+            for registration in chunk {
+                query = query.bind(registration.to_string());
+            }
+            query.execute(&mut *tx).await?;
         }
+        let detail = format!("batch {id} made, by {}", by.name);
+        let action = AuditAction::LetterPrint;
+        audit::record_each(&mut tx, now, by.staff, registrations, action, &detail).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -252,11 +261,9 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        for registration in registrations {
-            let detail = format!("batch {batch} downloaded, by {}", by.name);
-            let action = AuditAction::LetterPrint;
-            audit::record(&mut tx, now, by.staff, Some(*registration), action, &detail).await?;
-        }
+        let detail = format!("batch {batch} downloaded, by {}", by.name);
+        let action = AuditAction::LetterPrint;
+        audit::record_each(&mut tx, now, by.staff, registrations, action, &detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -303,48 +310,59 @@ impl Store {
                 _ => MarkedSent::NotFound,
             });
         }
-        let members: Vec<(String,)> =
-            sqlx::query_as("SELECT registration_id FROM letter_batch_letters WHERE batch_id = $1")
+        // Set-based: the batch's letters still waiting close in one
+        // statement (each queue entry follows by trigger), then their
+        // entries and audit rows a few hundred at a time.
+        let members: (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM letter_batch_letters WHERE batch_id = $1")
                 .bind(id.to_string())
-                .fetch_all(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
-        let (mut closed, mut skipped) = (0, 0);
-        for (registration,) in members {
-            let done = sqlx::query(
-                "UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
-            )
-            .bind(RegistrationStatus::Closed.as_str())
-            .bind(&now_text)
-            .bind(&registration)
-            .bind(RegistrationStatus::SendLetter.as_str())
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() != 1 {
-                skipped += 1;
-                continue;
-            }
-            sqlx::query(
+        let done: Vec<(String,)> = sqlx::query_as(
+            "UPDATE registrations SET status = $1, updated_at = $2 WHERE status = $3 \
+             AND id IN (SELECT registration_id FROM letter_batch_letters WHERE batch_id = $4) \
+             RETURNING id",
+        )
+        .bind(RegistrationStatus::Closed.as_str())
+        .bind(&now_text)
+        .bind(RegistrationStatus::SendLetter.as_str())
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut closed = Vec::with_capacity(done.len());
+        for (registration,) in &done {
+            closed.push(super::parse_id(registration)?);
+        }
+        // The same order for every backend and run.
+        closed.sort();
+        for chunk in closed.chunks(LETTERS_PER_INSERT) {
+            let list: Vec<String> = (0..chunk.len()).map(|n| format!("${}", n + 5)).collect();
+            let sql = format!(
                 "UPDATE callbacks SET result = $1, result_note = $2, closed_at = $3, \
                  closed_by = $4, next_call_at = NULL, lease_holder = NULL, lease_until = NULL \
-                 WHERE registration_id = $5",
-            )
-            .bind(CloseResult::LetterSent.as_str())
-            .bind(format!("letter batch {id}"))
-            .bind(&now_text)
-            .bind(by.staff.map(|s| s.to_string()))
-            .bind(&registration)
-            .execute(&mut *tx)
-            .await?;
-            let detail = format!(
-                "{}, batch {id}, by {}",
-                CloseResult::LetterSent.as_str(),
-                by.name
+                 WHERE registration_id IN ({})",
+                list.join(", ")
             );
-            let registration = super::parse_id(&registration)?;
-            let action = AuditAction::Close;
-            audit::record(&mut tx, now, by.staff, Some(registration), action, &detail).await?;
-            closed += 1;
+            let mut query = sqlx::query(&sql)
+                .bind(CloseResult::LetterSent.as_str())
+                .bind(format!("letter batch {id}"))
+                .bind(&now_text)
+                .bind(by.staff.map(|s| s.to_string()));
+            for registration in chunk {
+                query = query.bind(registration.to_string());
+            }
+            query.execute(&mut *tx).await?;
         }
+        let detail = format!(
+            "{}, batch {id}, by {}",
+            CloseResult::LetterSent.as_str(),
+            by.name
+        );
+        audit::record_each(&mut tx, now, by.staff, &closed, AuditAction::Close, &detail).await?;
+        let closed = closed.len();
+        let skipped = usize::try_from(members.0)
+            .unwrap_or(0)
+            .saturating_sub(closed);
         tx.commit().await?;
         Ok(MarkedSent::Done { closed, skipped })
     }

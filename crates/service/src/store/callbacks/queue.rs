@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::super::audit::parse_uuid;
 use super::super::registrations::parse_date;
-use super::super::{Store, StoreError, timestamp};
+use super::super::{Backend, Store, StoreError, timestamp};
 use super::super::{id_column, time_column};
 use super::attempts::attempt_from_row;
 use super::lease::holder_from_row;
@@ -108,8 +108,8 @@ impl Store {
     ) -> Result<Vec<QueueEntry>, StoreError> {
         let mut sql = String::from(
             "SELECT r.id, r.reference, r.status, r.channel, r.office, r.received_at, r.fields, \
-             r.phone, c.due_on, c.attempts, c.next_call_at, c.first_contact_at, \
-             c.lease_holder, c.lease_until, s.name AS holder_name, \
+             r.phone, c.due_on, c.received_at AS queue_received_at, c.attempts, c.next_call_at, \
+             c.first_contact_at, c.lease_holder, c.lease_until, s.name AS holder_name, \
              (SELECT COUNT(*) FROM registrations d WHERE d.duplicate_of = r.id \
                AND d.channel <> r.channel) AS other_channel \
              FROM callbacks c CROSS JOIN registrations r \
@@ -126,16 +126,26 @@ impl Store {
             sql.push_str(" AND c.closed_at IS NULL");
         }
         let mut binds: Vec<String> = vec![filter.status.as_str().to_string()];
-        let mut bind = |sql: &mut String, clause: &str, value: String| {
+        let bind = |binds: &mut Vec<String>, sql: &mut String, clause: &str, value: String| {
             binds.push(value);
             sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
         };
         if let Some(office) = &filter.office {
-            bind(&mut sql, " AND r.office = ?", office.clone());
+            bind(&mut binds, &mut sql, " AND r.office = ?", office.clone());
+        }
+        if let Some(language) = &filter.language {
+            // The entry's copy of the value (callbacks_status_language).
+            bind(
+                &mut binds,
+                &mut sql,
+                " AND c.language = ?",
+                language.clone(),
+            );
         }
         if let Some(channel) = filter.channel {
             // A registration matches by any of its sources.
             bind(
+                &mut binds,
                 &mut sql,
                 " AND (r.channel = ? OR r.id IN (SELECT d.duplicate_of FROM registrations d \
                  WHERE d.duplicate_of IS NOT NULL AND d.channel = ?))",
@@ -145,9 +155,32 @@ impl Store {
         // Only the queue proper holds people back until a later time.
         if !filter.include_later && filter.status == RegistrationStatus::AwaitingCall {
             bind(
+                &mut binds,
                 &mut sql,
                 " AND (c.next_call_at IS NULL OR c.next_call_at <= ?)",
                 timestamp(now),
+            );
+        }
+        // Case-insensitive for ASCII letters on both backends.
+        let like = match self.backend {
+            Backend::Sqlite => "LIKE",
+            Backend::Postgres => "ILIKE",
+        };
+        let other_language = filter
+            .other_language
+            .as_deref()
+            .map(fold_for_compare)
+            .filter(|term| !term.is_empty());
+        if let Some(term) = &other_language {
+            // The few entries with one written (callbacks_other_language),
+            // narrowed in SQL and checked below.
+            bind(
+                &mut binds,
+                &mut sql,
+                &format!(
+                    " AND c.other_language IS NOT NULL AND c.other_language {like} ? ESCAPE '\\'"
+                ),
+                candidate_pattern(term),
             );
         }
         let search = filter
@@ -184,53 +217,88 @@ impl Store {
                     if let Some(reference) = Reference::parse(term) {
                         reference_owner = self.reference_owner(&reference).await?;
                     }
-                    name_search = Some(fold_for_compare(term));
+                    let term = fold_for_compare(term);
+                    // The entry's copy of the names, narrowed in SQL and
+                    // checked below; NULL (not copied) is always read.
+                    binds.push(candidate_pattern(&term));
+                    let mut clause = format!(
+                        " AND (c.names IS NULL OR c.names {like} ${} ESCAPE '\\'",
+                        binds.len()
+                    );
+                    if let Some(owner) = reference_owner {
+                        binds.push(owner.to_string());
+                        clause.push_str(&format!(" OR c.registration_id = ${}", binds.len()));
+                    }
+                    clause.push(')');
+                    sql.push_str(&clause);
+                    name_search = Some(term);
                 }
             }
         }
-        sql.push_str(" ORDER BY c.due_on, c.received_at, c.registration_id");
-        // Narrowed in SQL alone, the database stops at the page's end.
-        let other_language = filter
-            .other_language
-            .as_deref()
-            .map(fold_for_compare)
-            .filter(|term| !term.is_empty());
-        if filter.language.is_none() && name_search.is_none() && other_language.is_none() {
-            sql.push_str(&format!(" LIMIT {QUEUE_LIMIT}"));
-        }
-        let mut query = sqlx::query(&sql);
-        for value in &binds {
-            query = query.bind(value);
-        }
-        let rows = query.fetch_all(&self.reader).await?;
+        // Rows narrowed in SQL alone are exact; the others are checked
+        // here, a page at a time after the last row read, until the page
+        // is full or the queue ends.
+        let exact = name_search.is_none() && other_language.is_none();
+        let mut after: Option<[String; 3]> = None;
         let mut entries = Vec::new();
-        for row in &rows {
-            let entry = entry_from_row(row, now)?;
-            if let Some(language) = &filter.language
-                && entry.service_language.as_ref() != Some(language)
-            {
-                continue;
+        loop {
+            let mut page = sql.clone();
+            let mut page_binds = binds.clone();
+            if let Some(keys) = after.take() {
+                let n = page_binds.len();
+                page.push_str(&format!(
+                    " AND (c.due_on, c.received_at, c.registration_id) > (${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3
+                ));
+                page_binds.extend(keys);
             }
-            if let Some(term) = &other_language
-                && !entry
-                    .other_language
-                    .as_deref()
-                    .is_some_and(|written| fold_for_compare(written).contains(term.as_str()))
-            {
-                continue;
+            page.push_str(&format!(
+                " ORDER BY c.due_on, c.received_at, c.registration_id LIMIT {QUEUE_LIMIT}"
+            ));
+            let mut query = sqlx::query(&page);
+            for value in &page_binds {
+                query = query.bind(value);
             }
-            if let Some(term) = &name_search
-                && reference_owner != Some(entry.id)
-                && !name_matches(&entry, term)
-            {
-                continue;
+            let rows = query.fetch_all(&self.reader).await?;
+            for row in &rows {
+                let entry = entry_from_row(row, now)?;
+                if let Some(language) = &filter.language
+                    && entry.service_language.as_ref() != Some(language)
+                {
+                    continue;
+                }
+                if let Some(term) = &other_language
+                    && !entry
+                        .other_language
+                        .as_deref()
+                        .is_some_and(|written| fold_for_compare(written).contains(term.as_str()))
+                {
+                    continue;
+                }
+                if let Some(term) = &name_search
+                    && reference_owner != Some(entry.id)
+                    && !name_matches(&entry, term)
+                {
+                    continue;
+                }
+                entries.push(entry);
+                if entries.len() == QUEUE_LIMIT {
+                    return Ok(entries);
+                }
             }
-            entries.push(entry);
-            if entries.len() == QUEUE_LIMIT {
-                break;
+            match rows.last() {
+                Some(last) if !exact && rows.len() == QUEUE_LIMIT => {
+                    after = Some([
+                        last.try_get("due_on")?,
+                        last.try_get("queue_received_at")?,
+                        last.try_get("id")?,
+                    ]);
+                }
+                _ => return Ok(entries),
             }
         }
-        Ok(entries)
     }
 
     /// The registrations that stand for a person's identity code or phone
@@ -314,6 +382,35 @@ impl Store {
         }
         Ok(Some(detail))
     }
+}
+
+/// A LIKE pattern (ILIKE on PostgreSQL) that every text whose folded form
+/// ([`fold_for_compare`]) contains `term` matches, and few others: the
+/// term's ASCII characters as they are, matched regardless of ASCII case,
+/// and anything else as `%`. White space may be collapsed in the folded
+/// text, and a character may lower-case to others (`İ` to `i̇`, the
+/// Kelvin sign to `k`), so those, `i` and `k` match any run.
+fn candidate_pattern(term: &str) -> String {
+    let mut pattern = String::from("%");
+    let mut any_run = true;
+    for c in term.chars() {
+        if !c.is_ascii_graphic() || c == 'i' || c == 'k' {
+            if !any_run {
+                pattern.push('%');
+                any_run = true;
+            }
+            continue;
+        }
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+        any_run = false;
+    }
+    if !any_run {
+        pattern.push('%');
+    }
+    pattern
 }
 
 fn name_matches(entry: &QueueEntry, term: &str) -> bool {
