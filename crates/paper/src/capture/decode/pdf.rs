@@ -153,12 +153,12 @@ impl PdfPages {
                     return Ok(PageContent::Drawn(viewed));
                 }
                 // Viewers also draw what is typed in a form field or a
-                // text box that came without a drawing of its own.
+                // text box that came without a drawing of its own. And
+                // text in a font that cannot be drawn here (not embedded,
+                // no map to characters) a viewer with the font shows: a
+                // person looks at such a page.
                 let text = annotation_text(doc, page_id);
                 if !text.is_empty() || shows_text(doc, page_id) {
-                    // Text in a font that cannot be drawn here (not
-                    // embedded, no map to characters): a viewer may show
-                    // it, so a person looks at the page.
                     return Ok(PageContent::Digital { text, image });
                 }
             }
