@@ -449,11 +449,13 @@ fn shows_text(doc: &Document, page_id: ObjectId) -> bool {
     };
     let mut invisible = false;
     content.operations.iter().any(|op| {
+        // Spaces alone (or a code that is only zero bytes) show nothing.
+        let visible = |bytes: &[u8]| bytes.iter().any(|&b| b != 0 && !b.is_ascii_whitespace());
         let shown = |o: &Object| match o {
-            Object::String(bytes, _) => !bytes.is_empty(),
+            Object::String(bytes, _) => visible(bytes),
             Object::Array(items) => items
                 .iter()
-                .any(|i| matches!(i, Object::String(b, _) if !b.is_empty())),
+                .any(|i| matches!(i, Object::String(b, _) if visible(b))),
             _ => false,
         };
         match op.operator.as_str() {
