@@ -914,14 +914,20 @@ async fn two_workers_share_a_batch_without_reading_a_page_twice(
         start_worker(&app, "one", 60)?,
         start_worker(&app, "two", 60)?,
     ];
-    wait_for(Duration::from_secs(60), "both workers to start", || {
+    // Generous: on a loaded machine (the whole suite at once) a worker
+    // process has been seen to take over a minute to start.
+    let started = wait_for(Duration::from_secs(240), "both workers to start", || {
         let ready = ["one", "two"].iter().all(|name| {
             std::fs::read_to_string(worker_log(&app, name))
                 .is_ok_and(|log| log.contains("watching the drop folder"))
         });
         async move { Ok(ready) }
     })
-    .await?;
+    .await;
+    if let Err(error) = started {
+        let why = error.message().unwrap_or("failed");
+        return Err(format!("{why}\n{}", worker_logs(&app, &["one", "two"])).into());
+    }
     let batch = queued_pile(&app).await?;
     let finished = wait_for(Duration::from_secs(400), "the batch to finish", || {
         let store = store.clone();
